@@ -1,0 +1,41 @@
+//! The scheduling core: plain data and pure functions.
+//!
+//! Owns the meaning of areas, stations, broadcast windows, segments, campaigns,
+//! rotations and playlists, and the compiler that turns them into a station's plan.
+//! It must not do I/O: no files, network, database, clock or JSON. Callers pass the
+//! dates to compile and get plain values back; the same inputs always give the same
+//! output, byte for byte.
+
+mod area;
+mod campaign;
+mod compile;
+mod crontab;
+mod diagnostic;
+mod inputs;
+mod playlist;
+mod segment;
+mod sequence;
+mod station;
+mod window;
+
+pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
+pub use campaign::{Campaign, CampaignId, Order, PoolEntry, Priority, Rotation, RotationId};
+pub use compile::{Compilation, compile};
+pub use crontab::{CronError, CronField, CronSchedule};
+pub use diagnostic::{Diagnostic, ShortfallReason};
+pub use inputs::{Inputs, InputsError, StationIdx};
+pub use playlist::{Item, ItemId, Playlist};
+pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest};
+pub use station::{Station, StationCode};
+pub use window::{TimeOfDay, Window, WindowError, Windows, WeekdaySet};
+
+/// Checks an identifier written by a person: 1 to 64 characters of lowercase ASCII
+/// letters, digits, `-`, `_` or `.`, starting with a letter or digit.
+pub(crate) fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        })
+}

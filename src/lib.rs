@@ -1,0 +1,20 @@
+//! `loa` schedules public-information radio segments onto commune radio stations
+//! (Trạm truyền thanh) and proves they aired.
+//!
+//! Crate map (see README.md, "Architecture", for the invariants):
+//!
+//! - [`domain`]: the pure scheduling core. Area tree, stations and their broadcast
+//!   windows, segments, campaigns and rotations, crontab slot rules, and the playlist
+//!   compiler with its diagnostics. No I/O, no serde, no clocks: everything it needs,
+//!   including the dates to compile, comes in as arguments.
+//! - [`schedule_file`]: reads a schedule set (TOML files plus an areas CSV) into
+//!   validated domain values, reporting every problem as `file:line:column`.
+//! - [`audio`]: decodes audio files whole with symphonia to measure them.
+//! - [`wire`]: the JSON shapes other programs read (the compiled plan).
+//! - [`cli`]: the `loa` command line.
+
+pub mod audio;
+// pub mod cli;
+pub mod domain;
+// pub mod schedule_file;
+// pub mod wire;
