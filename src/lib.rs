@@ -14,7 +14,7 @@
 //! - [`cli`]: the `loa` command line.
 
 pub mod audio;
-// pub mod cli;
+pub mod cli;
 pub mod domain;
-// pub mod schedule_file;
-// pub mod wire;
+pub mod schedule_file;
+pub mod wire;

@@ -143,7 +143,11 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
             }
         }
         items[first_item..].sort_by_key(|i| i.start);
-        report_day(inputs, st.code.as_str(), date, &runs, &day_stats, &mut diagnostics);
+        // Targets count broadcasting days only: a ward that airs Monday to Friday is not
+        // short on Saturday.
+        if !ranges.is_empty() {
+            report_day(inputs, st.code.as_str(), date, &runs, &day_stats, &mut diagnostics);
+        }
     }
 
     report_rules(inputs, station, from, &runs, &mut diagnostics);

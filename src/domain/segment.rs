@@ -118,6 +118,14 @@ impl fmt::Display for Language {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SegmentIdx(pub(crate) u32);
 
+impl SegmentIdx {
+    /// The index into the segments vector given to [`super::Inputs::new`]; pool
+    /// entries are built from it before the [`super::Inputs`] exist.
+    pub fn new(index: u32) -> Self {
+        Self(index)
+    }
+}
+
 /// One audio item of the library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {

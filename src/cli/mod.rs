@@ -1,0 +1,106 @@
+//! The `loa` command line: argument parsing and the commands that need no server.
+//!
+//! Owns turning arguments into calls and results into text and exit codes. Exit status
+//! 0 is success, 1 a problem in the input (printed, in Vietnamese first), 2 a usage
+//! error. It holds no scheduling logic of its own.
+
+mod audio;
+mod plan_table;
+mod schedule;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// loa — lên lịch và chứng minh phát sóng cho trạm truyền thanh xã.
+#[derive(Debug, Parser)]
+#[command(name = "loa", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lịch phát: kiểm tra và lập kế hoạch từ tệp lịch (schedule files).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Âm thanh: đo tệp âm thanh (giải mã toàn bộ) và in mục `[[segment]]`.
+    #[command(subcommand)]
+    Audio(AudioCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    /// Kiểm tra tệp lịch; in mọi lỗi dạng tệp:dòng:cột; mã thoát 1 nếu có lỗi.
+    Check {
+        /// Thư mục bộ lịch, thư mục chứa các bộ lịch, hoặc một tệp .toml.
+        #[arg(default_value = "schedules")]
+        paths: Vec<PathBuf>,
+        /// Không giải mã tệp âm thanh để so SHA-256 và độ dài.
+        #[arg(long)]
+        skip_audio: bool,
+    },
+    /// Lập kế hoạch phát cho một trạm chỉ từ tệp lịch (không cần máy chủ).
+    Plan {
+        /// Mã trạm, ví dụ 01834.
+        #[arg(long)]
+        station: String,
+        /// Ngày đầu (giờ địa phương của trạm), YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        from: chrono::NaiveDate,
+        /// Số ngày (1–366).
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// Định dạng: bảng cho người đọc, json cho chương trình.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+        format: PlanFormat,
+        /// Thư mục bộ lịch (hoặc thư mục chứa các bộ lịch).
+        #[arg(long, default_value = "schedules")]
+        schedules: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AudioCommand {
+    /// Giải mã toàn bộ từng tệp, in độ dài thực, SHA-256 và mục `[[segment]]` để dán vào tệp lịch.
+    Probe {
+        /// Tệp âm thanh (MP3, OGG Vorbis, FLAC, WAV).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Output format of `loa schedule plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    /// Bảng dễ đọc.
+    Table,
+    /// JSON.
+    Json,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("ngày `{s}` không hợp lệ: viết YYYY-MM-DD, ví dụ 2026-10-01"))
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Schedule(ScheduleCommand::Check { paths, skip_audio }) => schedule::check(&paths, !skip_audio),
+        Command::Schedule(ScheduleCommand::Plan { station, from, days, format, schedules }) => {
+            schedule::plan(&schedules, &station, from, days, format)
+        }
+        Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lỗi: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The integration tests, in one binary so they build and link once.
+//!
+//! `support` builds domain inputs in code; each other module tests one part of loa
+//! through its public API.
+
+mod compile;
+mod support;
