@@ -5,3 +5,4 @@
 
 mod compile;
 mod support;
+mod tidy;

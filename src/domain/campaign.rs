@@ -127,7 +127,10 @@ pub struct Rotation {
     pub slot_seconds: u32,
     /// Order of the pool.
     pub order: Order,
-    /// No segment (message) repeats within this many airings of the rotation.
+    /// No message (translations count as one) repeats within this many airings of the
+    /// rotation at a station. Exact within a local day; at the start of each day the
+    /// rotation's planned order before that day stands in for what aired the evening
+    /// before, which is what keeps each day independent of where compiling began.
     pub spacing: u32,
 }
 

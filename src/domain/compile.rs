@@ -58,13 +58,16 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
                 g: 0,
                 consumed: Vec::new(),
                 history: Vec::new(),
+                placed_until: 0,
                 rule_fired: vec![(0, 0); r.slots.len()],
             });
         }
     }
 
     let last = from + Duration::days(i64::from(days.max(1)) - 1);
-    report_static(inputs, st, &runs, from, last, &mut diagnostics);
+    if days > 0 {
+        report_static(inputs, st, &runs, from, last, &mut diagnostics);
+    }
 
     let mut items: Vec<Item> = Vec::new();
     let mut times = Vec::new();
@@ -111,9 +114,21 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
                 stats.last_minute = Some(slot.minute);
             }
             let mut filled_any = false;
-            for (gap_start, gap_end) in free_gaps(slot.start, slot.end, &busy) {
+            let mut why_empty = None;
+            // A rotation airs in time order: a later slot never fills time before what
+            // an earlier (overlapping) slot of the same rotation already placed, or
+            // spacing, which counts airings in the order they air, would be broken.
+            let slot_start = slot.start.max(run.placed_until);
+            for (gap_start, gap_end) in free_gaps(slot_start, slot.end, &busy) {
                 let mut cursor = gap_start;
-                while let Some(segment) = run.pick(inputs, date, gap_end - cursor, stats) {
+                loop {
+                    let segment = match run.pick(inputs, date, gap_end - cursor) {
+                        Ok(segment) => segment,
+                        Err(reason) => {
+                            why_empty = why_empty.or(reason);
+                            break;
+                        }
+                    };
                     let duration = i64::from(inputs.segment(segment).duration_ms);
                     let start_ms = day_start.timestamp_millis() + cursor;
                     let c = &inputs.campaigns()[run.campaign];
@@ -132,9 +147,17 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
                 }
                 if cursor > gap_start {
                     insert_busy(&mut busy, (gap_start, cursor, slot.run));
+                    run.placed_until = cursor;
                 }
             }
             if !filled_any {
+                // Only a slot that aired nothing explains a shortfall; leftover seconds
+                // after a full slot are normal.
+                if let Some(reason) = why_empty {
+                    if !stats.reasons.contains(&reason) {
+                        stats.reasons.push(reason);
+                    }
+                }
                 if let Some(&(_, _, other)) =
                     busy.iter().find(|&&(s, e, r)| r != slot.run && s < slot.end && slot.start < e)
                 {
@@ -196,6 +219,8 @@ struct Run {
     consumed: Vec<u64>,
     /// Messages aired most recently, newest last, at most `spacing` long.
     history: Vec<u32>,
+    /// End of the last item placed today, ms after local midnight.
+    placed_until: i64,
     /// Per rule: firings in the horizon, and those that reach a window.
     rule_fired: Vec<(u32, u32)>,
 }
@@ -214,6 +239,7 @@ impl Run {
         self.g = self.per_slot * inputs.firings_before(self.campaign, self.rotation, date);
         self.consumed.clear();
         self.history.clear();
+        self.placed_until = 0;
         let spacing = self.spacing(inputs) as u64;
         for pos in self.g.saturating_sub(spacing)..self.g {
             let entry = self.sequence.entry_at(pos);
@@ -224,7 +250,9 @@ impl Run {
     }
 
     /// Takes the next segment in order that may air on `date` and fits in `room_ms`.
-    fn pick(&mut self, inputs: &Inputs, date: NaiveDate, room_ms: i64, stats: &mut DayStats) -> Option<SegmentIdx> {
+    /// On failure, says why nothing could be taken (if there was a reason beyond an
+    /// empty pool).
+    fn pick(&mut self, inputs: &Inputs, date: NaiveDate, room_ms: i64) -> Result<SegmentIdx, Option<ShortfallReason>> {
         let spacing = self.spacing(inputs);
         let (mut invalid, mut too_long, mut spaced, mut missing) = (false, false, false, false);
         for j in 0..self.sequence.period() {
@@ -264,29 +292,25 @@ impl Run {
             if self.history.len() > spacing.max(1) * 2 {
                 self.history.drain(..self.history.len() - spacing);
             }
-            return Some(seg);
+            return Ok(seg);
         }
-        let reason = if spaced {
-            ShortfallReason::Spacing
+        Err(if spaced {
+            Some(ShortfallReason::Spacing)
         } else if too_long {
-            ShortfallReason::SegmentsTooLong
+            Some(ShortfallReason::SegmentsTooLong)
         } else if invalid {
-            ShortfallReason::NoValidSegment
+            Some(ShortfallReason::NoValidSegment)
         } else if missing {
-            ShortfallReason::NoLanguageVariant
+            Some(ShortfallReason::NoLanguageVariant)
         } else {
-            return None;
-        };
-        if !stats.reasons.contains(&reason) {
-            stats.reasons.push(reason);
-        }
-        None
+            None
+        })
     }
 }
 
 /// Messages are compared by translation group, so a variant counts as its message.
 fn message_of(inputs: &Inputs, seg: SegmentIdx) -> u32 {
-    inputs.variants(seg).first().map_or(seg.0, |first| first.0)
+    inputs.message_of(seg).0
 }
 
 /// The variant of `listed`'s message in the station's first language that has one,
@@ -432,7 +456,13 @@ fn report_static(
         }
         seen_campaigns.push(run.campaign);
         let languages: Vec<&str> = st.languages.iter().map(|l| l.label_vi()).collect();
+        let mut seen_entries = Vec::new();
         for (entry, resolved) in c.pool.iter().zip(&run.resolved) {
+            // A pool may list a segment twice (to air it more often): report it once.
+            if seen_entries.contains(&entry.segment) {
+                continue;
+            }
+            seen_entries.push(entry.segment);
             match resolved {
                 None => out.push(Diagnostic::NoLanguageVariant {
                     station: st.code.to_string(),
@@ -444,7 +474,10 @@ fn report_static(
                 Some(seg) => {
                     let segment = inputs.segment(*seg);
                     if let Some(until) = segment.valid_until {
-                        if first <= until && until < end.min(c.until) {
+                        // Warn when the last valid day falls before the horizon's end (its
+                        // last day included) while the campaign runs on past it: a segment
+                        // that already expired is a dead pool entry worth knowing about too.
+                        if until <= end && until < c.until {
                             out.push(Diagnostic::SegmentExpires {
                                 station: st.code.to_string(),
                                 date: until,

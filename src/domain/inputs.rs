@@ -122,6 +122,18 @@ pub enum InputsError {
         /// Its id.
         id: CampaignId,
     },
+    /// A pool entry pointing past the end of the segment list.
+    #[error("chiến dịch {id}: danh sách phát trỏ tới bản tin số {index}, nhưng thư viện chỉ có {count} bản tin")]
+    UnknownSegment {
+        /// The campaign.
+        campaign: usize,
+        /// Its id.
+        id: CampaignId,
+        /// The bad index.
+        index: u32,
+        /// Number of segments.
+        count: usize,
+    },
     /// Spacing that would stall the rotation.
     #[error(
         "chiến dịch {id}, lịch {rotation}: giãn cách {spacing} lượt cần ít nhất {} bản tin khác nhau trong danh sách, \
@@ -156,6 +168,9 @@ pub struct Inputs {
     segment_index: HashMap<SegmentId, SegmentIdx>,
     /// Variants of each message (translation group), in input order.
     groups: HashMap<SegmentId, Vec<SegmentIdx>>,
+    /// Per segment: the first segment of its translation group, which stands for the
+    /// message when spacing compares airings.
+    messages: Vec<SegmentIdx>,
     campaigns: Vec<Campaign>,
     /// Per campaign, per rotation: slot firings before each day of the campaign
     /// (`prefix[d]` counts days `from .. from + d`), station-independent.
@@ -253,6 +268,16 @@ impl Inputs {
                 firing_prefix.push(Vec::new());
                 continue;
             }
+            if let Some(bad) = c.pool.iter().find(|e| e.segment.0 as usize >= segments.len()) {
+                errors.push(InputsError::UnknownSegment {
+                    campaign: i,
+                    id: c.id.clone(),
+                    index: bad.segment.0,
+                    count: segments.len(),
+                });
+                firing_prefix.push(Vec::new());
+                continue;
+            }
             let messages = {
                 let mut m: Vec<&SegmentId> = c.pool.iter().map(|e| &segments[e.segment.0 as usize].group).collect();
                 m.sort();
@@ -277,7 +302,19 @@ impl Inputs {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Self { tree, stations, station_index, station_windows, segments, segment_index, groups, campaigns, firing_prefix })
+        let messages = segments.iter().map(|s| groups[&s.group][0]).collect();
+        Ok(Self {
+            tree,
+            stations,
+            station_index,
+            station_windows,
+            segments,
+            segment_index,
+            groups,
+            messages,
+            campaigns,
+            firing_prefix,
+        })
     }
 
     /// The administrative tree.
@@ -328,6 +365,11 @@ impl Inputs {
     /// All variants (translations) of the message `idx` belongs to.
     pub fn variants(&self, idx: SegmentIdx) -> &[SegmentIdx] {
         self.groups.get(&self.segment(idx).group).map_or(&[], Vec::as_slice)
+    }
+
+    /// The message `idx` says: the first segment of its translation group.
+    pub fn message_of(&self, idx: SegmentIdx) -> SegmentIdx {
+        self.messages[idx.0 as usize]
     }
 
     /// All campaigns, in input order.

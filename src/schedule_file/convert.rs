@@ -139,7 +139,8 @@ pub(super) fn build(
                     }
                     InputsError::DuplicateCampaign { campaign, .. }
                     | InputsError::CampaignDates { campaign, .. }
-                    | InputsError::EmergencyScheduled { campaign, .. } => campaign_places[*campaign].0.clone(),
+                    | InputsError::EmergencyScheduled { campaign, .. }
+                    | InputsError::UnknownSegment { campaign, .. } => campaign_places[*campaign].0.clone(),
                     InputsError::SpacingTooLarge { campaign, rotation_index, .. } => {
                         campaign_places[*campaign].1[*rotation_index].clone()
                     }
