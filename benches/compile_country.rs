@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use loa::domain::{
     Area, AreaCode, AreaKind, AreaTree, Campaign, CampaignId, Compilation, CronSchedule, Inputs,
     Language, Order, PoolEntry, Priority, Rotation, RotationId, Segment, SegmentId, SegmentIdx,
-    Sha256Digest, Station, StationCode, StationIdx, Window, Windows, WeekdaySet, compile,
+    Sha256Digest, Station, StationCode, StationIdx, WeekdaySet, Window, Windows, compile,
 };
 
 const PROVINCES: usize = 63;
@@ -71,7 +71,9 @@ fn country_run(inputs: &Inputs, from: NaiveDate, threads: usize) {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|&s| black_box(compile(black_box(inputs), s, black_box(from), HORIZON_DAYS)))
+                        .map(|&s| {
+                            black_box(compile(black_box(inputs), s, black_box(from), HORIZON_DAYS))
+                        })
                         .collect::<Vec<Compilation>>()
                 })
             })
@@ -85,8 +87,16 @@ fn country_run(inputs: &Inputs, from: NaiveDate, threads: usize) {
     let peak = peak_rss_mb();
 
     let compiled: usize = results.iter().map(Vec::len).sum();
-    let items: u64 = results.iter().flatten().map(|c| c.playlist.items.len() as u64).sum();
-    let diagnostics: u64 = results.iter().flatten().map(|c| c.diagnostics.len() as u64).sum();
+    let items: u64 = results
+        .iter()
+        .flatten()
+        .map(|c| c.playlist.items.len() as u64)
+        .sum();
+    let diagnostics: u64 = results
+        .iter()
+        .flatten()
+        .map(|c| c.diagnostics.len() as u64)
+        .sum();
     let per_sec = compiled as f64 / wall.as_secs_f64();
     println!(
         "country: {} stations × {HORIZON_DAYS} days in {:.3} s ({} stations/s, {} threads), {} items, peak RSS {peak} MB",
@@ -106,7 +116,9 @@ fn country_run(inputs: &Inputs, from: NaiveDate, threads: usize) {
 
 /// One Tày-speaking station (variants resolved), 14 days, compiled many times.
 fn single_station(inputs: &Inputs, from: NaiveDate) {
-    let station = inputs.station_by_code(&commune_code(0)).expect("station of the first commune");
+    let station = inputs
+        .station_by_code(&commune_code(0))
+        .expect("station of the first commune");
     let code = inputs.station(station).code.to_string();
     let reference = compile(inputs, station, from, HORIZON_DAYS);
     let items = reference.playlist.items.len();
@@ -132,12 +144,22 @@ fn single_station(inputs: &Inputs, from: NaiveDate) {
         reference.diagnostics.len(),
     );
     for _ in 0..SINGLE_WARMUP {
-        black_box(compile(black_box(inputs), black_box(station), black_box(from), HORIZON_DAYS));
+        black_box(compile(
+            black_box(inputs),
+            black_box(station),
+            black_box(from),
+            HORIZON_DAYS,
+        ));
     }
     let mut samples: Vec<Duration> = Vec::with_capacity(SINGLE_RUNS);
     for _ in 0..SINGLE_RUNS {
         let started = Instant::now();
-        let c = compile(black_box(inputs), black_box(station), black_box(from), HORIZON_DAYS);
+        let c = compile(
+            black_box(inputs),
+            black_box(station),
+            black_box(from),
+            HORIZON_DAYS,
+        );
         samples.push(started.elapsed());
         black_box(c);
     }
@@ -212,16 +234,35 @@ impl Country {
         }
 
         // Eight messages in Vietnamese, 15–60 s, two of them also recorded in Tày.
-        let durations_ms = [15_320, 22_480, 31_050, 44_900, 59_760, 27_130, 38_640, 52_210];
+        let durations_ms = [
+            15_320, 22_480, 31_050, 44_900, 59_760, 27_130, 38_640, 52_210,
+        ];
         let mut segments: Vec<Segment> = durations_ms
             .iter()
             .enumerate()
             .map(|(i, &ms)| segment(&format!("ban-tin-{}-vi", i + 1), "vi", None, ms, i as u8))
             .collect();
-        segments.push(segment("ban-tin-1-tyz", "tyz", Some("ban-tin-1-vi"), 17_400, 100));
-        segments.push(segment("ban-tin-3-tyz", "tyz", Some("ban-tin-3-vi"), 34_250, 101));
+        segments.push(segment(
+            "ban-tin-1-tyz",
+            "tyz",
+            Some("ban-tin-1-vi"),
+            17_400,
+            100,
+        ));
+        segments.push(segment(
+            "ban-tin-3-tyz",
+            "tyz",
+            Some("ban-tin-3-vi"),
+            34_250,
+            101,
+        ));
 
-        Self { areas, province_codes, stations, segments }
+        Self {
+            areas,
+            province_codes,
+            stations,
+            segments,
+        }
     }
 
     /// Validates the tree and the inputs; returns them with the number of areas.
@@ -230,11 +271,15 @@ impl Country {
         let tree = AreaTree::build(self.areas).expect("valid area tree");
         let id_of = |c: &AreaCode| tree.get(c).expect("area in tree");
 
-        let every_day = |range: &str| Window::parse_range(WeekdaySet::ALL, range).expect("valid window");
+        let every_day =
+            |range: &str| Window::parse_range(WeekdaySet::ALL, range).expect("valid window");
         let windows = Windows::new(vec![every_day("05:30-06:30"), every_day("17:00-18:00")])
             .expect("non-overlapping windows");
-        let area_windows: HashMap<_, _> =
-            self.province_codes.iter().map(|p| (id_of(p), windows.clone())).collect();
+        let area_windows: HashMap<_, _> = self
+            .province_codes
+            .iter()
+            .map(|p| (id_of(p), windows.clone()))
+            .collect();
 
         let timezone = chrono_tz::Asia::Ho_Chi_Minh;
         let stations: Vec<Station> = self
@@ -260,7 +305,13 @@ impl Country {
             SegmentIdx::new(u32::try_from(i).expect("few segments"))
         };
         let pool = |entries: &[(&str, u32)]| -> Vec<PoolEntry> {
-            entries.iter().map(|&(id, weight)| PoolEntry { segment: seg(id), weight }).collect()
+            entries
+                .iter()
+                .map(|&(id, weight)| PoolEntry {
+                    segment: seg(id),
+                    weight,
+                })
+                .collect()
         };
 
         let campaigns = vec![
@@ -281,7 +332,13 @@ impl Country {
                 ]),
                 min_airings_per_day: 8,
                 rotations: vec![
-                    rotation("sang-chieu", &["30 5 * * *", "0 17 * * *"], 5 * 60, Order::Sequential, 2),
+                    rotation(
+                        "sang-chieu",
+                        &["30 5 * * *", "0 17 * * *"],
+                        5 * 60,
+                        Order::Sequential,
+                        2,
+                    ),
                     rotation("cuoi-buoi", &["40 17 * * *"], 3 * 60, Order::Weighted, 1),
                 ],
             },
@@ -314,9 +371,19 @@ impl Country {
                 until: date(2026, 10, 31),
                 areas: provinces,
                 priority: Priority::Normal,
-                pool: pool(&[("ban-tin-3-vi", 2), ("ban-tin-6-vi", 1), ("ban-tin-7-vi", 1)]),
+                pool: pool(&[
+                    ("ban-tin-3-vi", 2),
+                    ("ban-tin-6-vi", 1),
+                    ("ban-tin-7-vi", 1),
+                ]),
                 min_airings_per_day: 2,
-                rotations: vec![rotation("buoi-sang", &["15 6 * * *"], 2 * 60, Order::Weighted, 0)],
+                rotations: vec![rotation(
+                    "buoi-sang",
+                    &["15 6 * * *"],
+                    2 * 60,
+                    Order::Weighted,
+                    0,
+                )],
             },
         ];
 
@@ -329,7 +396,10 @@ impl Country {
 fn rotation(id: &str, slots: &[&str], slot_seconds: u32, order: Order, spacing: u32) -> Rotation {
     Rotation {
         id: RotationId::parse(id).expect("rotation id"),
-        slots: slots.iter().map(|s| CronSchedule::parse(s).expect("valid crontab")).collect(),
+        slots: slots
+            .iter()
+            .map(|s| CronSchedule::parse(s).expect("valid crontab"))
+            .collect(),
         slot_seconds,
         order,
         spacing,

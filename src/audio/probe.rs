@@ -113,7 +113,11 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
     let mut sample_rate = 0u32;
     let mut channels = 0u16;
     let damaged = |frames: u64, rate: u32, e: SymphoniaError| ProbeError::Damaged {
-        decoded_ms: if rate == 0 { 0 } else { frames * 1000 / u64::from(rate) },
+        decoded_ms: if rate == 0 {
+            0
+        } else {
+            frames * 1000 / u64::from(rate)
+        },
         reason: e.to_string(),
     };
     loop {

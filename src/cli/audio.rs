@@ -12,9 +12,18 @@ pub(super) fn probe(files: &[impl AsRef<Path>]) -> anyhow::Result<ExitCode> {
         let file = file.as_ref();
         match crate::audio::measure(file) {
             Ok(m) => {
-                let name = nfc(&file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+                let name = nfc(&file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default());
                 let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-                println!("# {}: {} Hz, {} kênh, {} khung", file.display(), m.sample_rate, m.channels, m.frames);
+                println!(
+                    "# {}: {} Hz, {} kênh, {} khung",
+                    file.display(),
+                    m.sample_rate,
+                    m.channels,
+                    m.frames
+                );
                 println!("[[segment]]");
                 println!("id = \"{stem}\"");
                 println!("title = \"\"");
@@ -30,5 +39,9 @@ pub(super) fn probe(files: &[impl AsRef<Path>]) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -90,10 +90,16 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Schedule(ScheduleCommand::Check { paths, skip_audio }) => schedule::check(&paths, !skip_audio),
-        Command::Schedule(ScheduleCommand::Plan { station, from, days, format, schedules }) => {
-            schedule::plan(&schedules, &station, from, days, format)
+        Command::Schedule(ScheduleCommand::Check { paths, skip_audio }) => {
+            schedule::check(&paths, !skip_audio)
         }
+        Command::Schedule(ScheduleCommand::Plan {
+            station,
+            from,
+            days,
+            format,
+            schedules,
+        }) => schedule::plan(&schedules, &station, from, days, format),
         Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
     };
     match result {

@@ -44,7 +44,10 @@ pub(super) fn print_table(inputs: &Inputs, idx: StationIdx, compiled: &Compilati
         if current_day != Some(day) {
             println!();
             println!("{} {}", weekday_vi(day.weekday()), day.format("%d/%m/%Y"));
-            println!("  {:<8}  {:>5}  {:<7}  {:<44}  Chiến dịch", "Giờ", "Dài", "Mức", "Bản tin");
+            println!(
+                "  {:<8}  {:>5}  {:<7}  {:<44}  Chiến dịch",
+                "Giờ", "Dài", "Mức", "Bản tin"
+            );
             current_day = Some(day);
         }
         let segment = inputs.segment(item.segment);

@@ -47,7 +47,11 @@ pub(super) fn check(paths: &[PathBuf], verify_audio: bool) -> anyhow::Result<Exi
             }
         }
     }
-    Ok(if total == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if total == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Compiles one station's plan from files alone and prints it.
@@ -89,7 +93,10 @@ fn find_station(schedules: &Path, station: &str) -> anyhow::Result<ScheduleSet> 
     match found.len() {
         1 => Ok(found.remove(0)),
         0 if !broken.is_empty() => {
-            let list: Vec<String> = broken.iter().map(|(d, n)| format!("{} ({n} lỗi)", d.display())).collect();
+            let list: Vec<String> = broken
+                .iter()
+                .map(|(d, n)| format!("{} ({n} lỗi)", d.display()))
+                .collect();
             bail!(
                 "không tìm thấy trạm `{station}`; các bộ lịch sau có lỗi nên chưa đọc được: {}. Chạy `loa schedule check` để xem lỗi",
                 list.join(", ")

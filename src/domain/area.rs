@@ -285,9 +285,13 @@ mod tests {
             area("06", AreaKind::Province, None),
         ])
         .expect("3-tier");
-        let commune = three.get(&AreaCode::parse("01834").expect("code")).expect("id");
+        let commune = three
+            .get(&AreaCode::parse("01834").expect("code"))
+            .expect("id");
         assert_eq!(three.depth(commune), 2);
-        let province = three.get(&AreaCode::parse("06").expect("code")).expect("id");
+        let province = three
+            .get(&AreaCode::parse("06").expect("code"))
+            .expect("id");
         assert!(three.is_within(commune, province));
         assert!(!three.is_within(province, commune));
 
@@ -303,10 +307,16 @@ mod tests {
     fn rejects_bad_trees_with_the_reason() {
         let cases = [
             (
-                vec![area("06", AreaKind::Province, None), area("06", AreaKind::Province, None)],
+                vec![
+                    area("06", AreaKind::Province, None),
+                    area("06", AreaKind::Province, None),
+                ],
                 "trùng",
             ),
-            (vec![area("058", AreaKind::District, Some("06"))], "không có trong danh sách"),
+            (
+                vec![area("058", AreaKind::District, Some("06"))],
+                "không có trong danh sách",
+            ),
             (
                 vec![
                     area("06", AreaKind::Province, None),
@@ -318,7 +328,9 @@ mod tests {
             (vec![area("058", AreaKind::District, None)], "phải có"),
         ];
         for (areas, expected) in cases {
-            let err = AreaTree::build(areas).expect_err("invalid tree").to_string();
+            let err = AreaTree::build(areas)
+                .expect_err("invalid tree")
+                .to_string();
             assert!(err.contains(expected), "{err}");
         }
         assert!(AreaCode::parse("0A1").is_err());

@@ -42,8 +42,11 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
         if !targets_station || c.priority == Priority::Emergency {
             continue;
         }
-        let resolved: Vec<Option<SegmentIdx>> =
-            c.pool.iter().map(|e| variant_for(inputs, st, e.segment)).collect();
+        let resolved: Vec<Option<SegmentIdx>> = c
+            .pool
+            .iter()
+            .map(|e| variant_for(inputs, st, e.segment))
+            .collect();
         let weights: Vec<u32> = c.pool.iter().map(|e| e.weight.max(1)).collect();
         let capacity_ms = mean_duration_ms(inputs, &resolved);
         for (ri, r) in c.rotations.iter().enumerate() {
@@ -95,11 +98,23 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
             firing_times(r, date, &mut times);
             for &t in &times {
                 for (start, end) in clip(t, r.slot_seconds, ranges) {
-                    slots.push(Slot { run: run_index, minute: t, start, end });
+                    slots.push(Slot {
+                        run: run_index,
+                        minute: t,
+                        start,
+                        end,
+                    });
                 }
             }
         }
-        slots.sort_by_key(|s| (std::cmp::Reverse(runs[s.run].priority), s.minute, s.run, s.start));
+        slots.sort_by_key(|s| {
+            (
+                std::cmp::Reverse(runs[s.run].priority),
+                s.minute,
+                s.run,
+                s.start,
+            )
+        });
 
         let day_start = local_midnight_utc(&st.timezone, date);
         let mut busy: Vec<(i64, i64, usize)> = Vec::new();
@@ -133,7 +148,12 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
                     let start_ms = day_start.timestamp_millis() + cursor;
                     let c = &inputs.campaigns()[run.campaign];
                     items.push(Item {
-                        id: ItemId::derive(&st.code, start_ms, inputs.segment(segment).id.as_str(), c.id.as_str()),
+                        id: ItemId::derive(
+                            &st.code,
+                            start_ms,
+                            inputs.segment(segment).id.as_str(),
+                            c.id.as_str(),
+                        ),
                         start: DateTime::from_timestamp_millis(start_ms).unwrap_or(day_start),
                         duration_ms: inputs.segment(segment).duration_ms,
                         segment,
@@ -158,8 +178,9 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
                         stats.reasons.push(reason);
                     }
                 }
-                if let Some(&(_, _, other)) =
-                    busy.iter().find(|&&(s, e, r)| r != slot.run && s < slot.end && slot.start < e)
+                if let Some(&(_, _, other)) = busy
+                    .iter()
+                    .find(|&&(s, e, r)| r != slot.run && s < slot.end && slot.start < e)
                 {
                     stats.taken_by = Some(runs[other].campaign);
                 }
@@ -169,7 +190,14 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
         // Targets count broadcasting days only: a ward that airs Monday to Friday is not
         // short on Saturday.
         if !ranges.is_empty() {
-            report_day(inputs, st.code.as_str(), date, &runs, &day_stats, &mut diagnostics);
+            report_day(
+                inputs,
+                st.code.as_str(),
+                date,
+                &runs,
+                &day_stats,
+                &mut diagnostics,
+            );
         }
     }
 
@@ -178,7 +206,13 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
     diagnostics.sort_by_key(Diagnostic::date);
     let version = version_of(&items, |s| *inputs.segment(s).sha256.as_bytes());
     Compilation {
-        playlist: Playlist { station: st.code.clone(), from, days, items, version },
+        playlist: Playlist {
+            station: st.code.clone(),
+            from,
+            days,
+            items,
+            version,
+        },
         diagnostics,
     }
 }
@@ -252,7 +286,12 @@ impl Run {
     /// Takes the next segment in order that may air on `date` and fits in `room_ms`.
     /// On failure, says why nothing could be taken (if there was a reason beyond an
     /// empty pool).
-    fn pick(&mut self, inputs: &Inputs, date: NaiveDate, room_ms: i64) -> Result<SegmentIdx, Option<ShortfallReason>> {
+    fn pick(
+        &mut self,
+        inputs: &Inputs,
+        date: NaiveDate,
+        room_ms: i64,
+    ) -> Result<SegmentIdx, Option<ShortfallReason>> {
         let spacing = self.spacing(inputs);
         let (mut invalid, mut too_long, mut spaced, mut missing) = (false, false, false, false);
         for j in 0..self.sequence.period() {
@@ -317,7 +356,12 @@ fn message_of(inputs: &Inputs, seg: SegmentIdx) -> u32 {
 /// else Vietnamese, else none.
 fn variant_for(inputs: &Inputs, st: &super::Station, listed: SegmentIdx) -> Option<SegmentIdx> {
     let variants = inputs.variants(listed);
-    let in_lang = |lang: &super::Language| variants.iter().copied().find(|&v| &inputs.segment(v).language == lang);
+    let in_lang = |lang: &super::Language| {
+        variants
+            .iter()
+            .copied()
+            .find(|&v| &inputs.segment(v).language == lang)
+    };
     st.languages
         .iter()
         .find_map(in_lang)
@@ -403,7 +447,9 @@ fn report_day(
             continue;
         }
         seen.push(run.campaign);
-        let same: Vec<usize> = (i..runs.len()).filter(|&j| runs[j].campaign == run.campaign).collect();
+        let same: Vec<usize> = (i..runs.len())
+            .filter(|&j| runs[j].campaign == run.campaign)
+            .collect();
         let planned: u32 = same.iter().map(|&j| stats[j].aired).sum();
         if planned >= c.min_airings_per_day {
             continue;
@@ -415,7 +461,9 @@ fn report_day(
         }
         for &j in &same {
             if let Some(other) = stats[j].taken_by {
-                let reason = ShortfallReason::SlotTakenBy { campaign: inputs.campaigns()[other].name.clone() };
+                let reason = ShortfallReason::SlotTakenBy {
+                    campaign: inputs.campaigns()[other].name.clone(),
+                };
                 if !reasons.contains(&reason) {
                     reasons.push(reason);
                 }
@@ -495,7 +543,13 @@ fn report_static(
 
 /// Reports rules that fired in the horizon but never reached a window. Runs after the
 /// days are compiled, since it needs every day's firings.
-fn report_rules(inputs: &Inputs, station: StationIdx, from: NaiveDate, runs: &[Run], out: &mut Vec<Diagnostic>) {
+fn report_rules(
+    inputs: &Inputs,
+    station: StationIdx,
+    from: NaiveDate,
+    runs: &[Run],
+    out: &mut Vec<Diagnostic>,
+) {
     let st = inputs.station(station);
     for run in runs {
         let c = &inputs.campaigns()[run.campaign];

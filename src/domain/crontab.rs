@@ -257,11 +257,10 @@ fn parse_element(field: CronField, element: &str, lo: u8, hi: u8) -> Result<u64,
     }
     let (range, step) = match element.split_once('/') {
         Some((r, s)) => {
-            let step: u8 = s
-                .parse()
-                .ok()
-                .filter(|&s| s > 0)
-                .ok_or((r.len() + 1, format!("bước `/{s}` phải là số nguyên dương, ví dụ `*/15`")))?;
+            let step: u8 = s.parse().ok().filter(|&s| s > 0).ok_or((
+                r.len() + 1,
+                format!("bước `/{s}` phải là số nguyên dương, ví dụ `*/15`"),
+            ))?;
             (r, Some(step))
         }
         None => (element, None),
@@ -274,7 +273,9 @@ fn parse_element(field: CronField, element: &str, lo: u8, hi: u8) -> Result<u64,
         if a_val > b_val {
             return Err((
                 0,
-                format!("khoảng `{range}` bị ngược; viết giá trị nhỏ trước, ví dụ `{b}-{a}` không hợp lệ, hãy dùng `{b_val}-{a_val}` hoặc một danh sách"),
+                format!(
+                    "khoảng `{range}` bị ngược; viết giá trị nhỏ trước, ví dụ `{b}-{a}` không hợp lệ, hãy dùng `{b_val}-{a_val}` hoặc một danh sách"
+                ),
             ));
         }
         (a_val, b_val)
@@ -283,7 +284,10 @@ fn parse_element(field: CronField, element: &str, lo: u8, hi: u8) -> Result<u64,
         if step.is_some() {
             return Err((
                 0,
-                format!("`{element}`: bước chỉ đi sau `*` hoặc một khoảng; viết `{v}-{hi}/{}`", step.unwrap_or(1)),
+                format!(
+                    "`{element}`: bước chỉ đi sau `*` hoặc một khoảng; viết `{v}-{hi}/{}`",
+                    step.unwrap_or(1)
+                ),
             ));
         }
         (v, v)
@@ -312,7 +316,11 @@ fn parse_value(field: CronField, text: &str, lo: u8, hi: u8) -> Result<u8, Strin
     let names = field.names();
     if let Some(i) = names.iter().position(|n| *n == lower) {
         // Months count from 1, weekdays from 0 (Sunday).
-        return Ok(if field == CronField::Month { i as u8 + 1 } else { i as u8 });
+        return Ok(if field == CronField::Month {
+            i as u8 + 1
+        } else {
+            i as u8
+        });
     }
     Err(if names.is_empty() {
         format!("`{text}` không phải số trong khoảng {lo}-{hi}")
@@ -371,7 +379,11 @@ mod tests {
             ("0 5-17/6 * * *", &[300, 660, 1020]),
         ];
         for (expr, times) in cases {
-            assert_eq!(CronSchedule::parse(expr).expect(expr).times(), times, "{expr}");
+            assert_eq!(
+                CronSchedule::parse(expr).expect(expr).times(),
+                times,
+                "{expr}"
+            );
         }
     }
 

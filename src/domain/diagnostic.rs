@@ -34,7 +34,10 @@ impl fmt::Display for ShortfallReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooFewSlots { slots } => {
-                write!(f, "quy tắc khung phát chỉ cho {slots} khung trong giờ phát sóng")
+                write!(
+                    f,
+                    "quy tắc khung phát chỉ cho {slots} khung trong giờ phát sóng"
+                )
             }
             Self::SlotTakenBy { campaign } => write!(f, "thời gian đã dành cho «{campaign}»"),
             Self::NoValidSegment => f.write_str("không bản tin nào còn hiệu lực trong ngày"),
@@ -145,7 +148,14 @@ fn dmy(d: NaiveDate) -> String {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TargetNotMet { station, date, campaign, planned, target, reasons } => {
+            Self::TargetNotMet {
+                station,
+                date,
+                campaign,
+                planned,
+                target,
+                reasons,
+            } => {
                 let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
                 write!(
                     f,
@@ -155,20 +165,39 @@ impl fmt::Display for Diagnostic {
                     why.join("; ")
                 )
             }
-            Self::RuleNeverInWindow { station, date, campaign, rotation, rule, windows } => write!(
+            Self::RuleNeverInWindow {
+                station,
+                date,
+                campaign,
+                rotation,
+                rule,
+                windows,
+            } => write!(
                 f,
                 "Trạm {station}, từ {}: quy tắc `{rule}` của lịch «{rotation}» (chiến dịch «{campaign}») \
                  không rơi vào giờ phát sóng nào ({windows}); sửa giờ trong quy tắc hoặc khung giờ của trạm",
                 dmy(*date)
             ),
-            Self::SegmentExpires { station, date, segment, campaign, campaign_until } => write!(
+            Self::SegmentExpires {
+                station,
+                date,
+                segment,
+                campaign,
+                campaign_until,
+            } => write!(
                 f,
                 "Trạm {station}, {}: bản tin `{segment}` hết hiệu lực sau ngày này nhưng chiến dịch \
                  «{campaign}» kéo dài đến {}; thêm bản tin thay thế hoặc gia hạn",
                 dmy(*date),
                 dmy(*campaign_until)
             ),
-            Self::NoLanguageVariant { station, date, segment, campaign, languages } => write!(
+            Self::NoLanguageVariant {
+                station,
+                date,
+                segment,
+                campaign,
+                languages,
+            } => write!(
                 f,
                 "Trạm {station}, từ {}: bản tin `{segment}` (chiến dịch «{campaign}») không có bản \
                  {languages} hay tiếng Việt nên không được phát",

@@ -91,7 +91,9 @@ pub enum InputsError {
         code: StationCode,
     },
     /// A campaign whose dates are reversed or too far apart.
-    #[error("chiến dịch {id}: ngày bắt đầu {from} phải trước hoặc bằng ngày kết thúc {until}, và dài không quá 20 năm")]
+    #[error(
+        "chiến dịch {id}: ngày bắt đầu {from} phải trước hoặc bằng ngày kết thúc {until}, và dài không quá 20 năm"
+    )]
     CampaignDates {
         /// The campaign.
         campaign: usize,
@@ -115,7 +117,9 @@ pub enum InputsError {
         until: NaiveDate,
     },
     /// Emergencies are sent from the console, not planned.
-    #[error("chiến dịch {id}: mức `emergency` không lên lịch trước được; bản tin khẩn cấp được gửi trực tiếp. Dùng `priority` hoặc `normal`")]
+    #[error(
+        "chiến dịch {id}: mức `emergency` không lên lịch trước được; bản tin khẩn cấp được gửi trực tiếp. Dùng `priority` hoặc `normal`"
+    )]
     EmergencyScheduled {
         /// The campaign.
         campaign: usize,
@@ -123,7 +127,9 @@ pub enum InputsError {
         id: CampaignId,
     },
     /// A pool entry pointing past the end of the segment list.
-    #[error("chiến dịch {id}: danh sách phát trỏ tới bản tin số {index}, nhưng thư viện chỉ có {count} bản tin")]
+    #[error(
+        "chiến dịch {id}: danh sách phát trỏ tới bản tin số {index}, nhưng thư viện chỉ có {count} bản tin"
+    )]
     UnknownSegment {
         /// The campaign.
         campaign: usize,
@@ -194,7 +200,8 @@ impl Inputs {
                 .find_map(|a| area_windows.get(&a).map(|w| (a, w)))
         };
         for id in tree.ids() {
-            if let (Some(own), Some((parent, outer))) = (area_windows.get(&id), inherited(id, true)) {
+            if let (Some(own), Some((parent, outer))) = (area_windows.get(&id), inherited(id, true))
+            {
                 if let Some((window_index, window)) = own.first_outside(outer) {
                     errors.push(InputsError::AreaWindowOutside {
                         area: tree.area(id).code.clone(),
@@ -210,8 +217,14 @@ impl Inputs {
         let mut station_index = HashMap::with_capacity(stations.len());
         let mut station_windows = Vec::with_capacity(stations.len());
         for (i, station) in stations.iter().enumerate() {
-            if station_index.insert(station.code.clone(), StationIdx(i as u32)).is_some() {
-                errors.push(InputsError::DuplicateStation { station: i, code: station.code.clone() });
+            if station_index
+                .insert(station.code.clone(), StationIdx(i as u32))
+                .is_some()
+            {
+                errors.push(InputsError::DuplicateStation {
+                    station: i,
+                    code: station.code.clone(),
+                });
             }
             let from_area = inherited(station.area, false);
             let effective = match (&station.windows, from_area) {
@@ -231,8 +244,12 @@ impl Inputs {
                 (Some(own), None) => own.clone(),
                 (None, Some((_, outer))) => outer.clone(),
                 (None, None) => {
-                    errors.push(InputsError::NoWindows { station: i, code: station.code.clone() });
-                    Windows::new(Vec::new()).unwrap_or_else(|_| unreachable!("empty windows never overlap"))
+                    errors.push(InputsError::NoWindows {
+                        station: i,
+                        code: station.code.clone(),
+                    });
+                    Windows::new(Vec::new())
+                        .unwrap_or_else(|_| unreachable!("empty windows never overlap"))
                 }
             };
             station_windows.push(effective);
@@ -243,11 +260,19 @@ impl Inputs {
         for (i, segment) in segments.iter().enumerate() {
             let idx = SegmentIdx(i as u32);
             if segment_index.insert(segment.id.clone(), idx).is_some() {
-                errors.push(InputsError::DuplicateSegment { segment: i, id: segment.id.clone() });
+                errors.push(InputsError::DuplicateSegment {
+                    segment: i,
+                    id: segment.id.clone(),
+                });
             }
             if let (Some(from), Some(until)) = (segment.valid_from, segment.valid_until) {
                 if from > until {
-                    errors.push(InputsError::SegmentDates { segment: i, id: segment.id.clone(), from, until });
+                    errors.push(InputsError::SegmentDates {
+                        segment: i,
+                        id: segment.id.clone(),
+                        from,
+                        until,
+                    });
                 }
             }
             groups.entry(segment.group.clone()).or_default().push(idx);
@@ -257,18 +282,33 @@ impl Inputs {
         let mut firing_prefix = Vec::with_capacity(campaigns.len());
         for (i, c) in campaigns.iter().enumerate() {
             if seen_campaigns.insert(c.id.clone(), i).is_some() {
-                errors.push(InputsError::DuplicateCampaign { campaign: i, id: c.id.clone() });
+                errors.push(InputsError::DuplicateCampaign {
+                    campaign: i,
+                    id: c.id.clone(),
+                });
             }
             if c.priority == Priority::Emergency {
-                errors.push(InputsError::EmergencyScheduled { campaign: i, id: c.id.clone() });
+                errors.push(InputsError::EmergencyScheduled {
+                    campaign: i,
+                    id: c.id.clone(),
+                });
             }
             let span = (c.until - c.from).num_days();
             if !(0..MAX_CAMPAIGN_DAYS).contains(&span) {
-                errors.push(InputsError::CampaignDates { campaign: i, id: c.id.clone(), from: c.from, until: c.until });
+                errors.push(InputsError::CampaignDates {
+                    campaign: i,
+                    id: c.id.clone(),
+                    from: c.from,
+                    until: c.until,
+                });
                 firing_prefix.push(Vec::new());
                 continue;
             }
-            if let Some(bad) = c.pool.iter().find(|e| e.segment.0 as usize >= segments.len()) {
+            if let Some(bad) = c
+                .pool
+                .iter()
+                .find(|e| e.segment.0 as usize >= segments.len())
+            {
                 errors.push(InputsError::UnknownSegment {
                     campaign: i,
                     id: c.id.clone(),
@@ -279,7 +319,11 @@ impl Inputs {
                 continue;
             }
             let messages = {
-                let mut m: Vec<&SegmentId> = c.pool.iter().map(|e| &segments[e.segment.0 as usize].group).collect();
+                let mut m: Vec<&SegmentId> = c
+                    .pool
+                    .iter()
+                    .map(|e| &segments[e.segment.0 as usize].group)
+                    .collect();
                 m.sort();
                 m.dedup();
                 m.len()
@@ -364,7 +408,9 @@ impl Inputs {
 
     /// All variants (translations) of the message `idx` belongs to.
     pub fn variants(&self, idx: SegmentIdx) -> &[SegmentIdx] {
-        self.groups.get(&self.segment(idx).group).map_or(&[], Vec::as_slice)
+        self.groups
+            .get(&self.segment(idx).group)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The message `idx` says: the first segment of its translation group.

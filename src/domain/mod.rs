@@ -27,7 +27,7 @@ pub use inputs::{Inputs, InputsError, StationIdx};
 pub use playlist::{Item, ItemId, Playlist};
 pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest};
 pub use station::{Station, StationCode};
-pub use window::{TimeOfDay, Window, WindowError, Windows, WeekdaySet};
+pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};
 
 /// Checks an identifier written by a person: 1 to 64 characters of lowercase ASCII
 /// letters, digits, `-`, `_` or `.`, starting with a letter or digit.

@@ -13,7 +13,12 @@ use super::{Priority, SegmentIdx, StationCode};
 pub struct ItemId(pub(crate) u64);
 
 impl ItemId {
-    pub(crate) fn derive(station: &StationCode, start_ms: i64, segment: &str, campaign: &str) -> Self {
+    pub(crate) fn derive(
+        station: &StationCode,
+        start_ms: i64,
+        segment: &str,
+        campaign: &str,
+    ) -> Self {
         let mut h = Sha256::new();
         h.update(station.as_str().as_bytes());
         h.update([0]);

@@ -54,7 +54,10 @@ impl Sequence {
             Order::Shuffle { seed } => {
                 let cycle = pos / len;
                 if cycle != self.perm_cycle {
-                    self.perm = permutation(self.pool_len, mix(seed ^ mix(self.station_seed) ^ mix(cycle)));
+                    self.perm = permutation(
+                        self.pool_len,
+                        mix(seed ^ mix(self.station_seed) ^ mix(cycle)),
+                    );
                     self.perm_cycle = cycle;
                 }
                 self.perm[(pos % len) as usize] as usize

@@ -19,7 +19,8 @@ impl TimeOfDay {
 
     /// From hours and minutes; `24:00` is allowed, nothing later.
     pub fn from_hm(hour: u16, minute: u16) -> Option<Self> {
-        (minute < 60 && (hour < 24 || (hour == 24 && minute == 0))).then_some(Self(hour * 60 + minute))
+        (minute < 60 && (hour < 24 || (hour == 24 && minute == 0)))
+            .then_some(Self(hour * 60 + minute))
     }
 
     /// Parses `HH:MM` (24-hour clock; `5:30` is accepted too).
@@ -198,7 +199,9 @@ pub enum WindowError {
         end: TimeOfDay,
     },
     /// Two windows of one list share time on a weekday.
-    #[error("khung giờ {second} chồng lên khung {first}; gộp chúng thành một khung hoặc bỏ bớt một")]
+    #[error(
+        "khung giờ {second} chồng lên khung {first}; gộp chúng thành một khung hoặc bỏ bớt một"
+    )]
     Overlap {
         /// Index of the earlier window in the list.
         first_index: usize,
@@ -291,10 +294,26 @@ mod tests {
     #[test]
     fn parses_days_in_english_and_vietnamese() {
         let cases = [
-            ("Mon-Fri", vec![Weekday::Mon, Weekday::Fri], vec![Weekday::Sat]),
-            ("T2-T6", vec![Weekday::Mon, Weekday::Wed], vec![Weekday::Sun]),
-            ("T7,CN", vec![Weekday::Sat, Weekday::Sun], vec![Weekday::Mon]),
-            ("Fri-Mon", vec![Weekday::Fri, Weekday::Sun, Weekday::Mon], vec![Weekday::Tue]),
+            (
+                "Mon-Fri",
+                vec![Weekday::Mon, Weekday::Fri],
+                vec![Weekday::Sat],
+            ),
+            (
+                "T2-T6",
+                vec![Weekday::Mon, Weekday::Wed],
+                vec![Weekday::Sun],
+            ),
+            (
+                "T7,CN",
+                vec![Weekday::Sat, Weekday::Sun],
+                vec![Weekday::Mon],
+            ),
+            (
+                "Fri-Mon",
+                vec![Weekday::Fri, Weekday::Sun, Weekday::Mon],
+                vec![Weekday::Tue],
+            ),
             ("*", vec![Weekday::Tue], vec![]),
         ];
         for (text, yes, no) in cases {
@@ -313,28 +332,33 @@ mod tests {
     fn rejects_overlaps_and_reversed_ranges() {
         let all = WeekdaySet::ALL;
         let a = Window::parse_range(all, "05:30-06:30").expect("a");
-        let b = Window::parse_range(WeekdaySet::parse("Mon").expect("mon"), "06:00-07:00").expect("b");
+        let b =
+            Window::parse_range(WeekdaySet::parse("Mon").expect("mon"), "06:00-07:00").expect("b");
         assert!(matches!(
             Windows::new(vec![a, b]),
-            Err(WindowError::Overlap { first_index: 0, second_index: 1, .. })
+            Err(WindowError::Overlap {
+                first_index: 0,
+                second_index: 1,
+                ..
+            })
         ));
         assert!(Window::parse_range(all, "18:00-17:00").is_err());
         assert!(Window::parse_range(all, "25:00-26:00").is_err());
-        let touching = Windows::new(vec![
-            a,
-            Window::parse_range(all, "06:30-07:00").expect("c"),
-        ])
-        .expect("touching windows are fine");
+        let touching = Windows::new(vec![a, Window::parse_range(all, "06:30-07:00").expect("c")])
+            .expect("touching windows are fine");
         assert_eq!(touching.ranges_on(Weekday::Mon), &[(330, 420)]);
     }
 
     #[test]
     fn narrowing_is_checked_per_weekday() {
         let all = WeekdaySet::ALL;
-        let outer = Windows::new(vec![Window::parse_range(all, "05:30-06:30").expect("w")]).expect("ok");
-        let inner = Windows::new(vec![Window::parse_range(all, "05:30-06:00").expect("w")]).expect("ok");
+        let outer =
+            Windows::new(vec![Window::parse_range(all, "05:30-06:30").expect("w")]).expect("ok");
+        let inner =
+            Windows::new(vec![Window::parse_range(all, "05:30-06:00").expect("w")]).expect("ok");
         assert_eq!(inner.first_outside(&outer), None);
-        let early = Windows::new(vec![Window::parse_range(all, "05:00-06:00").expect("w")]).expect("ok");
+        let early =
+            Windows::new(vec![Window::parse_range(all, "05:00-06:00").expect("w")]).expect("ok");
         assert!(early.first_outside(&outer).is_some());
     }
 }

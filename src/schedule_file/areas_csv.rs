@@ -28,7 +28,12 @@ pub(crate) fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usiz
                 h.iter().collect::<Vec<_>>().join(",")
             ),
         )),
-        Err(e) => problems.push(problem_at_line(path, 1, 1, format!("không đọc được CSV: {e}"))),
+        Err(e) => problems.push(problem_at_line(
+            path,
+            1,
+            1,
+            format!("không đọc được CSV: {e}"),
+        )),
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -39,7 +44,12 @@ pub(crate) fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usiz
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(problem_at_line(path, line, 1, format!("dòng CSV không đọc được: {e}")));
+                problems.push(problem_at_line(
+                    path,
+                    line,
+                    1,
+                    format!("dòng CSV không đọc được: {e}"),
+                ));
                 continue;
             }
         };
@@ -49,11 +59,21 @@ pub(crate) fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usiz
                 path,
                 line,
                 1,
-                format!("cần 4 cột `code,name,kind,parent_code`, có {}", record.len()),
+                format!(
+                    "cần 4 cột `code,name,kind,parent_code`, có {}",
+                    record.len()
+                ),
             ));
             continue;
         }
-        let column_of = |i: usize| record.iter().take(i).map(|f| f.chars().count() + 1).sum::<usize>() + 1;
+        let column_of = |i: usize| {
+            record
+                .iter()
+                .take(i)
+                .map(|f| f.chars().count() + 1)
+                .sum::<usize>()
+                + 1
+        };
         let code = AreaCode::parse(&record[0]);
         let kind = AreaKind::parse(&record[2]);
         let parent = match record[3].trim() {
@@ -62,10 +82,23 @@ pub(crate) fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usiz
         };
         let name = nfc(record[1].trim());
         if name.is_empty() {
-            problems.push(problem_at_line(path, line, column_of(1), "thiếu tên đơn vị"));
+            problems.push(problem_at_line(
+                path,
+                line,
+                column_of(1),
+                "thiếu tên đơn vị",
+            ));
         }
         match (code, kind, parent) {
-            (Ok(code), Ok(kind), Ok(parent)) => areas.push((Area { code, name, kind, parent }, line)),
+            (Ok(code), Ok(kind), Ok(parent)) => areas.push((
+                Area {
+                    code,
+                    name,
+                    kind,
+                    parent,
+                },
+                line,
+            )),
             (code, kind, parent) => {
                 for (col, err) in [(0, code.err()), (2, kind.err()), (3, parent.err())] {
                     if let Some(err) = err {
@@ -75,5 +108,9 @@ pub(crate) fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usiz
             }
         }
     }
-    if problems.is_empty() { Ok(areas) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(areas)
+    } else {
+        Err(problems)
+    }
 }

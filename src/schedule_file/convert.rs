@@ -17,7 +17,7 @@ use super::{Problem, nfc, resolve_file, suggest};
 use crate::domain::{
     AreaCode, AreaId, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, InputsError, Language,
     Order, PoolEntry, Priority, Rotation, RotationId, Segment, SegmentId, SegmentIdx, Sha256Digest,
-    Station, StationCode, Window, WindowError, Windows, WeekdaySet,
+    Station, StationCode, WeekdaySet, Window, WindowError, Windows,
 };
 
 /// Where a piece was written: file index and span.
@@ -35,7 +35,11 @@ impl Ctx<'_> {
     }
 
     fn dir_of(&self, file: usize) -> PathBuf {
-        self.sources[file].path.parent().unwrap_or(Path::new(".")).to_owned()
+        self.sources[file]
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_owned()
     }
 }
 
@@ -50,14 +54,19 @@ pub(super) fn build(
     c: Collected,
     options: LoadOptions,
 ) -> Result<(Inputs, Vec<PathBuf>), Vec<Problem>> {
-    let mut ctx = Ctx { sources, problems: Vec::new() };
+    let mut ctx = Ctx {
+        sources,
+        problems: Vec::new(),
+    };
     let Some(tree) = load_tree(dir, &mut ctx, &c) else {
         return Err(ctx.problems);
     };
 
     let mut area_windows: HashMap<AreaId, Vec<(Window, Place)>> = HashMap::new();
     for (f, w) in &c.windows {
-        let Some(area) = resolve_area(&mut ctx, &tree, *f, &w.get_ref().area) else { continue };
+        let Some(area) = resolve_area(&mut ctx, &tree, *f, &w.get_ref().area) else {
+            continue;
+        };
         for window in parse_windows(&mut ctx, *f, w.get_ref().days.as_ref(), &w.get_ref().times) {
             area_windows.entry(area).or_default().push(window);
         }
@@ -84,7 +93,10 @@ pub(super) fn build(
         [] => dir.to_owned(),
         [(f, lib), rest @ ..] => {
             for (g, extra) in rest {
-                ctx.at(&place(*g, extra), "`[library]` đã khai báo ở tệp khác; mỗi bộ lịch chỉ có một");
+                ctx.at(
+                    &place(*g, extra),
+                    "`[library]` đã khai báo ở tệp khác; mỗi bộ lịch chỉ có một",
+                );
             }
             ctx.dir_of(*f).join(lib.get_ref().audio_dir.get_ref())
         }
@@ -108,7 +120,9 @@ pub(super) fn build(
     let mut campaigns = Vec::new();
     let mut campaign_places = Vec::new();
     for (f, raw) in &c.campaigns {
-        if let Some((campaign, rotation_places)) = convert_campaign(&mut ctx, &tree, &segment_ids, *f, raw) {
+        if let Some((campaign, rotation_places)) =
+            convert_campaign(&mut ctx, &tree, &segment_ids, *f, raw)
+        {
             campaigns.push(campaign);
             campaign_places.push((place(*f, &raw.get_ref().id), rotation_places));
         }
@@ -122,28 +136,38 @@ pub(super) fn build(
         Err(errors) => {
             for e in errors {
                 let at = match &e {
-                    InputsError::DuplicateStation { station, .. } | InputsError::NoWindows { station, .. } => {
-                        station_places[*station].0.clone()
-                    }
-                    InputsError::StationWindowOutside { station, window_index, .. } => {
-                        station_places[*station].1.get(*window_index).cloned().unwrap_or_else(|| station_places[*station].0.clone())
-                    }
-                    InputsError::AreaWindowOutside { area, window_index, .. } => tree
+                    InputsError::DuplicateStation { station, .. }
+                    | InputsError::NoWindows { station, .. } => station_places[*station].0.clone(),
+                    InputsError::StationWindowOutside {
+                        station,
+                        window_index,
+                        ..
+                    } => station_places[*station]
+                        .1
+                        .get(*window_index)
+                        .cloned()
+                        .unwrap_or_else(|| station_places[*station].0.clone()),
+                    InputsError::AreaWindowOutside {
+                        area, window_index, ..
+                    } => tree
                         .get(area)
                         .and_then(|id| area_window_places.get(&id))
                         .and_then(|p| p.get(*window_index))
                         .cloned()
                         .unwrap_or((0, 0..0)),
-                    InputsError::DuplicateSegment { segment, .. } | InputsError::SegmentDates { segment, .. } => {
-                        segment_places[*segment].clone()
-                    }
+                    InputsError::DuplicateSegment { segment, .. }
+                    | InputsError::SegmentDates { segment, .. } => segment_places[*segment].clone(),
                     InputsError::DuplicateCampaign { campaign, .. }
                     | InputsError::CampaignDates { campaign, .. }
                     | InputsError::EmergencyScheduled { campaign, .. }
-                    | InputsError::UnknownSegment { campaign, .. } => campaign_places[*campaign].0.clone(),
-                    InputsError::SpacingTooLarge { campaign, rotation_index, .. } => {
-                        campaign_places[*campaign].1[*rotation_index].clone()
+                    | InputsError::UnknownSegment { campaign, .. } => {
+                        campaign_places[*campaign].0.clone()
                     }
+                    InputsError::SpacingTooLarge {
+                        campaign,
+                        rotation_index,
+                        ..
+                    } => campaign_places[*campaign].1[*rotation_index].clone(),
                 };
                 ctx.at(&at, e.to_string());
             }
@@ -154,7 +178,10 @@ pub(super) fn build(
 
 fn load_tree(dir: &Path, ctx: &mut Ctx<'_>, c: &Collected) -> Option<AreaTree> {
     let Some((f, areas)) = c.areas.first() else {
-        let path = ctx.sources.first().map_or(dir.to_owned(), |s| s.path.clone());
+        let path = ctx
+            .sources
+            .first()
+            .map_or(dir.to_owned(), |s| s.path.clone());
         ctx.problems.push(problem_at_line(
             &path,
             1,
@@ -164,17 +191,26 @@ fn load_tree(dir: &Path, ctx: &mut Ctx<'_>, c: &Collected) -> Option<AreaTree> {
         return None;
     };
     for (g, extra) in &c.areas[1..] {
-        ctx.at(&place(*g, extra), "`[areas]` đã khai báo ở tệp khác; mỗi bộ lịch chỉ có một cây đơn vị");
+        ctx.at(
+            &place(*g, extra),
+            "`[areas]` đã khai báo ở tệp khác; mỗi bộ lịch chỉ có một cây đơn vị",
+        );
     }
     let csv_name = areas.get_ref().csv.get_ref();
     let Some(csv_path) = resolve_file(&ctx.dir_of(*f), csv_name) else {
-        ctx.at(&place(*f, &areas.get_ref().csv), format!("không tìm thấy tệp `{csv_name}` (đường dẫn tính từ thư mục của tệp này)"));
+        ctx.at(
+            &place(*f, &areas.get_ref().csv),
+            format!("không tìm thấy tệp `{csv_name}` (đường dẫn tính từ thư mục của tệp này)"),
+        );
         return None;
     };
     let text = match std::fs::read_to_string(&csv_path) {
         Ok(t) => t,
         Err(e) => {
-            ctx.at(&place(*f, &areas.get_ref().csv), format!("không đọc được `{csv_name}` (cần UTF-8): {e}"));
+            ctx.at(
+                &place(*f, &areas.get_ref().csv),
+                format!("không đọc được `{csv_name}` (cần UTF-8): {e}"),
+            );
             return None;
         }
     };
@@ -190,21 +226,35 @@ fn load_tree(dir: &Path, ctx: &mut Ctx<'_>, c: &Collected) -> Option<AreaTree> {
         Ok(tree) => Some(tree),
         Err(e) => {
             let code = match &e {
-                crate::domain::AreaError::Duplicate(c) | crate::domain::AreaError::BadRoot(c) => Some(c),
-                crate::domain::AreaError::UnknownParent { child, .. } | crate::domain::AreaError::BadNesting { child, .. } => Some(child),
+                crate::domain::AreaError::Duplicate(c) | crate::domain::AreaError::BadRoot(c) => {
+                    Some(c)
+                }
+                crate::domain::AreaError::UnknownParent { child, .. }
+                | crate::domain::AreaError::BadNesting { child, .. } => Some(child),
                 _ => None,
             };
             let line = code.and_then(|c| lines.get(c)).copied().unwrap_or(1);
-            ctx.problems.push(problem_at_line(&csv_path, line, 1, e.to_string()));
+            ctx.problems
+                .push(problem_at_line(&csv_path, line, 1, e.to_string()));
             None
         }
     }
 }
 
-fn resolve_area(ctx: &mut Ctx<'_>, tree: &AreaTree, f: usize, code: &Spanned<String>) -> Option<AreaId> {
-    let found = AreaCode::parse(code.get_ref()).ok().and_then(|c| tree.get(&c));
+fn resolve_area(
+    ctx: &mut Ctx<'_>,
+    tree: &AreaTree,
+    f: usize,
+    code: &Spanned<String>,
+) -> Option<AreaId> {
+    let found = AreaCode::parse(code.get_ref())
+        .ok()
+        .and_then(|c| tree.get(&c));
     if found.is_none() {
-        let codes: Vec<String> = tree.ids().map(|id| tree.area(id).code.to_string()).collect();
+        let codes: Vec<String> = tree
+            .ids()
+            .map(|id| tree.area(id).code.to_string())
+            .collect();
         let hint = suggest(code.get_ref(), codes.iter().map(String::as_str))
             .and_then(|s| AreaCode::parse(s).ok())
             .and_then(|c| tree.get(&c))
@@ -212,7 +262,13 @@ fn resolve_area(ctx: &mut Ctx<'_>, tree: &AreaTree, f: usize, code: &Spanned<Str
                 let a = tree.area(id);
                 format!("; có phải `{}` ({})?", a.code, a.name)
             });
-        ctx.at(&place(f, code), format!("đơn vị `{}` không có trong danh sách đơn vị hành chính{hint}", code.get_ref()));
+        ctx.at(
+            &place(f, code),
+            format!(
+                "đơn vị `{}` không có trong danh sách đơn vị hành chính{hint}",
+                code.get_ref()
+            ),
+        );
     }
     found
 }
@@ -234,7 +290,10 @@ fn parse_windows(
         },
     };
     if times.is_empty() {
-        ctx.problems.push(ctx.sources[f].problem_at(days.map_or(0, |d| d.span().start), "cần ít nhất một khung giờ trong `times`, ví dụ `times = [\"05:30-06:30\"]`"));
+        ctx.problems.push(ctx.sources[f].problem_at(
+            days.map_or(0, |d| d.span().start),
+            "cần ít nhất một khung giờ trong `times`, ví dụ `times = [\"05:30-06:30\"]`",
+        ));
     }
     times
         .iter()
@@ -251,11 +310,18 @@ fn parse_windows(
 fn checked_windows(ctx: &mut Ctx<'_>, list: &[(Window, Place)]) -> Option<Windows> {
     match Windows::new(list.iter().map(|(w, _)| *w).collect()) {
         Ok(w) => Some(w),
-        Err(WindowError::Overlap { first_index, second_index, .. }) => {
+        Err(WindowError::Overlap {
+            first_index,
+            second_index,
+            ..
+        }) => {
             let first = &list[first_index].1;
             let line = ctx.sources[first.0].problem(&first.1, "").line;
             let e = Windows::new(list.iter().map(|(w, _)| *w).collect()).err()?;
-            ctx.at(&list[second_index].1, format!("{e} (khung trước ở dòng {line})"));
+            ctx.at(
+                &list[second_index].1,
+                format!("{e} (khung trước ở dòng {line})"),
+            );
             None
         }
         Err(e) => {
@@ -265,17 +331,31 @@ fn checked_windows(ctx: &mut Ctx<'_>, list: &[(Window, Place)]) -> Option<Window
     }
 }
 
-fn convert_station(ctx: &mut Ctx<'_>, tree: &AreaTree, f: usize, s: &Spanned<RawStation>) -> Option<(Station, Vec<Place>)> {
+fn convert_station(
+    ctx: &mut Ctx<'_>,
+    tree: &AreaTree,
+    f: usize,
+    s: &Spanned<RawStation>,
+) -> Option<(Station, Vec<Place>)> {
     let raw = s.get_ref();
     let code = StationCode::parse(raw.code.get_ref());
     if code.is_none() {
-        ctx.at(&place(f, &raw.code), format!("mã trạm `{}` không hợp lệ: chỉ dùng chữ, số, `-`, `_`, `.`", raw.code.get_ref()));
+        ctx.at(
+            &place(f, &raw.code),
+            format!(
+                "mã trạm `{}` không hợp lệ: chỉ dùng chữ, số, `-`, `_`, `.`",
+                raw.code.get_ref()
+            ),
+        );
     }
     let area = resolve_area(ctx, tree, f, &raw.area);
     let mut languages = Vec::new();
     match &raw.languages {
         None => languages.push(Language::vietnamese()),
-        Some(list) if list.get_ref().is_empty() => ctx.at(&place(f, list), "cần ít nhất một ngôn ngữ, ví dụ `languages = [\"vi\"]`"),
+        Some(list) if list.get_ref().is_empty() => ctx.at(
+            &place(f, list),
+            "cần ít nhất một ngôn ngữ, ví dụ `languages = [\"vi\"]`",
+        ),
         Some(list) => {
             for l in list.get_ref() {
                 match Language::parse(l.get_ref()) {
@@ -287,13 +367,15 @@ fn convert_station(ctx: &mut Ctx<'_>, tree: &AreaTree, f: usize, s: &Spanned<Raw
     }
     let timezone = match &raw.timezone {
         None => Some(chrono_tz::Asia::Ho_Chi_Minh),
-        Some(tz) => match tz.get_ref().parse::<Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                ctx.at(&place(f, tz), format!("múi giờ `{}` không có trong cơ sở dữ liệu IANA; viết `Asia/Ho_Chi_Minh`", tz.get_ref()));
-                None
+        Some(tz) => {
+            match tz.get_ref().parse::<Tz>() {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    ctx.at(&place(f, tz), format!("múi giờ `{}` không có trong cơ sở dữ liệu IANA; viết `Asia/Ho_Chi_Minh`", tz.get_ref()));
+                    None
+                }
             }
-        },
+        }
     };
     let mut window_places = Vec::new();
     let windows = match &raw.windows {
@@ -301,7 +383,9 @@ fn convert_station(ctx: &mut Ctx<'_>, tree: &AreaTree, f: usize, s: &Spanned<Raw
         Some(specs) => {
             let list: Vec<(Window, Place)> = specs
                 .iter()
-                .flat_map(|spec| parse_windows(ctx, f, spec.get_ref().days.as_ref(), &spec.get_ref().times))
+                .flat_map(|spec| {
+                    parse_windows(ctx, f, spec.get_ref().days.as_ref(), &spec.get_ref().times)
+                })
                 .collect();
             window_places = list.iter().map(|(_, p)| p.clone()).collect();
             checked_windows(ctx, &list).map(Some)
@@ -312,17 +396,34 @@ fn convert_station(ctx: &mut Ctx<'_>, tree: &AreaTree, f: usize, s: &Spanned<Raw
         || format!("Trạm truyền thanh {}", tree.area(area).name),
         |n| nfc(n.get_ref().trim()),
     );
-    Some((Station { code, name, area, timezone, languages, windows }, window_places))
+    Some((
+        Station {
+            code,
+            name,
+            area,
+            timezone,
+            languages,
+            windows,
+        },
+        window_places,
+    ))
 }
 
 fn date_of(ctx: &mut Ctx<'_>, f: usize, d: &Spanned<Datetime>) -> Option<NaiveDate> {
     let v = d.get_ref();
     let date = match (v.date, v.time, v.offset) {
-        (Some(date), None, None) => NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day)),
+        (Some(date), None, None) => NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        ),
         _ => None,
     };
     if date.is_none() {
-        ctx.at(&place(f, d), format!("`{v}` không phải một ngày; viết ngày không kèm giờ, ví dụ `2026-10-01`"));
+        ctx.at(
+            &place(f, d),
+            format!("`{v}` không phải một ngày; viết ngày không kèm giờ, ví dụ `2026-10-01`"),
+        );
     }
     date
 }
@@ -356,14 +457,23 @@ fn convert_segment(
         Some(l) => {
             let lang = Language::parse(l.get_ref());
             if lang.is_none() {
-                ctx.at(&place(f, l), format!("mã ngôn ngữ `{}` không hợp lệ: ví dụ `vi`, `tyz`, `hmn`", l.get_ref()));
+                ctx.at(
+                    &place(f, l),
+                    format!(
+                        "mã ngôn ngữ `{}` không hợp lệ: ví dụ `vi`, `tyz`, `hmn`",
+                        l.get_ref()
+                    ),
+                );
             }
             lang
         }
     };
     let sha256 = Sha256Digest::parse(raw.sha256.get_ref());
     if sha256.is_none() {
-        ctx.at(&place(f, &raw.sha256), "`sha256` phải là 64 chữ số hex (lệnh `sha256sum TỆP` cho giá trị này)");
+        ctx.at(
+            &place(f, &raw.sha256),
+            "`sha256` phải là 64 chữ số hex (lệnh `sha256sum TỆP` cho giá trị này)",
+        );
     }
     let duration_ms = *raw.duration_ms.get_ref();
     if duration_ms == 0 {
@@ -374,12 +484,24 @@ fn convert_segment(
     let file_name = nfc(raw.file.get_ref());
     let path = resolve_file(audio_dir, &file_name);
     match &path {
-        None => ctx.at(&place(f, &raw.file), format!("không tìm thấy tệp âm thanh `{file_name}` trong {}", audio_dir.display())),
+        None => ctx.at(
+            &place(f, &raw.file),
+            format!(
+                "không tìm thấy tệp âm thanh `{file_name}` trong {}",
+                audio_dir.display()
+            ),
+        ),
         Some(path) if options.verify_audio => match crate::audio::measure(path) {
             Err(e) => ctx.at(&place(f, &raw.file), format!("tệp `{file_name}`: {e}")),
             Ok(m) => {
                 if Some(m.sha256) != sha256 {
-                    ctx.at(&place(f, &raw.sha256), format!("SHA-256 không khớp với tệp `{file_name}`; viết `sha256 = \"{}\"`", m.sha256));
+                    ctx.at(
+                        &place(f, &raw.sha256),
+                        format!(
+                            "SHA-256 không khớp với tệp `{file_name}`; viết `sha256 = \"{}\"`",
+                            m.sha256
+                        ),
+                    );
                 }
                 if m.duration_ms != duration_ms {
                     ctx.at(&place(f, &raw.duration_ms), format!("độ dài giải mã thực của `{file_name}` là {} ms; viết `duration_ms = {}`", m.duration_ms, m.duration_ms));
@@ -437,20 +559,39 @@ fn convert_campaign(
     let raw = c.get_ref();
     let id = CampaignId::parse(raw.id.get_ref());
     if id.is_none() {
-        ctx.at(&place(f, &raw.id), format!("mã chiến dịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`", raw.id.get_ref()));
+        ctx.at(
+            &place(f, &raw.id),
+            format!(
+                "mã chiến dịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
+                raw.id.get_ref()
+            ),
+        );
     }
     let name = nfc(raw.name.get_ref().trim());
     let from = date_of(ctx, f, &raw.from);
     let until = date_of(ctx, f, &raw.until);
     if let (Some(a), Some(b)) = (from, until) {
         if a > b {
-            ctx.at(&place(f, &raw.until), format!("`until` ({b}) trước `from` ({a}); đổi chỗ hai ngày: from = {b}, until = {a}"));
+            ctx.at(
+                &place(f, &raw.until),
+                format!(
+                    "`until` ({b}) trước `from` ({a}); đổi chỗ hai ngày: from = {b}, until = {a}"
+                ),
+            );
         }
     }
     if raw.areas.get_ref().is_empty() {
-        ctx.at(&place(f, &raw.areas), "cần ít nhất một đơn vị trong `areas`, ví dụ mã tỉnh `areas = [\"06\"]`");
+        ctx.at(
+            &place(f, &raw.areas),
+            "cần ít nhất một đơn vị trong `areas`, ví dụ mã tỉnh `areas = [\"06\"]`",
+        );
     }
-    let areas: Vec<AreaId> = raw.areas.get_ref().iter().filter_map(|a| resolve_area(ctx, tree, f, a)).collect();
+    let areas: Vec<AreaId> = raw
+        .areas
+        .get_ref()
+        .iter()
+        .filter_map(|a| resolve_area(ctx, tree, f, a))
+        .collect();
     let priority = match &raw.priority {
         None => Some(Priority::Normal),
         Some(p) => {
@@ -462,38 +603,67 @@ fn convert_campaign(
         }
     };
     if raw.pool.get_ref().is_empty() {
-        ctx.at(&place(f, &raw.pool), "danh sách `pool` trống: liệt kê mã các bản tin cần phát");
+        ctx.at(
+            &place(f, &raw.pool),
+            "danh sách `pool` trống: liệt kê mã các bản tin cần phát",
+        );
     }
-    let weights = raw.weights.as_ref().map(|w| w.get_ref().clone()).unwrap_or_default();
+    let weights = raw
+        .weights
+        .as_ref()
+        .map(|w| w.get_ref().clone())
+        .unwrap_or_default();
     let mut pool = Vec::new();
     for entry in raw.pool.get_ref() {
         match segments.get(entry.get_ref()) {
-            Some(&segment) => pool.push(PoolEntry { segment, weight: weights.get(entry.get_ref()).copied().unwrap_or(1) }),
+            Some(&segment) => pool.push(PoolEntry {
+                segment,
+                weight: weights.get(entry.get_ref()).copied().unwrap_or(1),
+            }),
             None => {
-                let hint = suggest(entry.get_ref(), segments.keys().map(String::as_str)).map_or(String::new(), |s| format!("; có phải `{s}`?"));
-                ctx.at(&place(f, entry), format!("bản tin `{}` không có trong thư viện (`[[segment]]`){hint}", entry.get_ref()));
+                let hint = suggest(entry.get_ref(), segments.keys().map(String::as_str))
+                    .map_or(String::new(), |s| format!("; có phải `{s}`?"));
+                ctx.at(
+                    &place(f, entry),
+                    format!(
+                        "bản tin `{}` không có trong thư viện (`[[segment]]`){hint}",
+                        entry.get_ref()
+                    ),
+                );
             }
         }
     }
     if let Some(w) = &raw.weights {
         for (key, &value) in w.get_ref() {
             if !raw.pool.get_ref().iter().any(|p| p.get_ref() == key) {
-                ctx.at(&place(f, w), format!("`weights` có `{key}` nhưng `pool` không có bản tin này"));
+                ctx.at(
+                    &place(f, w),
+                    format!("`weights` có `{key}` nhưng `pool` không có bản tin này"),
+                );
             }
             if value == 0 {
-                ctx.at(&place(f, w), format!("trọng số của `{key}` phải từ 1 trở lên"));
+                ctx.at(
+                    &place(f, w),
+                    format!("trọng số của `{key}` phải từ 1 trở lên"),
+                );
             }
         }
     }
     if raw.rotation.is_empty() {
-        ctx.at(&place(f, &raw.id), "chiến dịch chưa có lịch phát: thêm `[[campaign.rotation]]` với `slots` và `length`");
+        ctx.at(
+            &place(f, &raw.id),
+            "chiến dịch chưa có lịch phát: thêm `[[campaign.rotation]]` với `slots` và `length`",
+        );
     }
     let mut rotations = Vec::new();
     let mut places = Vec::new();
     for r in &raw.rotation {
         if let Some(rotation) = convert_rotation(ctx, f, r, weights.is_empty()) {
             if rotations.iter().any(|x: &Rotation| x.id == rotation.id) {
-                ctx.at(&place(f, &r.get_ref().id), format!("lịch `{}` bị trùng trong chiến dịch", rotation.id));
+                ctx.at(
+                    &place(f, &r.get_ref().id),
+                    format!("lịch `{}` bị trùng trong chiến dịch", rotation.id),
+                );
             }
             rotations.push(rotation);
             places.push(place(f, &r.get_ref().id));
@@ -513,14 +683,28 @@ fn convert_campaign(
     Some((campaign, places))
 }
 
-fn convert_rotation(ctx: &mut Ctx<'_>, f: usize, r: &Spanned<super::raw::RawRotation>, no_weights: bool) -> Option<Rotation> {
+fn convert_rotation(
+    ctx: &mut Ctx<'_>,
+    f: usize,
+    r: &Spanned<super::raw::RawRotation>,
+    no_weights: bool,
+) -> Option<Rotation> {
     let raw = r.get_ref();
     let id = RotationId::parse(raw.id.get_ref());
     if id.is_none() {
-        ctx.at(&place(f, &raw.id), format!("mã lịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`", raw.id.get_ref()));
+        ctx.at(
+            &place(f, &raw.id),
+            format!(
+                "mã lịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
+                raw.id.get_ref()
+            ),
+        );
     }
     if raw.slots.get_ref().is_empty() {
-        ctx.at(&place(f, &raw.slots), "cần ít nhất một quy tắc trong `slots`, ví dụ `slots = [\"30 5 * * *\"]`");
+        ctx.at(
+            &place(f, &raw.slots),
+            "cần ít nhất một quy tắc trong `slots`, ví dụ `slots = [\"30 5 * * *\"]`",
+        );
     }
     let mut slots = Vec::new();
     let mut ok = true;
@@ -530,7 +714,10 @@ fn convert_rotation(ctx: &mut Ctx<'_>, f: usize, r: &Spanned<super::raw::RawRota
             Err(e) => {
                 ok = false;
                 // +1 skips the opening quote of the TOML string.
-                let p = ctx.sources[f].problem_at(s.span().start + 1 + e.offset, format!("quy tắc `{}`: {e}", s.get_ref()));
+                let p = ctx.sources[f].problem_at(
+                    s.span().start + 1 + e.offset,
+                    format!("quy tắc `{}`: {e}", s.get_ref()),
+                );
                 ctx.problems.push(p);
             }
         }
@@ -541,7 +728,9 @@ fn convert_rotation(ctx: &mut Ctx<'_>, f: usize, r: &Spanned<super::raw::RawRota
     }
     let order = match raw.order.as_ref().map(|o| (o, o.get_ref().as_str())) {
         None | Some((_, "sequential")) => Some(Order::Sequential),
-        Some((_, "shuffle")) => Some(Order::Shuffle { seed: raw.seed.as_ref().map_or(0, |s| *s.get_ref()) }),
+        Some((_, "shuffle")) => Some(Order::Shuffle {
+            seed: raw.seed.as_ref().map_or(0, |s| *s.get_ref()),
+        }),
         Some((o, "weighted")) => {
             if no_weights {
                 ctx.at(&place(f, o), "`order = \"weighted\"` cần `weights = { ma-ban-tin = 3, ... }` trong chiến dịch");

@@ -35,11 +35,18 @@ pub struct ScheduleSet {
 /// The sets under `path`: the folder itself if it holds `.toml` files, else each
 /// sub-folder that does; a `.toml` file stands for its folder.
 pub fn discover_sets(path: &Path) -> Result<Vec<PathBuf>, Problem> {
-    let not_found = |message: String| Problem { path: path.to_owned(), line: 1, column: 1, message };
+    let not_found = |message: String| Problem {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message,
+    };
     if path.is_file() {
         return match path.extension().and_then(|e| e.to_str()) {
             Some("toml") => Ok(vec![path.parent().unwrap_or(Path::new(".")).to_owned()]),
-            _ => Err(not_found("không phải tệp lịch `.toml` hay thư mục lịch".to_owned())),
+            _ => Err(not_found(
+                "không phải tệp lịch `.toml` hay thư mục lịch".to_owned(),
+            )),
         };
     }
     if !path.is_dir() {
@@ -56,7 +63,9 @@ pub fn discover_sets(path: &Path) -> Result<Vec<PathBuf>, Problem> {
         .collect();
     dirs.sort();
     if dirs.is_empty() {
-        return Err(not_found("không có tệp lịch `.toml` nào trong thư mục này hay thư mục con".to_owned()));
+        return Err(not_found(
+            "không có tệp lịch `.toml` nào trong thư mục này hay thư mục con".to_owned(),
+        ));
     }
     Ok(dirs)
 }
@@ -85,7 +94,9 @@ pub(super) struct Collected {
     pub campaigns: Vec<(usize, Spanned<RawCampaign>)>,
 }
 
-const TOP_KEYS: [&str; 6] = ["areas", "library", "window", "station", "segment", "campaign"];
+const TOP_KEYS: [&str; 6] = [
+    "areas", "library", "window", "station", "segment", "campaign",
+];
 
 /// Reads and checks the set in `dir`, reporting every problem found.
 pub fn load_set(dir: &Path, options: LoadOptions) -> Result<ScheduleSet, Vec<Problem>> {
@@ -96,7 +107,12 @@ pub fn load_set(dir: &Path, options: LoadOptions) -> Result<ScheduleSet, Vec<Pro
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                problems.push(Problem { path: path.clone(), line: 1, column: 1, message: format!("không đọc được tệp (cần UTF-8): {e}") });
+                problems.push(Problem {
+                    path: path.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!("không đọc được tệp (cần UTF-8): {e}"),
+                });
                 continue;
             }
         };
@@ -105,11 +121,20 @@ pub fn load_set(dir: &Path, options: LoadOptions) -> Result<ScheduleSet, Vec<Pro
         sources.push(file);
     }
     if sources.is_empty() && problems.is_empty() {
-        problems.push(Problem { path: dir.to_owned(), line: 1, column: 1, message: "thư mục không có tệp lịch `.toml`".to_owned() });
+        problems.push(Problem {
+            path: dir.to_owned(),
+            line: 1,
+            column: 1,
+            message: "thư mục không có tệp lịch `.toml`".to_owned(),
+        });
     }
     let built = convert::build(dir, &sources, collected, options);
     match built {
-        Ok((inputs, media)) if problems.is_empty() => Ok(ScheduleSet { dir: dir.to_owned(), inputs, media }),
+        Ok((inputs, media)) if problems.is_empty() => Ok(ScheduleSet {
+            dir: dir.to_owned(),
+            inputs,
+            media,
+        }),
         Ok(_) => Err(problems),
         Err(more) => {
             problems.extend(more);
@@ -138,10 +163,14 @@ fn read_file(index: usize, file: &SourceFile, out: &mut Collected, problems: &mu
             "segment" => push_array(index, file, name, value, &mut out.segments, problems),
             "campaign" => push_array(index, file, name, value, &mut out.campaigns, problems),
             other => {
-                let hint = super::suggest(other, TOP_KEYS).map_or(String::new(), |s| format!("; có phải `{s}`?"));
+                let hint = super::suggest(other, TOP_KEYS)
+                    .map_or(String::new(), |s| format!("; có phải `{s}`?"));
                 problems.push(file.problem(
                     &span,
-                    format!("khóa `{other}` không dùng ở cấp đầu tệp; dùng một trong: {}{hint}", TOP_KEYS.join(", ")),
+                    format!(
+                        "khóa `{other}` không dùng ở cấp đầu tệp; dùng một trong: {}{hint}",
+                        TOP_KEYS.join(", ")
+                    ),
                 ));
             }
         }
@@ -172,7 +201,9 @@ fn push_array<T: DeserializeOwned>(
     let DeValue::Array(items) = value.get_ref() else {
         problems.push(file.problem(
             &value.span(),
-            format!("`{name}` phải là mảng bảng: viết `[[{name}]]` (hai cặp ngoặc vuông) cho mỗi mục"),
+            format!(
+                "`{name}` phải là mảng bảng: viết `[[{name}]]` (hai cặp ngoặc vuông) cho mỗi mục"
+            ),
         ));
         return;
     };
@@ -188,8 +219,12 @@ fn de_problem(file: &SourceFile, e: &toml::de::Error, fallback: std::ops::Range<
     let text = if let Some(rest) = msg.strip_prefix("unknown field `") {
         let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let hint = super::suggest(field, allowed.iter().copied()).map_or(String::new(), |s| format!("; có phải `{s}`?"));
-        format!("khóa `{field}` không hợp lệ ở đây; các khóa hợp lệ: {}{hint}", allowed.join(", "))
+        let hint = super::suggest(field, allowed.iter().copied())
+            .map_or(String::new(), |s| format!("; có phải `{s}`?"));
+        format!(
+            "khóa `{field}` không hợp lệ ở đây; các khóa hợp lệ: {}{hint}",
+            allowed.join(", ")
+        )
     } else if let Some(rest) = msg.strip_prefix("missing field `") {
         format!("thiếu khóa `{}`", rest.trim_end_matches('`'))
     } else if msg.contains("expected a TOML datetime") || msg.contains("expected a datetime") {

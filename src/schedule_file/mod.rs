@@ -32,7 +32,14 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: lỗi: {}", self.path.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: lỗi: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -43,7 +50,10 @@ pub fn nfc(s: &str) -> String {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -80,10 +90,13 @@ pub(crate) fn resolve_file(dir: &Path, name: &str) -> Option<PathBuf> {
         None => (dir.to_owned(), name),
     };
     let wanted = nfc(file);
-    std::fs::read_dir(&parent).ok()?.flatten().find_map(|entry| {
-        let found = entry.file_name();
-        (nfc(&found.to_string_lossy()) == wanted).then(|| entry.path())
-    })
+    std::fs::read_dir(&parent)
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let found = entry.file_name();
+            (nfc(&found.to_string_lossy()) == wanted).then(|| entry.path())
+        })
 }
 
 #[cfg(test)]

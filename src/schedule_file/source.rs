@@ -18,7 +18,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Self { path: path.to_owned(), text, line_starts }
+        Self {
+            path: path.to_owned(),
+            text,
+            line_starts,
+        }
     }
 
     /// A problem at byte `offset` of this file.
@@ -26,8 +30,16 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
-        Problem { path: self.path.clone(), line, column, message: message.into() }
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        Problem {
+            path: self.path.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     /// A problem at the start of `span`.
@@ -37,6 +49,16 @@ impl SourceFile {
 }
 
 /// A problem at 1-based `line`, column 1, of a file that is not TOML (the areas CSV).
-pub(super) fn problem_at_line(path: &Path, line: usize, column: usize, message: impl Into<String>) -> Problem {
-    Problem { path: path.to_owned(), line, column, message: message.into() }
+pub(super) fn problem_at_line(
+    path: &Path,
+    line: usize,
+    column: usize,
+    message: impl Into<String>,
+) -> Problem {
+    Problem {
+        path: path.to_owned(),
+        line,
+        column,
+        message: message.into(),
+    }
 }

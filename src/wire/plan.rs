@@ -78,8 +78,16 @@ impl PlanJson {
             from: p.from.to_string(),
             days: p.days,
             version: p.version.clone(),
-            items: p.items.iter().map(|i| ItemJson::new(inputs, st.timezone, i)).collect(),
-            diagnostics: compiled.diagnostics.iter().map(DiagnosticJson::from).collect(),
+            items: p
+                .items
+                .iter()
+                .map(|i| ItemJson::new(inputs, st.timezone, i))
+                .collect(),
+            diagnostics: compiled
+                .diagnostics
+                .iter()
+                .map(DiagnosticJson::from)
+                .collect(),
         }
     }
 }
@@ -88,7 +96,10 @@ impl ItemJson {
     fn new(inputs: &Inputs, tz: chrono_tz::Tz, item: &Item) -> Self {
         let segment = inputs.segment(item.segment);
         let campaign = &inputs.campaigns()[item.campaign];
-        let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        let local = |t: chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&tz)
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        };
         Self {
             id: item.id.to_string(),
             start: local(item.start),

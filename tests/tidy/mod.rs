@@ -7,7 +7,10 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable source dir").flatten() {
+        for entry in std::fs::read_dir(&d)
+            .expect("readable source dir")
+            .flatten()
+        {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
@@ -34,15 +37,31 @@ fn every_module_starts_with_a_doc_comment() {
         })
         .map(|p| p.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "modules without a //! comment: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "modules without a //! comment: {missing:?}"
+    );
 }
 
 #[test]
 fn domain_does_no_io() {
     let forbidden = [
-        "std::fs", "std::net", "std::io", "std::env", "std::thread", "std::time::SystemTime",
-        "Utc::now", "Local::now", "tokio", "sqlx", "reqwest", "rodio", "axum", "serde_json",
-        "Serialize", "symphonia",
+        "std::fs",
+        "std::net",
+        "std::io",
+        "std::env",
+        "std::thread",
+        "std::time::SystemTime",
+        "Utc::now",
+        "Local::now",
+        "tokio",
+        "sqlx",
+        "reqwest",
+        "rodio",
+        "axum",
+        "serde_json",
+        "Serialize",
+        "symphonia",
     ];
     let mut found = Vec::new();
     for path in rust_files(&src().join("domain")) {
