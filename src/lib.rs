@@ -17,4 +17,6 @@ pub mod audio;
 pub mod cli;
 pub mod domain;
 pub mod schedule_file;
+#[cfg(feature = "server")]
+pub mod store;
 pub mod wire;

@@ -15,7 +15,7 @@ use symphonia::core::meta::MetadataOptions;
 use crate::domain::Sha256Digest;
 
 /// What decoding a whole file found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
     /// Duration in milliseconds, counted from decoded frames (rounded to nearest).
     pub duration_ms: u32,
@@ -27,6 +27,8 @@ pub struct Measured {
     pub channels: u16,
     /// SHA-256 of the file's bytes.
     pub sha256: Sha256Digest,
+    /// EBU R128 integrated loudness in LUFS; `None` for digital silence.
+    pub loudness_lufs: Option<f64>,
 }
 
 /// Why a file could not be measured.
@@ -110,6 +112,8 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
     let track_id = track.id;
 
     let mut frames: u64 = 0;
+    let mut meter: Option<ebur128::EbuR128> = None;
+    let mut samples: Vec<f32> = Vec::new();
     let mut sample_rate = 0u32;
     let mut channels = 0u16;
     let damaged = |frames: u64, rate: u32, e: SymphoniaError| ProbeError::Damaged {
@@ -138,16 +142,31 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
         sample_rate = buf.spec().rate();
         channels = u16::try_from(buf.spec().channels().count()).unwrap_or(u16::MAX);
         frames += buf.frames() as u64;
+        samples.resize(buf.samples_interleaved(), 0.0);
+        buf.copy_to_slice_interleaved(&mut samples);
+        if meter.is_none() {
+            meter = ebur128::EbuR128::new(u32::from(channels.max(1)), sample_rate, ebur128::Mode::I).ok();
+        }
+        if let Some(m) = meter.as_mut() {
+            // A format change mid-stream would break the meter; loudness is then unknown.
+            if m.add_frames_f32(&samples).is_err() {
+                meter = None;
+            }
+        }
     }
     if frames == 0 || sample_rate == 0 {
         return Err(ProbeError::Empty);
     }
     let duration_ms = (frames * 1000 + u64::from(sample_rate) / 2) / u64::from(sample_rate);
+    let loudness_lufs = meter
+        .and_then(|m| m.loudness_global().ok())
+        .filter(|l| l.is_finite());
     Ok(Measured {
         duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX),
         frames,
         sample_rate,
         channels,
         sha256,
+        loudness_lufs,
     })
 }

@@ -13,6 +13,13 @@ use super::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StationIdx(pub(crate) u32);
 
+impl StationIdx {
+    /// The position in the stations vector given to [`Inputs::new`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// Longest campaign loa accepts, in days (the national schemes run ten years).
 const MAX_CAMPAIGN_DAYS: i64 = 20 * 366;
 
@@ -167,6 +174,7 @@ pub enum InputsError {
 #[derive(Debug, Clone)]
 pub struct Inputs {
     tree: AreaTree,
+    area_windows: HashMap<AreaId, Windows>,
     stations: Vec<Station>,
     station_index: HashMap<StationCode, StationIdx>,
     station_windows: Vec<Windows>,
@@ -349,6 +357,7 @@ impl Inputs {
         let messages = segments.iter().map(|s| groups[&s.group][0]).collect();
         Ok(Self {
             tree,
+            area_windows,
             stations,
             station_index,
             station_windows,
@@ -364,6 +373,13 @@ impl Inputs {
     /// The administrative tree.
     pub fn tree(&self) -> &AreaTree {
         &self.tree
+    }
+
+    /// Windows written on areas (not those inherited), by area.
+    pub fn area_windows(&self) -> impl Iterator<Item = (AreaId, &Windows)> {
+        let mut list: Vec<(AreaId, &Windows)> = self.area_windows.iter().map(|(a, w)| (*a, w)).collect();
+        list.sort_by_key(|(a, _)| *a);
+        list.into_iter()
     }
 
     /// All stations, in input order.

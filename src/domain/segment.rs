@@ -124,6 +124,11 @@ impl SegmentIdx {
     pub fn new(index: u32) -> Self {
         Self(index)
     }
+
+    /// The position in the segments vector.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// One audio item of the library.

@@ -2,6 +2,10 @@
 //! values. The domain never derives `Serialize`; field names here are a contract
 //! with other programs and change only with care.
 
+mod campaign;
 mod plan;
+mod playlist;
 
+pub use campaign::{CampaignSpec, RotationSpec};
 pub use plan::{DiagnosticJson, ItemJson, PlanJson};
+pub use playlist::{PlaylistItemJson, PlaylistJson, gain_db};

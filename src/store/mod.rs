@@ -1,0 +1,141 @@
+//! The server's database: SQLite (one file, WAL mode) or PostgreSQL, through sqlx's
+//! runtime-checked `Any` driver so one set of queries serves both.
+//!
+//! Owns the schema (embedded migrations per backend), every SQL statement, and the
+//! conversion between rows and domain values. Instants are stored as milliseconds since
+//! the Unix epoch (UTC) and local dates as `YYYY-MM-DD` text, which both backends compare
+//! correctly. It knows nothing of HTTP.
+
+pub mod audit;
+mod import;
+mod inputs;
+mod media;
+mod migrate;
+mod playlists;
+
+pub use import::{ImportSummary, import_set, is_empty};
+pub use inputs::load_inputs;
+pub use media::MediaDir;
+pub use playlists::{StoredPlaylist, fetch_playlist, recompile};
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+/// Which database is behind the pool; a few statements differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Why a database operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no supported database.
+    #[error("địa chỉ cơ sở dữ liệu `{0}` không hợp lệ: dùng sqlite://ĐƯỜNG_DẪN hoặc postgres://…")]
+    BadUrl(String),
+    /// The database refused or failed.
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("không áp dụng được bản cập nhật lược đồ {version}: {source}")]
+    Migration {
+        /// Migration number.
+        version: i64,
+        /// The cause.
+        source: sqlx::Error,
+    },
+    /// Stored data no longer parses (written by a newer version or edited by hand).
+    #[error("dữ liệu lưu trữ không đọc được ({what}): {detail}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// A connection pool plus the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// The URL of the embedded database in `data_dir`.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("loa.db").display())
+    }
+
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        };
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|_| StoreError::BadUrl(url.to_owned()))?
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; busy_timeout makes
+                        // concurrent writers wait instead of failing.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Self { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// The pool, for the query modules.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch of a UTC instant.
+pub fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}

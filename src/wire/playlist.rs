@@ -1,0 +1,96 @@
+//! The playlist a station agent fetches: items with what the agent needs to play them.
+
+use chrono::SecondsFormat;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Compilation, Inputs, StationIdx};
+
+/// A station's playlist as served at `GET /api/v1/playlist`. Its bytes are stable for
+/// unchanged inputs, so their hash is the ETag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaylistJson {
+    /// Station code.
+    pub station: String,
+    /// IANA time zone.
+    pub timezone: String,
+    /// First local date.
+    pub from: String,
+    /// Days covered.
+    pub days: u32,
+    /// The compiler's version hash of the items.
+    pub version: String,
+    /// Items in start order.
+    pub items: Vec<PlaylistItemJson>,
+}
+
+/// One item to play.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaylistItemJson {
+    /// Stable id.
+    pub id: String,
+    /// Planned start, RFC 3339 UTC with milliseconds.
+    pub start: String,
+    /// Length in milliseconds.
+    pub duration_ms: u32,
+    /// Segment id.
+    pub segment: String,
+    /// SHA-256 of the audio (fetch from `/api/v1/media/{sha256}`).
+    pub sha256: String,
+    /// Size of the audio file in bytes.
+    pub size_bytes: i64,
+    /// Gain in dB bringing the segment to the station's target loudness.
+    pub gain_db: f64,
+    /// `normal` or `priority`.
+    pub priority: String,
+    /// Campaign id.
+    pub campaign: String,
+}
+
+/// Gain from a measured loudness to a target, clamped to ±20 dB and rounded to 0.1 dB.
+pub fn gain_db(loudness_lufs: Option<f64>, target_lufs: f64) -> f64 {
+    match loudness_lufs {
+        Some(l) => ((target_lufs - l).clamp(-20.0, 20.0) * 10.0).round() / 10.0,
+        None => 0.0,
+    }
+}
+
+impl PlaylistJson {
+    /// Builds the agent's playlist from a compilation. `media` gives each segment's
+    /// loudness and size (same order as `inputs.segments()`).
+    pub fn new(
+        inputs: &Inputs,
+        station: StationIdx,
+        compiled: &Compilation,
+        media: &[(Option<f64>, i64)],
+        target_lufs: f64,
+    ) -> Self {
+        let st = inputs.station(station);
+        let p = &compiled.playlist;
+        Self {
+            station: st.code.to_string(),
+            timezone: st.timezone.name().to_owned(),
+            from: p.from.to_string(),
+            days: p.days,
+            version: p.version.clone(),
+            items: p
+                .items
+                .iter()
+                .map(|i| {
+                    let s = inputs.segment(i.segment);
+                    let (loudness, size) = media.get(i.segment.index()).copied().unwrap_or((None, 0));
+                    PlaylistItemJson {
+                        id: i.id.to_string(),
+                        start: i.start.to_rfc3339_opts(SecondsFormat::Millis, true),
+                        duration_ms: i.duration_ms,
+                        segment: s.id.to_string(),
+                        sha256: s.sha256.to_string(),
+                        size_bytes: size,
+                        gain_db: gain_db(loudness, target_lufs),
+                        priority: i.priority.as_str().to_owned(),
+                        campaign: inputs.campaigns()[i.campaign].id.to_string(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
