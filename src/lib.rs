@@ -11,12 +11,16 @@
 //!   validated domain values, reporting every problem as `file:line:column`.
 //! - [`audio`]: decodes audio files whole with symphonia to measure them.
 //! - [`wire`]: the JSON shapes other programs read (the compiled plan).
+//! - [`store`]: the server's database (SQLite or PostgreSQL) and media folder.
+//! - [`server`]: `loa serve`, the HTTP API for stations and staff.
 //! - [`cli`]: the `loa` command line.
 
 pub mod audio;
 pub mod cli;
 pub mod domain;
 pub mod schedule_file;
+#[cfg(feature = "server")]
+pub mod server;
 #[cfg(feature = "server")]
 pub mod store;
 pub mod wire;

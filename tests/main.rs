@@ -4,5 +4,7 @@
 //! through its public API.
 
 mod compile;
+#[cfg(feature = "server")]
+mod server;
 mod support;
 mod tidy;

@@ -145,7 +145,9 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
         samples.resize(buf.samples_interleaved(), 0.0);
         buf.copy_to_slice_interleaved(&mut samples);
         if meter.is_none() {
-            meter = ebur128::EbuR128::new(u32::from(channels.max(1)), sample_rate, ebur128::Mode::I).ok();
+            meter =
+                ebur128::EbuR128::new(u32::from(channels.max(1)), sample_rate, ebur128::Mode::I)
+                    .ok();
         }
         if let Some(m) = meter.as_mut() {
             // A format change mid-stream would break the meter; loudness is then unknown.

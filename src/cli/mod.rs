@@ -7,6 +7,8 @@
 mod audio;
 mod plan_table;
 mod schedule;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +31,50 @@ enum Command {
     /// Âm thanh: đo tệp âm thanh (giải mã toàn bộ) và in mục `[[segment]]`.
     #[command(subcommand)]
     Audio(AudioCommand),
+    /// Chạy máy chủ trung tâm (API cho trạm và bảng điều khiển).
+    #[cfg(feature = "server")]
+    Serve {
+        /// Địa chỉ lắng nghe, ví dụ 127.0.0.1:8080.
+        #[arg(long, env = "LOA_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+        /// Thư mục lịch nạp vào CSDL trống (mặc định: schedules).
+        #[arg(long, env = "LOA_SEED")]
+        seed: Option<PathBuf>,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+    /// Đơn vị hành chính: nạp cây đơn vị từ CSV.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Areas(AreasCommand),
+    /// Trạm: mã đăng ký cho máy trạm.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Station(StationCommand),
+}
+
+#[cfg(feature = "server")]
+#[derive(Debug, Subcommand)]
+enum AreasCommand {
+    /// Nạp tệp CSV `code,name,kind,parent_code` (chạy lại được; dòng sai thì không ghi gì).
+    Import {
+        /// Tệp CSV.
+        file: PathBuf,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+}
+
+#[cfg(feature = "server")]
+#[derive(Debug, Subcommand)]
+enum StationCommand {
+    /// In mã đăng ký dùng một lần (có hạn) để máy trạm lấy mã truy cập.
+    EnrollCode {
+        /// Mã trạm.
+        station: String,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +147,14 @@ pub fn main() -> ExitCode {
             schedules,
         }) => schedule::plan(&schedules, &station, from, days, format),
         Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
+        #[cfg(feature = "server")]
+        Command::Serve { listen, seed, db } => serve::serve(&db, listen, seed),
+        #[cfg(feature = "server")]
+        Command::Areas(AreasCommand::Import { file, db }) => serve::areas_import(&db, &file),
+        #[cfg(feature = "server")]
+        Command::Station(StationCommand::EnrollCode { station, db }) => {
+            serve::enroll_code(&db, &station)
+        }
     };
     match result {
         Ok(code) => code,

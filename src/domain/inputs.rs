@@ -377,7 +377,8 @@ impl Inputs {
 
     /// Windows written on areas (not those inherited), by area.
     pub fn area_windows(&self) -> impl Iterator<Item = (AreaId, &Windows)> {
-        let mut list: Vec<(AreaId, &Windows)> = self.area_windows.iter().map(|(a, w)| (*a, w)).collect();
+        let mut list: Vec<(AreaId, &Windows)> =
+            self.area_windows.iter().map(|(a, w)| (*a, w)).collect();
         list.sort_by_key(|(a, _)| *a);
         list.into_iter()
     }

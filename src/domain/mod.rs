@@ -6,6 +6,7 @@
 //! dates to compile and get plain values back; the same inputs always give the same
 //! output, byte for byte.
 
+mod airing;
 mod area;
 mod campaign;
 mod compile;
@@ -18,6 +19,7 @@ mod sequence;
 mod station;
 mod window;
 
+pub use airing::{AiringRecord, GENESIS_HASH, Outcome};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
 pub use campaign::{Campaign, CampaignId, Order, PoolEntry, Priority, Rotation, RotationId};
 pub use compile::{Compilation, compile};

@@ -9,7 +9,7 @@ use crate::domain::{Area, AreaCode, AreaKind};
 
 /// Reads and checks every row; returns all rows' problems, or the areas.
 /// Each area comes with the 1-based line it was read from.
-pub(crate) fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usize)>, Vec<Problem>> {
+pub fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usize)>, Vec<Problem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

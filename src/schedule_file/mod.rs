@@ -6,7 +6,7 @@
 //! write instead, and all problems are reported, not just the first. It does not
 //! compile playlists or print anything. The format is documented in `schedules/README.md`.
 
-mod areas_csv;
+pub mod areas_csv;
 mod convert;
 mod load;
 mod raw;

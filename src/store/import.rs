@@ -33,7 +33,12 @@ pub(crate) fn windows_to_text(w: &Windows) -> String {
 
 /// Imports `set`, copying its audio into `media`. Existing rows with the same keys are
 /// replaced; segments imported from files count as approved by `actor`.
-pub async fn import_set(store: &Store, media: &MediaDir, set: &ScheduleSet, actor: &str) -> Result<ImportSummary, StoreError> {
+pub async fn import_set(
+    store: &Store,
+    media: &MediaDir,
+    set: &ScheduleSet,
+    actor: &str,
+) -> Result<ImportSummary, StoreError> {
     let inputs = &set.inputs;
     for path in &set.media {
         media.put_file(path).map_err(|e| StoreError::Corrupt {
@@ -58,7 +63,10 @@ pub async fn import_set(store: &Store, media: &MediaDir, set: &ScheduleSet, acto
         .await?;
     }
     for (area, windows) in area_windows(inputs) {
-        sqlx::query("DELETE FROM area_windows WHERE area_code = $1").bind(area.clone()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM area_windows WHERE area_code = $1")
+            .bind(area.clone())
+            .execute(&mut *tx)
+            .await?;
         for (i, w) in windows.list().iter().enumerate() {
             sqlx::query("INSERT INTO area_windows (area_code, position, days, start_min, end_min) VALUES ($1, $2, $3, $4, $5)")
                 .bind(area.clone())
@@ -87,11 +95,21 @@ pub async fn import_set(store: &Store, media: &MediaDir, set: &ScheduleSet, acto
         .execute(&mut *tx)
         .await?;
     }
-    let root = tree.ids().next().map(|id| tree.area(id).code.to_string()).unwrap_or_default();
+    let root = tree
+        .ids()
+        .next()
+        .map(|id| tree.area(id).code.to_string())
+        .unwrap_or_default();
     for (s, path) in inputs.segments().iter().zip(&set.media) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let format = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        let loudness = crate::audio::measure(path).ok().and_then(|m| m.loudness_lufs);
+        let format = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let loudness = crate::audio::measure(path)
+            .ok()
+            .and_then(|m| m.loudness_lufs);
         sqlx::query(
             "INSERT INTO segments (id, title, language, group_id, tags, duration_ms, sha256, size_bytes, format,
                loudness_lufs, valid_from, valid_until, area_code, uploaded_by, approved_by, approved_at, created_at)
@@ -119,7 +137,11 @@ pub async fn import_set(store: &Store, media: &MediaDir, set: &ScheduleSet, acto
     }
     for c in inputs.campaigns() {
         let spec = CampaignSpec::from_domain(inputs, c);
-        let owner = c.areas.first().map(|&a| tree.area(a).code.to_string()).unwrap_or_else(|| root.clone());
+        let owner = c
+            .areas
+            .first()
+            .map(|&a| tree.area(a).code.to_string())
+            .unwrap_or_else(|| root.clone());
         sqlx::query(
             "INSERT INTO campaigns (id, name, from_date, until_date, priority, min_airings_per_day, area_code, spec, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -140,7 +162,14 @@ pub async fn import_set(store: &Store, media: &MediaDir, set: &ScheduleSet, acto
         .execute(&mut *tx)
         .await?;
     }
-    super::audit::record(&mut tx, actor, "schedule.import", &set.dir.display().to_string(), "").await?;
+    super::audit::record(
+        &mut tx,
+        actor,
+        "schedule.import",
+        &set.dir.display().to_string(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(ImportSummary {
         areas: tree.len(),
@@ -163,6 +192,8 @@ fn area_windows(inputs: &Inputs) -> Vec<(String, Windows)> {
 
 /// Whether the database holds no areas yet (a fresh server).
 pub async fn is_empty(store: &Store) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) FROM areas").fetch_one(store.pool()).await?;
+    let row = sqlx::query("SELECT COUNT(*) FROM areas")
+        .fetch_one(store.pool())
+        .await?;
     Ok(row.try_get::<i64, _>(0)? == 0)
 }

@@ -25,7 +25,10 @@ pub struct Loaded {
 }
 
 fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
-    StoreError::Corrupt { what: what.into(), detail: detail.to_string() }
+    StoreError::Corrupt {
+        what: what.into(),
+        detail: detail.to_string(),
+    }
 }
 
 fn get<T>(row: &AnyRow, i: usize) -> Result<T, StoreError>
@@ -36,7 +39,8 @@ where
 }
 
 fn date(s: Option<String>, what: &str) -> Result<Option<NaiveDate>, StoreError> {
-    s.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| corrupt(what, e))).transpose()
+    s.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| corrupt(what, e)))
+        .transpose()
 }
 
 /// Parses stored windows `DAYS HH:MM-HH:MM;…`.
@@ -45,7 +49,10 @@ pub(crate) fn windows_from_text(text: &str) -> Result<Windows, String> {
         .split(';')
         .filter(|p| !p.trim().is_empty())
         .map(|part| {
-            let (days, range) = part.trim().split_once(' ').ok_or_else(|| format!("`{part}`"))?;
+            let (days, range) = part
+                .trim()
+                .split_once(' ')
+                .ok_or_else(|| format!("`{part}`"))?;
             let days = WeekdaySet::parse(days).map_err(|e| e.to_string())?;
             Window::parse_range(days, range).map_err(|e| e.to_string())
         })
@@ -57,38 +64,56 @@ pub(crate) fn windows_from_text(text: &str) -> Result<Windows, String> {
 pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
     let pool = store.pool();
     let mut areas = Vec::new();
-    for row in sqlx::query("SELECT code, name, kind, parent_code FROM areas").fetch_all(pool).await? {
+    for row in sqlx::query("SELECT code, name, kind, parent_code FROM areas")
+        .fetch_all(pool)
+        .await?
+    {
         let code: String = get(&row, 0)?;
         let parent: Option<String> = get(&row, 3)?;
         areas.push(Area {
             code: AreaCode::parse(&code).map_err(|e| corrupt(format!("area {code}"), e))?,
             name: get(&row, 1)?,
-            kind: AreaKind::parse(&get::<String>(&row, 2)?).map_err(|e| corrupt(format!("area {code}"), e))?,
-            parent: parent.map(|p| AreaCode::parse(&p)).transpose().map_err(|e| corrupt(format!("area {code}"), e))?,
+            kind: AreaKind::parse(&get::<String>(&row, 2)?)
+                .map_err(|e| corrupt(format!("area {code}"), e))?,
+            parent: parent
+                .map(|p| AreaCode::parse(&p))
+                .transpose()
+                .map_err(|e| corrupt(format!("area {code}"), e))?,
         });
     }
     let tree = AreaTree::build(areas).map_err(|e| corrupt("areas", e))?;
     let area_id = |code: &str| -> Result<AreaId, StoreError> {
-        AreaCode::parse(code).ok().and_then(|c| tree.get(&c)).ok_or_else(|| corrupt("area", format!("unknown area {code}")))
+        AreaCode::parse(code)
+            .ok()
+            .and_then(|c| tree.get(&c))
+            .ok_or_else(|| corrupt("area", format!("unknown area {code}")))
     };
 
     let mut by_area: HashMap<AreaId, Vec<Window>> = HashMap::new();
-    for row in sqlx::query("SELECT area_code, days, start_min, end_min FROM area_windows ORDER BY area_code, position")
-        .fetch_all(pool)
-        .await?
+    for row in sqlx::query(
+        "SELECT area_code, days, start_min, end_min FROM area_windows ORDER BY area_code, position",
+    )
+    .fetch_all(pool)
+    .await?
     {
         let area = area_id(&get::<String>(&row, 0)?)?;
-        let days = WeekdaySet::parse(&get::<String>(&row, 1)?).map_err(|e| corrupt("area_windows", e))?;
+        let days =
+            WeekdaySet::parse(&get::<String>(&row, 1)?).map_err(|e| corrupt("area_windows", e))?;
         let minute = |i| -> Result<TimeOfDay, StoreError> {
             let m: i64 = get(&row, i)?;
-            TimeOfDay::from_hm((m / 60) as u16, (m % 60) as u16).ok_or_else(|| corrupt("area_windows", m))
+            TimeOfDay::from_hm((m / 60) as u16, (m % 60) as u16)
+                .ok_or_else(|| corrupt("area_windows", m))
         };
-        let w = Window::new(days, minute(2)?, minute(3)?).map_err(|e| corrupt("area_windows", e))?;
+        let w =
+            Window::new(days, minute(2)?, minute(3)?).map_err(|e| corrupt("area_windows", e))?;
         by_area.entry(area).or_default().push(w);
     }
     let mut area_windows = HashMap::new();
     for (area, list) in by_area {
-        area_windows.insert(area, Windows::new(list).map_err(|e| corrupt("area_windows", e))?);
+        area_windows.insert(
+            area,
+            Windows::new(list).map_err(|e| corrupt("area_windows", e))?,
+        );
     }
 
     let mut stations = Vec::new();
@@ -141,13 +166,20 @@ pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
         });
         segment_media.push((get::<Option<f64>>(&row, 9)?, get::<i64>(&row, 10)?));
     }
-    let segment_index: HashMap<String, SegmentIdx> =
-        segments.iter().enumerate().map(|(i, s)| (s.id.to_string(), SegmentIdx::new(i as u32))).collect();
+    let segment_index: HashMap<String, SegmentIdx> = segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.to_string(), SegmentIdx::new(i as u32)))
+        .collect();
 
     let mut campaigns = Vec::new();
-    for row in sqlx::query("SELECT id, spec FROM campaigns ORDER BY id").fetch_all(pool).await? {
+    for row in sqlx::query("SELECT id, spec FROM campaigns ORDER BY id")
+        .fetch_all(pool)
+        .await?
+    {
         let id: String = get(&row, 0)?;
-        let spec: CampaignSpec = serde_json::from_str(&get::<String>(&row, 1)?).map_err(|e| corrupt(format!("campaign {id}"), e))?;
+        let spec: CampaignSpec = serde_json::from_str(&get::<String>(&row, 1)?)
+            .map_err(|e| corrupt(format!("campaign {id}"), e))?;
         // A campaign whose pool is not (yet) approved airs what is approved; with
         // nothing approved it waits.
         let mut spec = spec;
@@ -161,7 +193,11 @@ pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
             .map_err(|e| corrupt(format!("campaign {id}"), e.join("; ")))?;
         // Spacing that the approved pool cannot satisfy would stall the rotation.
         let messages = {
-            let mut g: Vec<&SegmentId> = c.pool.iter().map(|e| &segments[e.segment.index()].group).collect();
+            let mut g: Vec<&SegmentId> = c
+                .pool
+                .iter()
+                .map(|e| &segments[e.segment.index()].group)
+                .collect();
             g.sort();
             g.dedup();
             g.len() as u32
@@ -172,7 +208,20 @@ pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
         campaigns.push(c);
     }
 
-    let inputs = Inputs::new(tree, area_windows, stations, segments, campaigns)
-        .map_err(|errors| corrupt("schedule", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
-    Ok(Loaded { inputs, segment_media, target_lufs })
+    let inputs =
+        Inputs::new(tree, area_windows, stations, segments, campaigns).map_err(|errors| {
+            corrupt(
+                "schedule",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+    Ok(Loaded {
+        inputs,
+        segment_media,
+        target_lufs,
+    })
 }

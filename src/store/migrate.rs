@@ -21,7 +21,10 @@ pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
         Backend::Postgres => POSTGRES,
     };
     if store.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
     }
     let result = async {
         conn.execute(
@@ -55,7 +58,10 @@ pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
     }
     .await;
     if store.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
     }
     result
 }

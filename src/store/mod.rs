@@ -6,6 +6,8 @@
 //! the Unix epoch (UTC) and local dates as `YYYY-MM-DD` text, which both backends compare
 //! correctly. It knows nothing of HTTP.
 
+mod airings;
+mod areas;
 pub mod audit;
 mod import;
 mod inputs;
@@ -13,6 +15,8 @@ mod media;
 mod migrate;
 mod playlists;
 
+pub use airings::ingest as ingest_airings;
+pub use areas::import_areas_csv;
 pub use import::{ImportSummary, import_set, is_empty};
 pub use inputs::load_inputs;
 pub use media::MediaDir;

@@ -32,13 +32,19 @@ pub struct RecompileSummary {
 }
 
 /// The playlist of `station`, if one was compiled.
-pub async fn fetch_playlist(store: &Store, station: &str) -> Result<Option<StoredPlaylist>, StoreError> {
+pub async fn fetch_playlist(
+    store: &Store,
+    station: &str,
+) -> Result<Option<StoredPlaylist>, StoreError> {
     let row = sqlx::query("SELECT version, body FROM playlists WHERE station_code = $1")
         .bind(station.to_owned())
         .fetch_optional(store.pool())
         .await?;
     Ok(match row {
-        Some(r) => Some(StoredPlaylist { etag: r.try_get(0)?, body: r.try_get(1)? }),
+        Some(r) => Some(StoredPlaylist {
+            etag: r.try_get(0)?,
+            body: r.try_get(1)?,
+        }),
         None => None,
     })
 }
@@ -58,10 +64,17 @@ fn compile_station(loaded: &Loaded, idx: StationIdx, now: DateTime<Utc>, days: u
     let st = inputs.station(idx);
     let today = now.with_timezone(&st.timezone).date_naive();
     let compiled = compile(inputs, idx, today, days);
-    let target = loaded.target_lufs.get(idx.index()).copied().unwrap_or(-16.0);
+    let target = loaded
+        .target_lufs
+        .get(idx.index())
+        .copied()
+        .unwrap_or(-16.0);
     let json = PlaylistJson::new(inputs, idx, &compiled, &loaded.segment_media, target);
     let body = serde_json::to_string(&json).unwrap_or_default();
-    let etag = Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let etag = Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let from_ms = today
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(st.timezone).earliest())
@@ -81,31 +94,57 @@ fn compile_station(loaded: &Loaded, idx: StationIdx, now: DateTime<Utc>, days: u
             )
         })
         .collect();
-    Compiled { station: st.code.to_string(), from: today.to_string(), from_ms, days, etag, body, items }
+    Compiled {
+        station: st.code.to_string(),
+        from: today.to_string(),
+        from_ms,
+        days,
+        etag,
+        body,
+        items,
+    }
 }
 
 /// Recompiles `only` these stations (all when `None`) for `days` from each station's
 /// local date at `now`, and stores the playlists that changed. Stations' planned items
 /// from the new start on are replaced; earlier ones are kept for reports.
-pub async fn recompile(store: &Store, only: Option<&[String]>, now: DateTime<Utc>, days: u32) -> Result<RecompileSummary, StoreError> {
+pub async fn recompile(
+    store: &Store,
+    only: Option<&[String]>,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Result<RecompileSummary, StoreError> {
     let loaded = load_inputs(store).await?;
     let wanted: Vec<StationIdx> = match only {
         None => loaded.inputs.station_ids().collect(),
-        Some(codes) => codes.iter().filter_map(|c| loaded.inputs.station_by_code(c)).collect(),
+        Some(codes) => codes
+            .iter()
+            .filter_map(|c| loaded.inputs.station_by_code(c))
+            .collect(),
     };
-    let current: HashMap<String, (String, String)> = sqlx::query("SELECT station_code, version, from_date FROM playlists")
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-        .collect::<Result<_, sqlx::Error>>()?;
+    let current: HashMap<String, (String, String)> =
+        sqlx::query("SELECT station_code, version, from_date FROM playlists")
+            .fetch_all(store.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect::<Result<_, sqlx::Error>>()?;
     let compiled: Vec<Compiled> = tokio::task::spawn_blocking(move || {
-        wanted.iter().map(|&idx| compile_station(&loaded, idx, now, days)).collect()
+        wanted
+            .iter()
+            .map(|&idx| compile_station(&loaded, idx, now, days))
+            .collect()
     })
     .await
-    .map_err(|e| StoreError::Corrupt { what: "compile".to_owned(), detail: e.to_string() })?;
+    .map_err(|e| StoreError::Corrupt {
+        what: "compile".to_owned(),
+        detail: e.to_string(),
+    })?;
 
-    let mut summary = RecompileSummary { stations: compiled.len(), ..Default::default() };
+    let mut summary = RecompileSummary {
+        stations: compiled.len(),
+        ..Default::default()
+    };
     let changed: Vec<&Compiled> = compiled
         .iter()
         .filter(|c| current.get(&c.station) != Some(&(c.etag.clone(), c.from.clone())))
@@ -123,7 +162,11 @@ pub async fn recompile(store: &Store, only: Option<&[String]>, now: DateTime<Utc
     Ok(summary)
 }
 
-async fn write_one(tx: &mut sqlx::AnyConnection, c: &Compiled, now_ms: i64) -> Result<(), StoreError> {
+async fn write_one(
+    tx: &mut sqlx::AnyConnection,
+    c: &Compiled,
+    now_ms: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO playlists (station_code, from_date, days, version, body, compiled_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (station_code) DO UPDATE SET from_date = excluded.from_date, days = excluded.days,
@@ -151,7 +194,16 @@ async fn write_one(tx: &mut sqlx::AnyConnection, c: &Compiled, now_ms: i64) -> R
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("(${},${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7));
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
         }
         sql.push_str(" ON CONFLICT (station_code, item_id) DO NOTHING");
         // Only placeholders are formatted into the text; values are bound.

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AreaCode, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, Order, PoolEntry, Priority, Rotation,
-    RotationId, SegmentIdx,
+    AreaCode, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, Order, PoolEntry, Priority,
+    Rotation, RotationId, SegmentIdx,
 };
 
 /// A campaign with its rotations.
@@ -86,9 +86,17 @@ impl CampaignSpec {
             name: c.name.clone(),
             from: c.from,
             until: c.until,
-            areas: c.areas.iter().map(|&a| tree.area(a).code.to_string()).collect(),
+            areas: c
+                .areas
+                .iter()
+                .map(|&a| tree.area(a).code.to_string())
+                .collect(),
             priority: c.priority.as_str().to_owned(),
-            pool: c.pool.iter().map(|e| inputs.segment(e.segment).id.to_string()).collect(),
+            pool: c
+                .pool
+                .iter()
+                .map(|e| inputs.segment(e.segment).id.to_string())
+                .collect(),
             weights,
             min_airings_per_day: c.min_airings_per_day,
             rotations: c
@@ -124,14 +132,20 @@ impl CampaignSpec {
         let mut errors = Vec::new();
         let id = CampaignId::parse(&self.id);
         if id.is_none() {
-            errors.push(format!("id: `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`", self.id));
+            errors.push(format!(
+                "id: `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
+                self.id
+            ));
         }
         let name = crate::schedule_file::nfc(self.name.trim());
         if name.is_empty() {
             errors.push("name: không được để trống".to_owned());
         }
         if self.from > self.until {
-            errors.push(format!("until: {} trước from {}; đổi chỗ hai ngày", self.until, self.from));
+            errors.push(format!(
+                "until: {} trước from {}; đổi chỗ hai ngày",
+                self.until, self.from
+            ));
         }
         let mut areas = Vec::new();
         for (i, code) in self.areas.iter().enumerate() {
@@ -156,8 +170,13 @@ impl CampaignSpec {
         let mut pool = Vec::new();
         for (i, sid) in self.pool.iter().enumerate() {
             match segment(sid) {
-                Some(s) => pool.push(PoolEntry { segment: s, weight: self.weights.get(sid).copied().unwrap_or(1) }),
-                None => errors.push(format!("pool[{i}]: bản tin `{sid}` không có trong thư viện hoặc chưa được duyệt")),
+                Some(s) => pool.push(PoolEntry {
+                    segment: s,
+                    weight: self.weights.get(sid).copied().unwrap_or(1),
+                }),
+                None => errors.push(format!(
+                    "pool[{i}]: bản tin `{sid}` không có trong thư viện hoặc chưa được duyệt"
+                )),
             }
         }
         if self.pool.is_empty() {
@@ -165,7 +184,9 @@ impl CampaignSpec {
         }
         for (k, &w) in &self.weights {
             if w == 0 || !self.pool.contains(k) {
-                errors.push(format!("weights.{k}: trọng số phải ≥ 1 và thuộc một bản tin trong pool"));
+                errors.push(format!(
+                    "weights.{k}: trọng số phải ≥ 1 và thuộc một bản tin trong pool"
+                ));
             }
         }
         if self.rotations.is_empty() {
@@ -220,7 +241,9 @@ impl RotationSpec {
             "shuffle" => Order::Shuffle { seed: self.seed },
             "weighted" => Order::Weighted,
             other => {
-                errors.push(format!("order: `{other}` không hợp lệ: `sequential`, `shuffle` hoặc `weighted`"));
+                errors.push(format!(
+                    "order: `{other}` không hợp lệ: `sequential`, `shuffle` hoặc `weighted`"
+                ));
                 Order::Sequential
             }
         };

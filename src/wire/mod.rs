@@ -5,7 +5,12 @@
 mod campaign;
 mod plan;
 mod playlist;
+mod station;
 
 pub use campaign::{CampaignSpec, RotationSpec};
 pub use plan::{DiagnosticJson, ItemJson, PlanJson};
 pub use playlist::{PlaylistItemJson, PlaylistJson, gain_db};
+pub use station::{
+    AiringAck, AiringJson, AiringsBatch, AiringsResponse, EnrollRequest, EnrollResponse,
+    HeartbeatJson, HeartbeatResponse,
+};

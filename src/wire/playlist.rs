@@ -77,7 +77,8 @@ impl PlaylistJson {
                 .iter()
                 .map(|i| {
                     let s = inputs.segment(i.segment);
-                    let (loudness, size) = media.get(i.segment.index()).copied().unwrap_or((None, 0));
+                    let (loudness, size) =
+                        media.get(i.segment.index()).copied().unwrap_or((None, 0));
                     PlaylistItemJson {
                         id: i.id.to_string(),
                         start: i.start.to_rfc3339_opts(SecondsFormat::Millis, true),

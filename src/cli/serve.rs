@@ -1,0 +1,135 @@
+//! `loa serve`, `loa areas import`, `loa station enroll-code`: commands that work on the
+//! server's database.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::server::{App, Config, shutdown_signal};
+use crate::store::Store;
+
+/// Flags shared by every command that opens the server's database.
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct DbArgs {
+    /// Thư mục dữ liệu (CSDL SQLite nhúng và thư mục media).
+    #[arg(long, env = "LOA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// CSDL PostgreSQL (postgres://…); mặc định là SQLite trong thư mục dữ liệu.
+    #[arg(long, env = "LOA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Tệp cấu hình TOML.
+    #[arg(long, env = "LOA_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::load(self.config.as_deref())?;
+        if let Some(d) = &self.data_dir {
+            config.data_dir.clone_from(d);
+        }
+        if let Some(u) = &self.database_url {
+            config.database_url = Some(u.clone());
+        }
+        Ok(config)
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("không khởi động được tokio")
+}
+
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LOA_LOG").unwrap_or_else(|_| {
+        EnvFilter::new(
+            "info,sqlx=warn,tower_http=warn,symphonia_core=error,symphonia_bundle_mp3=error,\
+         symphonia_format_ogg=error,symphonia_format_riff=error,symphonia_bundle_flac=error",
+        )
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("LOA_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub(super) fn serve(
+    db: &DbArgs,
+    listen: Option<std::net::SocketAddr>,
+    seed: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    init_logs();
+    let mut config = db.config()?;
+    if let Some(l) = listen {
+        config.listen = l;
+    }
+    if let Some(s) = seed {
+        config.seed = Some(s);
+    }
+    runtime()?.block_on(async {
+        let app = App::build(config).await?;
+        println!("loa serve: http://{}  (dừng: Ctrl-C)", app.local_addr());
+        app.run_until_stopped(shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports an administrative tree from CSV; a bad row writes nothing.
+pub(super) fn areas_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    let config = db.config()?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("không đọc được {} (cần UTF-8)", file.display()))?;
+    runtime()?.block_on(async {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.database_url()).await?;
+        match crate::store::import_areas_csv(&store, file, &text, "cli").await? {
+            Ok(n) => {
+                println!("đã nạp {n} đơn vị hành chính từ {}", file.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                for p in &problems {
+                    println!("{p}");
+                }
+                println!(
+                    "{}: {} lỗi; không ghi gì vào cơ sở dữ liệu",
+                    file.display(),
+                    problems.len()
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
+    })
+}
+
+/// Prints a one-time enrollment code for a station.
+pub(super) fn enroll_code(db: &DbArgs, station: &str) -> anyhow::Result<ExitCode> {
+    let config = db.config()?;
+    runtime()?.block_on(async {
+        let store = Store::open(&config.database_url()).await?;
+        let (code, expires) = crate::server::auth::create_enroll_code(
+            &store,
+            station,
+            config.enroll_code_minutes,
+            "cli",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("Mã đăng ký cho trạm {station}: {code}");
+        println!(
+            "Dùng một lần, hết hạn lúc {} (UTC).",
+            expires.format("%H:%M %d/%m/%Y")
+        );
+        println!("Trên máy trạm: loa agent --server URL --enroll {code}");
+        Ok(ExitCode::SUCCESS)
+    })
+}

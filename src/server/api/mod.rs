@@ -1,0 +1,30 @@
+//! Routes of the HTTP API under `/api/v1`, plus `/healthz`.
+
+mod agent;
+mod console;
+mod json;
+mod ops;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
+
+use super::AppState;
+
+/// Largest JSON body accepted (airing batches included), bytes.
+const JSON_LIMIT: usize = 2 * 1024 * 1024;
+
+pub(super) fn routes(state: AppState) -> Router {
+    let upload_limit = state.config.max_upload_mb as usize * 1024 * 1024;
+    Router::new()
+        .merge(ops::routes())
+        .nest(
+            "/api/v1",
+            Router::new()
+                .merge(agent::routes())
+                .merge(console::routes())
+                .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
+        )
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,244 @@
+//! Credentials: station tokens, console sessions and one-time enrollment codes.
+//!
+//! Secrets are random and shown once; the database keeps only their SHA-256 (they are
+//! high-entropy, so a slow hash adds nothing; passwords use argon2 in `accounts`).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::AppState;
+use super::error::ApiError;
+
+/// Prefix of station tokens.
+pub const STATION_PREFIX: &str = "lst_";
+/// Prefix of console session tokens.
+pub const SESSION_PREFIX: &str = "lss_";
+
+/// A fresh random secret with `prefix`, 32 bytes as hex.
+pub fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex(&bytes))
+}
+
+/// A one-time enrollment code a person can read over the phone: 12 letters and digits
+/// without look-alikes, in groups of four (`K7QM-3XWD-9HPA`).
+pub fn new_enroll_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Normalises a typed enrollment code (case, spaces, dashes) before hashing.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Hex SHA-256 of a secret, as stored.
+pub fn hash_secret(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// A request made by a station agent with a valid, unrevoked token.
+#[derive(Debug, Clone)]
+pub struct StationAuth {
+    /// The station the token belongs to.
+    pub station: String,
+}
+
+impl FromRequestParts<AppState> for StationAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)
+            .filter(|t| t.starts_with(STATION_PREFIX))
+            .ok_or(ApiError::Unauthorized)?;
+        let row = sqlx::query(
+            "SELECT station_code FROM station_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(state.store.pool())
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+        Ok(Self {
+            station: row.try_get(0)?,
+        })
+    }
+}
+
+/// A console role, each able to do what the ones before it can (approver ⊃ editor ⊃ viewer;
+/// admin ⊃ all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Reads everything in its area.
+    Viewer,
+    /// Uploads segments, edits campaigns and stations in its area.
+    Editor,
+    /// Also approves segments (not their own) and sends emergencies.
+    Approver,
+    /// Also manages accounts, areas and station credentials.
+    Admin,
+}
+
+impl Role {
+    /// Parses the stored keyword.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "viewer" => Some(Self::Viewer),
+            "editor" => Some(Self::Editor),
+            "approver" => Some(Self::Approver),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    /// The stored keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Editor => "editor",
+            Self::Approver => "approver",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// A request made by a logged-in person.
+#[derive(Debug, Clone)]
+pub struct StaffAuth {
+    /// Account id.
+    pub account_id: i64,
+    /// Login name (recorded in the audit log).
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Root of the subtree the account may see and change.
+    pub area_code: String,
+}
+
+impl StaffAuth {
+    /// Fails with 403 unless the account has at least `role`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "tài khoản {} (vai trò {}) không được làm việc này; cần vai trò {} trở lên",
+                self.username,
+                self.role.as_str(),
+                role.as_str()
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StaffAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)
+            .filter(|t| t.starts_with(SESSION_PREFIX))
+            .ok_or(ApiError::Unauthorized)?;
+        let row = sqlx::query(
+            "SELECT a.id, a.username, a.role, a.area_code FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+        )
+        .bind(hash_secret(token))
+        .bind(chrono::Utc::now().timestamp_millis())
+        .fetch_optional(state.store.pool())
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+        let role: String = row.try_get(2)?;
+        Ok(Self {
+            account_id: row.try_get(0)?,
+            username: row.try_get(1)?,
+            role: Role::parse(&role)
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
+            area_code: row.try_get(3)?,
+        })
+    }
+}
+
+/// Issues a one-time enrollment code for `station`, valid `minutes`, and records who
+/// asked. The code is shown once; only its hash is kept.
+pub async fn create_enroll_code(
+    store: &crate::store::Store,
+    station: &str,
+    minutes: u32,
+    created_by: &str,
+) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
+    let exists = sqlx::query("SELECT 1 FROM stations WHERE code = $1")
+        .bind(station.to_owned())
+        .fetch_optional(store.pool())
+        .await?;
+    if exists.is_none() {
+        return Err(ApiError::NotFound(format!("không có trạm `{station}`")));
+    }
+    let code = new_enroll_code();
+    let expires = chrono::Utc::now() + chrono::Duration::minutes(i64::from(minutes));
+    let mut tx = store.pool().begin().await?;
+    sqlx::query("INSERT INTO enroll_codes (code_hash, station_code, expires_at, created_by) VALUES ($1, $2, $3, $4)")
+        .bind(hash_secret(&normalise_code(&code)))
+        .bind(station.to_owned())
+        .bind(expires.timestamp_millis())
+        .bind(created_by.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    crate::store::audit::record(&mut tx, created_by, "station.enroll_code", station, "").await?;
+    tx.commit().await?;
+    Ok((code, expires))
+}
+
+/// Revokes every token of `station`; its agent must enroll again.
+pub async fn revoke_tokens(
+    store: &crate::store::Store,
+    station: &str,
+    actor: &str,
+) -> Result<u64, ApiError> {
+    let mut tx = store.pool().begin().await?;
+    let done = sqlx::query(
+        "UPDATE station_tokens SET revoked_at = $1 WHERE station_code = $2 AND revoked_at IS NULL",
+    )
+    .bind(chrono::Utc::now().timestamp_millis())
+    .bind(station.to_owned())
+    .execute(&mut *tx)
+    .await?;
+    crate::store::audit::record(&mut tx, actor, "station.revoke_tokens", station, "").await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,95 @@
+//! Server configuration: defaults, then an optional TOML file, then `LOA_*` environment
+//! variables, then command-line flags (each overriding the one before).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything `loa serve` can be told.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the embedded database and the media folder live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; the embedded SQLite file otherwise.
+    pub database_url: Option<String>,
+    /// Schedule sets imported into an empty database (`schedules/`).
+    pub seed: Option<PathBuf>,
+    /// Days compiled ahead for each station.
+    pub horizon_days: u32,
+    /// How long an enrollment code stays valid, in minutes.
+    pub enroll_code_minutes: u32,
+    /// How long a console session lasts, in hours.
+    pub session_hours: u32,
+    /// Failed logins allowed per account in 15 minutes before it is paused.
+    pub max_login_failures: u32,
+    /// Largest accepted upload in megabytes.
+    pub max_upload_mb: u32,
+    /// Target loudness of stations created without one, LUFS.
+    pub default_target_lufs: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("loa-data"),
+            database_url: None,
+            seed: Some(PathBuf::from("schedules")),
+            horizon_days: 14,
+            enroll_code_minutes: 60 * 24,
+            session_hours: 12,
+            max_login_failures: 5,
+            max_upload_mb: 100,
+            default_target_lufs: -16.0,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (if given) over the defaults, then applies `LOA_LISTEN`,
+    /// `LOA_DATA_DIR`, `LOA_DATABASE_URL`, `LOA_SEED`, `LOA_HORIZON_DAYS`.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("không đọc được {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display()))?
+            }
+            None => Self::default(),
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("LOA_LISTEN") {
+            config.listen = v
+                .parse()
+                .with_context(|| format!("LOA_LISTEN `{v}` không phải địa chỉ IP:cổng"))?;
+        }
+        if let Some(v) = env("LOA_DATA_DIR") {
+            config.data_dir = v.into();
+        }
+        if let Some(v) = env("LOA_DATABASE_URL") {
+            config.database_url = Some(v);
+        }
+        if let Some(v) = env("LOA_SEED") {
+            config.seed = Some(v.into());
+        }
+        if let Some(v) = env("LOA_HORIZON_DAYS") {
+            config.horizon_days = v
+                .parse()
+                .with_context(|| format!("LOA_HORIZON_DAYS `{v}` không phải số"))?;
+        }
+        Ok(config)
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::store::Store::sqlite_url(&self.data_dir))
+    }
+}

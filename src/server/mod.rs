@@ -1,0 +1,143 @@
+//! The central server, `loa serve`: the HTTP API for station agents and console staff.
+//!
+//! Owns request handling, authentication, and the background loops (event fan-out to the
+//! per-station streams, daily recompiles). It keeps no state another replica would need:
+//! everything shared lives in the database, so several replicas can serve one PostgreSQL
+//! behind a load balancer. Scheduling is the domain's; SQL is the store's.
+
+pub mod accounts;
+mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+mod events;
+mod seed;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use events::StationEvent;
+
+use crate::store::{MediaDir, Store};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The media folder.
+    pub media: MediaDir,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Fan-out of events read from the database to this replica's streams.
+    pub events: tokio::sync::broadcast::Sender<StationEvent>,
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Opens the database (migrating it), seeds an empty one from the schedule files,
+    /// compiles playlists and binds the listening socket.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "không tạo được thư mục dữ liệu {}",
+                config.data_dir.display()
+            )
+        })?;
+        let store = Store::open(&config.database_url())
+            .await
+            .context("không mở được cơ sở dữ liệu")?;
+        let media = MediaDir::new(config.data_dir.join("media"));
+        seed::seed_if_empty(&store, &media, &config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("không mở được cổng {}", config.listen))?;
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        let state = AppState {
+            store,
+            media,
+            config: Arc::new(config),
+            events,
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The bound address (port 0 in tests becomes a real port).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.listen)
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The shared state (tests use it to reach the store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes
+    /// the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let poller = tokio::spawn(events::poll(state.clone(), stop_rx.clone()));
+        let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx));
+        tracing::info!(addr = %self.local_addr(), "loa serve đang chạy");
+        axum::serve(self.listener, router(state.clone()))
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .context("máy chủ HTTP dừng vì lỗi")?;
+        let _ = tokio::join!(poller, refresher);
+        state.store.close().await;
+        tracing::info!("loa serve đã dừng");
+        Ok(())
+    }
+}
+
+/// The whole HTTP surface; tests may call it without a socket.
+pub fn router(state: AppState) -> Router {
+    api::routes(state)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,119 @@
+//! What station agents and the server say to each other besides the playlist:
+//! enrollment, airing batches and heartbeats.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/enroll` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The one-time code printed by `loa station enroll-code`.
+    pub code: String,
+}
+
+/// `POST /api/v1/enroll` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The station the code was for.
+    pub station: String,
+    /// The long-lived token; shown once, keep it secret.
+    pub token: String,
+}
+
+/// One airing as the agent reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiringJson {
+    /// UUID made on the station.
+    pub uuid: String,
+    /// Planned item id.
+    pub item_id: String,
+    /// Planned start, ms since the epoch.
+    pub planned_start_ms: i64,
+    /// Actual start, ms since the epoch (server time), if it started.
+    #[serde(default)]
+    pub actual_start_ms: Option<i64>,
+    /// Actual end, if it ended.
+    #[serde(default)]
+    pub actual_end_ms: Option<i64>,
+    /// `aired`, `partial`, `missed`, `failed` or `preempted`.
+    pub outcome: String,
+    /// Why (`agent_down`, `agent_restart`, `media_missing`, `emergency`, …).
+    #[serde(default)]
+    pub reason: String,
+    /// Station clock minus server clock, ms.
+    #[serde(default)]
+    pub clock_offset_ms: i64,
+    /// Hash of the station's previous airing.
+    pub prev_hash: String,
+    /// Hash of this airing (see `AiringRecord::chain_hash`).
+    pub hash: String,
+}
+
+/// `POST /api/v1/airings` body: at most 1,000 airings, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiringsBatch {
+    /// The airings.
+    pub airings: Vec<AiringJson>,
+}
+
+/// The server's answer for one airing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiringAck {
+    /// The airing's UUID.
+    pub uuid: String,
+    /// `stored`, `duplicate` (already held: safe to delete) or `rejected`.
+    pub status: String,
+    /// Why it was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `POST /api/v1/airings` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AiringsResponse {
+    /// One entry per airing, in the order sent.
+    pub results: Vec<AiringAck>,
+    /// Chain breaks found in this batch.
+    pub chain_breaks: u32,
+}
+
+/// `POST /api/v1/heartbeat` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatJson {
+    /// Agent version.
+    pub version: String,
+    /// ETag of the playlist it holds.
+    #[serde(default)]
+    pub playlist_version: Option<String>,
+    /// Upcoming items whose media is verified on disk.
+    #[serde(default)]
+    pub media_ready: u32,
+    /// Upcoming items whose media is not ready.
+    #[serde(default)]
+    pub media_missing: u32,
+    /// Free disk space, bytes.
+    #[serde(default)]
+    pub disk_free_bytes: u64,
+    /// Station clock minus server clock, ms.
+    #[serde(default)]
+    pub clock_offset_ms: i64,
+    /// Airings not yet acknowledged.
+    #[serde(default)]
+    pub outbox_backlog: u32,
+    /// Last error, if any.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// Seconds since the agent started.
+    #[serde(default)]
+    pub uptime_s: u64,
+}
+
+/// `POST /api/v1/heartbeat` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    /// Server time when answering, ms since the epoch (for the clock offset).
+    pub server_time_ms: i64,
+}
