@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod events;
+pub mod metrics;
 mod seed;
 
 use std::future::Future;
@@ -37,6 +38,19 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Fan-out of events read from the database to this replica's streams.
     pub events: tokio::sync::broadcast::Sender<StationEvent>,
+    /// This replica's counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Recompiles `only` these stations (all when `None`) from today, stores what
+    /// changed and records the time taken.
+    pub async fn recompile(&self, only: Option<&[String]>) -> Result<crate::store::RecompileSummary, crate::store::StoreError> {
+        let started = std::time::Instant::now();
+        let summary = crate::store::recompile(&self.store, only, chrono::Utc::now(), self.config.horizon_days).await?;
+        self.metrics.compiled(summary.stations as u64, started.elapsed());
+        Ok(summary)
+    }
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -69,6 +83,7 @@ impl App {
             media,
             config: Arc::new(config),
             events,
+            metrics: Arc::default(),
         };
         Ok(Self { listener, state })
     }

@@ -73,14 +73,7 @@ pub(super) async fn refresh_daily(state: AppState, mut stop: tokio::sync::watch:
             _ = stop.changed() => return,
             () = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
-        match recompile(
-            &state.store,
-            None,
-            chrono::Utc::now(),
-            state.config.horizon_days,
-        )
-        .await
-        {
+        match state.recompile(None).await {
             Ok(s) => tracing::info!(changed = s.changed, "đã cập nhật danh sách phát theo ngày"),
             Err(e) => tracing::error!(error = %e, "không cập nhật được danh sách phát"),
         }

@@ -20,7 +20,7 @@ pub use areas::import_areas_csv;
 pub use import::{ImportSummary, import_set, is_empty};
 pub use inputs::load_inputs;
 pub use media::MediaDir;
-pub use playlists::{StoredPlaylist, fetch_playlist, recompile};
+pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -2,6 +2,7 @@
 //! with its own data directory and database (SQLite always; PostgreSQL too when
 //! `LOA_TEST_DATABASE_URL` is set, in a fresh schema per test).
 
+mod ops;
 mod station_api;
 
 use std::path::PathBuf;
