@@ -77,115 +77,17 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
     let mut slots: Vec<Slot> = Vec::new();
     for date in from.iter_days().take(days as usize) {
         let ranges = windows.ranges_on(date.weekday());
-        slots.clear();
-        for (run_index, run) in runs.iter_mut().enumerate() {
-            let c = &inputs.campaigns()[run.campaign];
-            if !c.is_active_on(date) {
-                continue;
-            }
-            let r = &c.rotations[run.rotation];
-            for (k, rule) in r.slots.iter().enumerate() {
-                if rule.fires_on(date) {
-                    let hits = rule
-                        .times()
-                        .iter()
-                        .filter(|&&t| clip(t, r.slot_seconds, ranges).next().is_some())
-                        .count();
-                    run.rule_fired[k].0 += rule.times().len() as u32;
-                    run.rule_fired[k].1 += hits as u32;
-                }
-            }
-            firing_times(r, date, &mut times);
-            for &t in &times {
-                for (start, end) in clip(t, r.slot_seconds, ranges) {
-                    slots.push(Slot {
-                        run: run_index,
-                        minute: t,
-                        start,
-                        end,
-                    });
-                }
-            }
-        }
-        slots.sort_by_key(|s| {
-            (
-                std::cmp::Reverse(runs[s.run].priority),
-                s.minute,
-                s.run,
-                s.start,
-            )
-        });
-
+        expand_slots(inputs, &mut runs, date, ranges, &mut times, &mut slots);
         let day_start = local_midnight_utc(&st.timezone, date);
-        let mut busy: Vec<(i64, i64, usize)> = Vec::new();
-        let mut day_stats: Vec<DayStats> = vec![DayStats::default(); runs.len()];
+        let mut day = Day {
+            busy: Vec::new(),
+            stats: vec![DayStats::default(); runs.len()],
+        };
         let first_item = items.len();
         for slot in &slots {
-            let run = &mut runs[slot.run];
-            run.begin_day(inputs, date);
-            let stats = &mut day_stats[slot.run];
-            if stats.last_minute != Some(slot.minute) {
-                stats.slots += 1;
-                stats.last_minute = Some(slot.minute);
-            }
-            let mut filled_any = false;
-            let mut why_empty = None;
-            // A rotation airs in time order: a later slot never fills time before what
-            // an earlier (overlapping) slot of the same rotation already placed, or
-            // spacing, which counts airings in the order they air, would be broken.
-            let slot_start = slot.start.max(run.placed_until);
-            for (gap_start, gap_end) in free_gaps(slot_start, slot.end, &busy) {
-                let mut cursor = gap_start;
-                loop {
-                    let segment = match run.pick(inputs, date, gap_end - cursor) {
-                        Ok(segment) => segment,
-                        Err(reason) => {
-                            why_empty = why_empty.or(reason);
-                            break;
-                        }
-                    };
-                    let duration = i64::from(inputs.segment(segment).duration_ms);
-                    let start_ms = day_start.timestamp_millis() + cursor;
-                    let c = &inputs.campaigns()[run.campaign];
-                    items.push(Item {
-                        id: ItemId::derive(
-                            &st.code,
-                            start_ms,
-                            inputs.segment(segment).id.as_str(),
-                            c.id.as_str(),
-                        ),
-                        start: DateTime::from_timestamp_millis(start_ms).unwrap_or(day_start),
-                        duration_ms: inputs.segment(segment).duration_ms,
-                        segment,
-                        campaign: run.campaign,
-                        rotation: run.rotation,
-                        priority: run.priority,
-                    });
-                    stats.aired += 1;
-                    cursor += duration;
-                    filled_any = true;
-                }
-                if cursor > gap_start {
-                    insert_busy(&mut busy, (gap_start, cursor, slot.run));
-                    run.placed_until = cursor;
-                }
-            }
-            if !filled_any {
-                // Only a slot that aired nothing explains a shortfall; leftover seconds
-                // after a full slot are normal.
-                if let Some(reason) = why_empty {
-                    if !stats.reasons.contains(&reason) {
-                        stats.reasons.push(reason);
-                    }
-                }
-                if let Some(&(_, _, other)) = busy
-                    .iter()
-                    .find(|&&(s, e, r)| r != slot.run && s < slot.end && slot.start < e)
-                {
-                    stats.taken_by = Some(runs[other].campaign);
-                }
-            }
+            fill_slot(inputs, st, &mut runs, slot, date, day_start, &mut day, &mut items);
         }
+        let day_stats = day.stats;
         items[first_item..].sort_by_key(|i| i.start);
         // Targets count broadcasting days only: a ward that airs Monday to Friday is not
         // short on Saturday.
@@ -214,6 +116,140 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
             version,
         },
         diagnostics,
+    }
+}
+
+/// Expands every active rotation's rules on `date` into slots clipped to `ranges`,
+/// sorted in filling order: priority first, then start, then campaign order.
+fn expand_slots(
+    inputs: &Inputs,
+    runs: &mut [Run],
+    date: NaiveDate,
+    ranges: &[(u16, u16)],
+    times: &mut Vec<u16>,
+    slots: &mut Vec<Slot>,
+) {
+    slots.clear();
+    for (run_index, run) in runs.iter_mut().enumerate() {
+        let c = &inputs.campaigns()[run.campaign];
+        if !c.is_active_on(date) {
+            continue;
+        }
+        let r = &c.rotations[run.rotation];
+        for (k, rule) in r.slots.iter().enumerate() {
+            if rule.fires_on(date) {
+                let hits = rule
+                    .times()
+                    .iter()
+                    .filter(|&&t| clip(t, r.slot_seconds, ranges).next().is_some())
+                    .count();
+                run.rule_fired[k].0 += rule.times().len() as u32;
+                run.rule_fired[k].1 += hits as u32;
+            }
+        }
+        firing_times(r, date, times);
+        for &t in times.iter() {
+            for (start, end) in clip(t, r.slot_seconds, ranges) {
+                slots.push(Slot {
+                    run: run_index,
+                    minute: t,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+    slots.sort_by_key(|s| {
+        (
+            std::cmp::Reverse(runs[s.run].priority),
+            s.minute,
+            s.run,
+            s.start,
+        )
+    });
+}
+
+/// What one local day has placed so far.
+struct Day {
+    /// Time already taken, as `(start, end, run)` in ms after local midnight, sorted.
+    busy: Vec<(i64, i64, usize)>,
+    /// Per run, what happened to it today.
+    stats: Vec<DayStats>,
+}
+
+/// Fills the free time of one slot from its rotation, back to back, never cutting a
+/// segment.
+#[allow(clippy::too_many_arguments)]
+fn fill_slot(
+    inputs: &Inputs,
+    st: &super::Station,
+    runs: &mut [Run],
+    slot: &Slot,
+    date: NaiveDate,
+    day_start: DateTime<Utc>,
+    day: &mut Day,
+    items: &mut Vec<Item>,
+) {
+    let run = &mut runs[slot.run];
+    run.begin_day(inputs, date);
+    let stats = &mut day.stats[slot.run];
+    if stats.last_minute != Some(slot.minute) {
+        stats.slots += 1;
+        stats.last_minute = Some(slot.minute);
+    }
+    let mut filled_any = false;
+    let mut why_empty = None;
+    // A rotation airs in time order: a later slot never fills time before what an
+    // earlier (overlapping) slot of the same rotation already placed, or spacing, which
+    // counts airings in the order they air, would be broken.
+    let slot_start = slot.start.max(run.placed_until);
+    for (gap_start, gap_end) in free_gaps(slot_start, slot.end, &day.busy) {
+        let mut cursor = gap_start;
+        loop {
+            let segment = match run.pick(inputs, date, gap_end - cursor) {
+                Ok(segment) => segment,
+                Err(reason) => {
+                    why_empty = why_empty.or(reason);
+                    break;
+                }
+            };
+            let seg = inputs.segment(segment);
+            let start_ms = day_start.timestamp_millis() + cursor;
+            let c = &inputs.campaigns()[run.campaign];
+            items.push(Item {
+                id: ItemId::derive(&st.code, start_ms, seg.id.as_str(), c.id.as_str()),
+                start: DateTime::from_timestamp_millis(start_ms).unwrap_or(day_start),
+                duration_ms: seg.duration_ms,
+                segment,
+                campaign: run.campaign,
+                rotation: run.rotation,
+                priority: run.priority,
+            });
+            stats.aired += 1;
+            cursor += i64::from(seg.duration_ms);
+            filled_any = true;
+        }
+        if cursor > gap_start {
+            insert_busy(&mut day.busy, (gap_start, cursor, slot.run));
+            run.placed_until = cursor;
+        }
+    }
+    if filled_any {
+        return;
+    }
+    // Only a slot that aired nothing explains a shortfall; leftover seconds after a
+    // full slot are normal.
+    if let Some(reason) = why_empty {
+        if !stats.reasons.contains(&reason) {
+            stats.reasons.push(reason);
+        }
+    }
+    if let Some(&(_, _, other)) = day
+        .busy
+        .iter()
+        .find(|&&(s, e, r)| r != slot.run && s < slot.end && slot.start < e)
+    {
+        stats.taken_by = Some(runs[other].campaign);
     }
 }
 
