@@ -115,6 +115,7 @@ pub(super) fn areas_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode>
 pub(super) fn enroll_code(db: &DbArgs, station: &str) -> anyhow::Result<ExitCode> {
     let config = db.config()?;
     runtime()?.block_on(async {
+        std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.database_url()).await?;
         let (code, expires) = crate::server::auth::create_enroll_code(
             &store,

@@ -85,7 +85,9 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
         };
         let first_item = items.len();
         for slot in &slots {
-            fill_slot(inputs, st, &mut runs, slot, date, day_start, &mut day, &mut items);
+            fill_slot(
+                inputs, st, &mut runs, slot, date, day_start, &mut day, &mut items,
+            );
         }
         let day_stats = day.stats;
         items[first_item..].sort_by_key(|i| i.start);

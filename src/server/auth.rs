@@ -82,19 +82,20 @@ impl FromRequestParts<AppState> for StationAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)
-            .filter(|t| t.starts_with(STATION_PREFIX))
-            .ok_or(ApiError::Unauthorized)?;
-        let row = sqlx::query(
-            "SELECT station_code FROM station_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(hash_secret(token))
-        .fetch_optional(state.store.pool())
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-        Ok(Self {
-            station: row.try_get(0)?,
-        })
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        if token.starts_with(SESSION_PREFIX) {
+            return match session_account(state, token).await? {
+                Some(account) => Err(ApiError::Forbidden(format!(
+                    "phiên đăng nhập của {} không dùng được cho API của trạm; máy trạm dùng mã truy cập của trạm",
+                    account.username
+                ))),
+                None => Err(ApiError::Unauthorized),
+            };
+        }
+        match station_of(state, token).await? {
+            Some(station) => Ok(Self { station }),
+            None => Err(ApiError::Unauthorized),
+        }
     }
 }
 
@@ -171,27 +172,69 @@ impl FromRequestParts<AppState> for StaffAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)
-            .filter(|t| t.starts_with(SESSION_PREFIX))
-            .ok_or(ApiError::Unauthorized)?;
-        let row = sqlx::query(
-            "SELECT a.id, a.username, a.role, a.area_code FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
-        )
-        .bind(hash_secret(token))
-        .bind(chrono::Utc::now().timestamp_millis())
-        .fetch_optional(state.store.pool())
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-        let role: String = row.try_get(2)?;
-        Ok(Self {
-            account_id: row.try_get(0)?,
-            username: row.try_get(1)?,
-            role: Role::parse(&role)
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
-            area_code: row.try_get(3)?,
-        })
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        if token.starts_with(STATION_PREFIX) {
+            // A real station token is a known caller in the wrong place: 403, not 401,
+            // so the agent's operator sees a scoping error rather than "log in again".
+            return match station_of(state, token).await? {
+                Some(station) => Err(ApiError::Forbidden(format!(
+                    "mã truy cập của trạm {station} chỉ dùng cho API của trạm, không dùng cho bảng điều khiển"
+                ))),
+                None => Err(ApiError::Unauthorized),
+            };
+        }
+        session_account(state, token)
+            .await?
+            .ok_or(ApiError::Unauthorized)
     }
+}
+
+/// The station of an unrevoked station token.
+async fn station_of(state: &AppState, token: &str) -> Result<Option<String>, ApiError> {
+    if !token.starts_with(STATION_PREFIX) {
+        return Ok(None);
+    }
+    let hash = hash_secret(token);
+    if let Some(station) = state.cache.station_of(&hash) {
+        return Ok(Some(station.to_string()));
+    }
+    let row = sqlx::query(
+        "SELECT station_code FROM station_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash.clone())
+    .fetch_optional(state.store.pool())
+    .await?;
+    let station: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+    if let Some(s) = &station {
+        state
+            .cache
+            .remember_token(hash, std::sync::Arc::from(s.as_str()));
+    }
+    Ok(station)
+}
+
+/// The account of an open console session.
+async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAuth>, ApiError> {
+    if !token.starts_with(SESSION_PREFIX) {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT a.id, a.username, a.role, a.area_code FROM sessions s JOIN accounts a ON a.id = s.account_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+    )
+    .bind(hash_secret(token))
+    .bind(chrono::Utc::now().timestamp_millis())
+    .fetch_optional(state.store.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let role: String = row.try_get(2)?;
+    Ok(Some(StaffAuth {
+        account_id: row.try_get(0)?,
+        username: row.try_get(1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
+        area_code: row.try_get(3)?,
+    }))
 }
 
 /// Issues a one-time enrollment code for `station`, valid `minutes`, and records who
@@ -238,6 +281,12 @@ pub async fn revoke_tokens(
     .bind(station.to_owned())
     .execute(&mut *tx)
     .await?;
+    // Every replica drops its cached copies of the tokens when it reads this event.
+    sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, 'tokens_revoked', '{}', $2)")
+        .bind(station.to_owned())
+        .bind(chrono::Utc::now().timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
     crate::store::audit::record(&mut tx, actor, "station.revoke_tokens", station, "").await?;
     tx.commit().await?;
     Ok(done.rows_affected())

@@ -8,6 +8,7 @@
 pub mod accounts;
 mod api;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod error;
 mod events;
@@ -40,15 +41,32 @@ pub struct AppState {
     pub events: tokio::sync::broadcast::Sender<StationEvent>,
     /// This replica's counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Tokens and playlists kept in memory for the agents' hot paths.
+    pub cache: Arc<cache::HotCache>,
 }
 
 impl AppState {
     /// Recompiles `only` these stations (all when `None`) from today, stores what
     /// changed and records the time taken.
-    pub async fn recompile(&self, only: Option<&[String]>) -> Result<crate::store::RecompileSummary, crate::store::StoreError> {
+    pub async fn recompile(
+        &self,
+        only: Option<&[String]>,
+    ) -> Result<crate::store::RecompileSummary, crate::store::StoreError> {
         let started = std::time::Instant::now();
-        let summary = crate::store::recompile(&self.store, only, chrono::Utc::now(), self.config.horizon_days).await?;
-        self.metrics.compiled(summary.stations as u64, started.elapsed());
+        let summary = crate::store::recompile(
+            &self.store,
+            only,
+            chrono::Utc::now(),
+            self.config.horizon_days,
+        )
+        .await?;
+        self.metrics
+            .compiled(summary.stations as u64, started.elapsed());
+        // This replica sees its own change at once; others learn it from `events`.
+        match only {
+            Some(codes) => codes.iter().for_each(|c| self.cache.forget_playlist(c)),
+            None => self.cache.forget_all_playlists(),
+        }
         Ok(summary)
     }
 }
@@ -84,6 +102,7 @@ impl App {
             config: Arc::new(config),
             events,
             metrics: Arc::default(),
+            cache: Arc::default(),
         };
         Ok(Self { listener, state })
     }

@@ -1,7 +1,7 @@
 //! Storing airing batches from stations: idempotent by UUID, each hash checked, the
 //! station's chain followed and every break recorded.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 
@@ -31,6 +31,14 @@ fn check(a: &AiringJson) -> Result<(), String> {
     if a.item_id.is_empty() || a.item_id.len() > 64 {
         return Err("item_id trống hoặc quá dài".to_owned());
     }
+    if a.reason.chars().count() > 200 {
+        return Err("reason quá dài: tối đa 200 ký tự".to_owned());
+    }
+    for (name, h) in [("prev_hash", &a.prev_hash), ("hash", &a.hash)] {
+        if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(format!("{name} phải là SHA-256: 64 chữ số hex viết thường"));
+        }
+    }
     if let (Some(s), Some(e)) = (a.actual_start_ms, a.actual_end_ms) {
         if e < s {
             return Err("actual_end_ms trước actual_start_ms".to_owned());
@@ -57,48 +65,83 @@ fn check(a: &AiringJson) -> Result<(), String> {
 
 /// Stores a batch for `station`. Already-held UUIDs answer `duplicate` and change
 /// nothing; invalid airings answer `rejected` with the reason; the rest are stored.
+/// An airing whose `prev_hash` is not the hash of an airing the station already sent
+/// (or [`GENESIS_HASH`] for its very first) is stored all the same, and the break is
+/// recorded in `chain_breaks` with the hash the server expected.
 pub async fn ingest(
     store: &Store,
     station: &str,
     batch: &[AiringJson],
 ) -> Result<AiringsResponse, StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
-    let mut tx = store.pool().begin().await?;
-    // What the station's chain already holds: the newest hash, and which of the batch's
-    // UUIDs and previous hashes are known.
-    let mut held: HashSet<String> = HashSet::new();
-    let mut known_hashes: HashSet<String> = HashSet::new();
-    for chunk in batch.chunks(200) {
-        let uuids = placeholders(chunk.len(), 2);
-        let sql = format!("SELECT uuid FROM airings WHERE station_code = $1 AND uuid IN ({uuids})");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(station.to_owned());
-        for a in chunk {
-            q = q.bind(a.uuid.clone());
-        }
-        for row in q.fetch_all(&mut *tx).await? {
-            held.insert(row.try_get(0)?);
-        }
-        let sql = format!("SELECT hash FROM airings WHERE station_code = $1 AND hash IN ({uuids})");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(station.to_owned());
-        for a in chunk {
-            q = q.bind(a.prev_hash.clone());
-        }
-        for row in q.fetch_all(&mut *tx).await? {
-            known_hashes.insert(row.try_get(0)?);
-        }
-    }
-    let has_any: bool = sqlx::query("SELECT 1 FROM airings WHERE station_code = $1 LIMIT 1")
-        .bind(station.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-
-    let mut results = Vec::with_capacity(batch.len());
+    let mut tx = store.begin_write().await?;
+    let (mut results, to_insert) = judge(&mut tx, station, batch).await?;
+    let inserted = insert(&mut tx, station, &to_insert, now).await?;
     let mut breaks = 0u32;
-    let mut seen_in_batch: HashSet<&str> = HashSet::new();
-    let mut to_insert: Vec<&AiringJson> = Vec::new();
+    for row in &to_insert {
+        if !inserted.contains(&row.airing.uuid) {
+            // A concurrent request (a retry racing its original) stored it first.
+            results[row.index] = ack(&row.airing.uuid, "duplicate", None);
+            continue;
+        }
+        let Some(expected) = &row.expected_prev else {
+            continue;
+        };
+        breaks += 1;
+        sqlx::query(
+            "INSERT INTO chain_breaks (station_code, airing_uuid, expected_prev, got_prev, detected_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(station.to_owned())
+        .bind(row.airing.uuid.clone())
+        .bind(expected.clone())
+        .bind(row.airing.prev_hash.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(AiringsResponse {
+        results,
+        chain_breaks: breaks,
+    })
+}
+
+/// An airing to store.
+struct NewAiring<'a> {
+    /// Its place in the answer.
+    index: usize,
+    airing: &'a AiringJson,
+    /// The hash its `prev_hash` should have been, when it breaks the chain.
+    expected_prev: Option<String>,
+}
+
+/// Answers every airing of the batch and picks those to store, following the chain
+/// through the station's stored airings and the batch itself.
+async fn judge<'a>(
+    tx: &mut sqlx::AnyConnection,
+    station: &str,
+    batch: &'a [AiringJson],
+) -> Result<(Vec<AiringAck>, Vec<NewAiring<'a>>), StoreError> {
+    let (held, mut known_hashes) = lookup(tx, station, batch).await?;
+    let mut has_any: Option<bool> = None;
+    let mut head: Option<Option<String>> = None;
+    let mut results = Vec::with_capacity(batch.len());
+    let mut to_insert: Vec<NewAiring<'a>> = Vec::new();
+    let mut stored_in_batch: HashSet<&str> = HashSet::new();
     for a in batch {
-        if held.contains(&a.uuid) || !seen_in_batch.insert(&a.uuid) {
+        match held.get(&a.uuid) {
+            Some(owner) if owner == station => {
+                results.push(ack(&a.uuid, "duplicate", None));
+                continue;
+            }
+            Some(_) => {
+                let why = format!("uuid `{}` đã thuộc một trạm khác", a.uuid);
+                results.push(ack(&a.uuid, "rejected", Some(why)));
+                continue;
+            }
+            None => {}
+        }
+        if stored_in_batch.contains(a.uuid.as_str()) {
             results.push(ack(&a.uuid, "duplicate", None));
             continue;
         }
@@ -107,28 +150,87 @@ pub async fn ingest(
             continue;
         }
         let follows = if a.prev_hash == GENESIS_HASH {
-            !has_any && to_insert.is_empty()
+            // Only a station's very first airing may start a chain.
+            if has_any.is_none() {
+                has_any = Some(has_airings(tx, station).await?);
+            }
+            has_any == Some(false) && to_insert.is_empty()
         } else {
             known_hashes.contains(&a.prev_hash)
         };
-        if !follows {
-            breaks += 1;
-            sqlx::query(
-                "INSERT INTO chain_breaks (station_code, airing_uuid, expected_prev, got_prev, detected_at) VALUES ($1, $2, $3, $4, $5)",
+        let expected_prev = if follows {
+            None
+        } else if let Some(prev) = to_insert.last() {
+            Some(prev.airing.hash.clone())
+        } else {
+            // Breaks are rare: only then look up the stored chain's head.
+            if head.is_none() {
+                head = Some(chain_head(tx, station).await?);
+            }
+            Some(
+                head.clone()
+                    .flatten()
+                    .unwrap_or_else(|| GENESIS_HASH.to_owned()),
             )
-            .bind(station.to_owned())
-            .bind(a.uuid.clone())
-            .bind(String::from("(không có bản ghi trước khớp)"))
-            .bind(a.prev_hash.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        };
         known_hashes.insert(a.hash.clone());
-        to_insert.push(a);
+        stored_in_batch.insert(&a.uuid);
+        to_insert.push(NewAiring {
+            index: results.len(),
+            airing: a,
+            expected_prev,
+        });
         results.push(ack(&a.uuid, "stored", None));
     }
-    for chunk in to_insert.chunks(50) {
+    Ok((results, to_insert))
+}
+
+/// Which of the batch's UUIDs are held already (and by which station), and which of its
+/// previous hashes the station's stored chain holds.
+async fn lookup(
+    tx: &mut sqlx::AnyConnection,
+    station: &str,
+    batch: &[AiringJson],
+) -> Result<(HashMap<String, String>, HashSet<String>), StoreError> {
+    let mut held = HashMap::new();
+    let mut known = HashSet::new();
+    for chunk in batch.chunks(200) {
+        let sql = format!(
+            "SELECT uuid, station_code FROM airings WHERE uuid IN ({})",
+            placeholders(chunk.len(), 1)
+        );
+        // Only placeholders are formatted into the text; values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in chunk {
+            q = q.bind(a.uuid.clone());
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            held.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        let sql = format!(
+            "SELECT hash FROM airings WHERE station_code = $1 AND hash IN ({})",
+            placeholders(chunk.len(), 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(station.to_owned());
+        for a in chunk {
+            q = q.bind(a.prev_hash.clone());
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            known.insert(row.try_get(0)?);
+        }
+    }
+    Ok((held, known))
+}
+
+/// Inserts `rows`, skipping UUIDs stored meanwhile; returns the UUIDs really inserted.
+async fn insert(
+    tx: &mut sqlx::AnyConnection,
+    station: &str,
+    rows: &[NewAiring<'_>],
+    now: i64,
+) -> Result<HashSet<String>, StoreError> {
+    let mut inserted = HashSet::new();
+    for chunk in rows.chunks(50) {
         let mut sql = String::from(
             "INSERT INTO airings (uuid, station_code, item_id, planned_start_ms, actual_start_ms, actual_end_ms, outcome, reason, clock_offset_ms, prev_hash, hash, received_at) VALUES ",
         );
@@ -140,9 +242,9 @@ pub async fn ingest(
             sql.push_str(&placeholders(12, i * 12 + 1));
             sql.push(')');
         }
-        sql.push_str(" ON CONFLICT (uuid) DO NOTHING");
+        sql.push_str(" ON CONFLICT (uuid) DO NOTHING RETURNING uuid");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in chunk {
+        for NewAiring { airing: a, .. } in chunk {
             q = q
                 .bind(a.uuid.clone())
                 .bind(station.to_owned())
@@ -151,23 +253,43 @@ pub async fn ingest(
                 .bind(a.actual_start_ms)
                 .bind(a.actual_end_ms)
                 .bind(a.outcome.clone())
-                .bind(if a.reason.is_empty() {
-                    None
-                } else {
-                    Some(a.reason.clone())
-                })
+                .bind((!a.reason.is_empty()).then(|| a.reason.clone()))
                 .bind(a.clock_offset_ms)
                 .bind(a.prev_hash.clone())
                 .bind(a.hash.clone())
                 .bind(now);
         }
-        q.execute(&mut *tx).await?;
+        for row in q.fetch_all(&mut *tx).await? {
+            inserted.insert(row.try_get(0)?);
+        }
     }
-    tx.commit().await?;
-    Ok(AiringsResponse {
-        results,
-        chain_breaks: breaks,
-    })
+    Ok(inserted)
+}
+
+async fn has_airings(tx: &mut sqlx::AnyConnection, station: &str) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("SELECT 1 FROM airings WHERE station_code = $1 LIMIT 1")
+            .bind(station.to_owned())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+    )
+}
+
+/// The hash of the station's newest airing: the one latest in planned time among those
+/// received last.
+async fn chain_head(
+    tx: &mut sqlx::AnyConnection,
+    station: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT hash FROM airings WHERE station_code = $1
+         ORDER BY received_at DESC, planned_start_ms DESC LIMIT 1",
+    )
+    .bind(station.to_owned())
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 /// `$first, $first+1, …` for `n` parameters.

@@ -127,6 +127,16 @@ impl Store {
         self.backend
     }
 
+    /// Begins a transaction that reads and then writes. SQLite must take its write lock
+    /// at the start: a deferred transaction that reads first fails with "database is
+    /// locked" when another writer commits before it writes (its snapshot is stale).
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -2,6 +2,11 @@
 //! with its own data directory and database (SQLite always; PostgreSQL too when
 //! `LOA_TEST_DATABASE_URL` is set, in a fresh schema per test).
 
+mod airings;
+mod cli_server;
+mod enrollment;
+mod events;
+mod media;
 mod ops;
 mod station_api;
 

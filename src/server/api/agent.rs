@@ -1,29 +1,31 @@
 //! The station side: enrollment, playlist, media, airings, heartbeat, event stream.
-//! A station token reaches only its own station's data.
+//! A station token reaches only its own station's data: the station is always the
+//! token's, never a parameter.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::Stream;
+use serde::Serialize;
 use sqlx::Row;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::json::ApiJson;
-use crate::domain::Sha256Digest;
-use crate::server::AppState;
 use crate::server::auth::{STATION_PREFIX, StationAuth, hash_secret, new_secret, normalise_code};
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::{AppState, StationEvent};
 use crate::wire::{
     AiringsBatch, AiringsResponse, EnrollRequest, EnrollResponse, HeartbeatJson, HeartbeatResponse,
 };
+
+mod media;
 
 /// Most airings accepted in one batch.
 const MAX_BATCH: usize = 1000;
@@ -32,10 +34,12 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/enroll", post(enroll))
         .route("/playlist", get(playlist))
-        .route("/media/{sha256}", get(media))
+        .route("/media/{sha256}", get(media::media))
         .route("/airings", post(airings))
         .route("/heartbeat", post(heartbeat))
         .route("/events", get(events))
+        // The API's outer limit is sized for uploads; station bodies are small JSON.
+        .layer(DefaultBodyLimit::max(super::JSON_LIMIT))
 }
 
 fn server_time() -> (header::HeaderName, HeaderValue) {
@@ -53,28 +57,23 @@ async fn enroll(
     let code_hash = hash_secret(&normalise_code(&req.code));
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = state.store.pool().begin().await?;
-    let row = sqlx::query("SELECT station_code FROM enroll_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2")
-        .bind(code_hash.clone())
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+    // One statement both checks and spends the code, so of two concurrent exchanges
+    // only one can win it (and SQLite takes its write lock at once).
+    let row = sqlx::query(
+        "UPDATE enroll_codes SET used_at = $1
+         WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1
+         RETURNING station_code",
+    )
+    .bind(now)
+    .bind(code_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(row) = row else {
         return Err(ApiError::Forbidden(
             "mã đăng ký không đúng, đã dùng hoặc đã hết hạn; xin mã mới".to_owned(),
         ));
     };
     let station: String = row.try_get(0)?;
-    // Only one exchange can win the code, even with concurrent requests.
-    let used = sqlx::query(
-        "UPDATE enroll_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(code_hash)
-    .execute(&mut *tx)
-    .await?;
-    if used.rows_affected() != 1 {
-        return Err(ApiError::Forbidden("mã đăng ký vừa được dùng".to_owned()));
-    }
     let token = new_secret(STATION_PREFIX);
     sqlx::query(
         "INSERT INTO station_tokens (token_hash, station_code, created_at) VALUES ($1, $2, $3)",
@@ -115,14 +114,25 @@ async fn playlist(
     auth: StationAuth,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let Some(stored) = crate::store::fetch_playlist(&state.store, &auth.station).await? else {
-        return Err(ApiError::NotFound(format!(
-            "trạm {} chưa có danh sách phát",
-            auth.station
-        )));
+    let cached = match state.cache.playlist(&auth.station) {
+        Some(p) => p,
+        None => {
+            let Some(stored) = crate::store::fetch_playlist(&state.store, &auth.station).await?
+            else {
+                return Err(ApiError::NotFound(format!(
+                    "trạm {} chưa có danh sách phát",
+                    auth.station
+                )));
+            };
+            state.cache.remember_playlist(
+                std::sync::Arc::from(auth.station.as_str()),
+                &stored.etag,
+                bytes::Bytes::from(stored.body),
+            )
+        }
     };
-    let etag = format!("\"{}\"", stored.etag);
-    if etag_matches(&headers, header::IF_NONE_MATCH, &stored.etag) == Some(true) {
+    let etag = HeaderValue::from_str(&cached.quoted).map_err(|e| ApiError::Internal(e.into()))?;
+    if etag_matches(&headers, header::IF_NONE_MATCH, &cached.etag) == Some(true) {
         return Ok((
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag)],
@@ -134,105 +144,15 @@ async fn playlist(
         StatusCode::OK,
         [
             (header::ETAG, etag),
-            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
         ],
         [server_time()],
-        stored.body,
+        cached.body,
     )
         .into_response())
-}
-
-/// Parses a single `bytes=a-b` / `bytes=a-` / `bytes=-n` range against `len`.
-fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
-    let spec = value.strip_prefix("bytes=")?.trim();
-    if spec.contains(',') {
-        return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", n) => {
-            let n: u64 = n.parse().ok()?;
-            (len.saturating_sub(n), len.checked_sub(1)?)
-        }
-        (a, "") => (a.parse().ok()?, len.checked_sub(1)?),
-        (a, b) => (
-            a.parse().ok()?,
-            b.parse::<u64>().ok()?.min(len.checked_sub(1)?),
-        ),
-    };
-    (start <= end && end < len).then_some((start, end))
-}
-
-/// Audio by SHA-256, with `Range` (resume) and `If-Match`; only media this station plans
-/// to air or was sent as an emergency.
-async fn media(
-    State(state): State<AppState>,
-    auth: StationAuth,
-    Path(sha): Path<String>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let Some(digest) = Sha256Digest::parse(&sha) else {
-        return Err(ApiError::BadRequest(format!(
-            "`{sha}` không phải SHA-256 (64 chữ số hex)"
-        )));
-    };
-    let sha = digest.to_string();
-    let allowed = sqlx::query(
-        "SELECT 1 FROM segments s WHERE s.sha256 = $1 AND (
-            EXISTS (SELECT 1 FROM planned_items p WHERE p.station_code = $2 AND p.segment_id = s.id)
-            OR EXISTS (SELECT 1 FROM emergencies e WHERE e.segment_id = s.id))",
-    )
-    .bind(sha.clone())
-    .bind(auth.station.clone())
-    .fetch_optional(state.store.pool())
-    .await?;
-    if allowed.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "trạm {} không có tệp {sha} trong lịch phát",
-            auth.station
-        )));
-    }
-    let etag = format!("\"{sha}\"");
-    if etag_matches(&headers, header::IF_MATCH, &sha) == Some(false) {
-        return Err(ApiError::PreconditionFailed(
-            "tệp đã thay đổi so với phần đã tải (If-Match không khớp)".to_owned(),
-        ));
-    }
-    let path = state.media.path_of(&digest);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
-        ApiError::Internal(anyhow::anyhow!("media {} missing: {e}", path.display()))
-    })?;
-    let len = bytes.len() as u64;
-    let common = [
-        (header::ETAG, etag),
-        (header::ACCEPT_RANGES, "bytes".to_owned()),
-    ];
-    match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
-        None => Ok((
-            StatusCode::OK,
-            common,
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            Body::from(bytes),
-        )
-            .into_response()),
-        Some(range) => match parse_range(range, len) {
-            Some((start, end)) => {
-                let part = bytes[start as usize..=end as usize].to_vec();
-                Ok((
-                    StatusCode::PARTIAL_CONTENT,
-                    common,
-                    [(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))],
-                    Body::from(part),
-                )
-                    .into_response())
-            }
-            None => Ok((
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                [(header::CONTENT_RANGE, format!("bytes */{len}"))],
-            )
-                .into_response()),
-        },
-    }
 }
 
 /// Stores a batch of airings; answers per airing.
@@ -249,6 +169,14 @@ async fn airings(
     }
     let response =
         crate::store::ingest_airings(&state.store, &auth.station, &batch.airings).await?;
+    let stored = response
+        .results
+        .iter()
+        .filter(|r| r.status == "stored")
+        .count();
+    state
+        .metrics
+        .airings(batch.airings.len() as u64, stored as u64);
     Ok(axum::Json(response))
 }
 
@@ -274,35 +202,71 @@ async fn heartbeat(
         .into_response())
 }
 
-/// Server-sent events for this station: `playlist_changed` and `emergency`.
+fn sse_event(e: StationEvent) -> Event {
+    Event::default()
+        .id(e.id.to_string())
+        .event(e.kind)
+        .data(e.payload)
+}
+
+#[derive(Serialize)]
+struct Hello {
+    station: String,
+    /// The ETag of the station's current playlist (unquoted), if it has one.
+    etag: Option<String>,
+    server_time_ms: i64,
+}
+
+/// Server-sent events for this station: first `hello` with the current playlist ETag
+/// (so a reconnecting agent knows whether to refetch), then what it missed since
+/// `Last-Event-ID` (from the last hour), then `playlist_changed` and `emergency` as
+/// they happen. The stream ends when the server stops or when this client falls too
+/// far behind; the agent reconnects and catches up from `Last-Event-ID`.
 async fn events(
     State(state): State<AppState>,
     auth: StationAuth,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let station = auth.station;
-    let stream = BroadcastStream::new(state.events.subscribe()).filter_map(move |e| match e {
-        Ok(e) if e.station == station => Some(Ok(Event::default()
-            .id(e.id.to_string())
-            .event(e.kind)
-            .data(e.payload))),
-        _ => None,
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_range;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 9)));
-        assert_eq!(parse_range("bytes=90-", 100), Some((90, 99)));
-        assert_eq!(parse_range("bytes=-10", 100), Some((90, 99)));
-        assert_eq!(parse_range("bytes=50-200", 100), Some((50, 99)));
-        assert_eq!(parse_range("bytes=100-", 100), None);
-        assert_eq!(parse_range("bytes=5-1", 100), None);
-        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
-        assert_eq!(parse_range("items=0-1", 100), None);
+    // Subscribe before reading the database, so nothing written in between is lost;
+    // events seen both ways are skipped by id.
+    let live = state.events.subscribe();
+    let etag = crate::store::fetch_playlist(&state.store, &station)
+        .await?
+        .map(|p| p.etag);
+    let hello = Hello {
+        station: station.clone(),
+        etag,
+        server_time_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let mut first = vec![
+        Event::default()
+            .event("hello")
+            .json_data(&hello)
+            .map_err(|e| ApiError::Internal(e.into()))?,
+    ];
+    let last_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let mut replayed_up_to = i64::MIN;
+    if let Some(after) = last_id {
+        for e in crate::server::events::missed(&state.store, &station, after).await? {
+            replayed_up_to = e.id;
+            first.push(sse_event(e));
+        }
     }
+    let live = BroadcastStream::new(live)
+        .map_while(|e| match e {
+            Ok(e) if e.is_shutdown() => None,
+            Ok(e) => Some(Some(e)),
+            // Lagged: end the stream rather than silently skip; the agent reconnects.
+            Err(_) => None,
+        })
+        .filter_map(move |e| match e {
+            Some(e) if e.station == station && e.id > replayed_up_to => Some(Ok(sse_event(e))),
+            _ => None,
+        });
+    let stream = tokio_stream::iter(first.into_iter().map(Ok)).chain(live);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -224,5 +224,6 @@ async fn revoke(
     auth.require(Role::Admin)?;
     station_in_scope(&state, &auth, &code).await?;
     let revoked = revoke_tokens(&state.store, &code, &auth.username).await?;
+    state.cache.forget_tokens(&code);
     Ok(axum::Json(RevokeResponse { revoked }))
 }

@@ -30,6 +30,14 @@ where
                     "JSON sai kiểu hoặc thiếu trường: {}",
                     e.body_text()
                 )),
+                JsonRejection::BytesRejection(e)
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    ApiError::PayloadTooLarge(format!(
+                        "nội dung yêu cầu quá lớn: {}",
+                        e.body_text()
+                    ))
+                }
                 JsonRejection::BytesRejection(e) => ApiError::BadRequest(format!(
                     "không đọc được nội dung yêu cầu: {}",
                     e.body_text()

@@ -25,7 +25,10 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(console::routes())
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::metrics::track,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -11,25 +11,31 @@ use sqlx::Row;
 use crate::server::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
 }
 
 /// Prometheus text format.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let since = chrono::Utc::now().timestamp_millis() - 5 * 60 * 1000;
-    let online = sqlx::query("SELECT COUNT(DISTINCT station_code) FROM heartbeats WHERE at_ms > $1")
-        .bind(since)
-        .fetch_one(state.store.pool())
-        .await
-        .and_then(|r| r.try_get::<i64, _>(0))
-        .unwrap_or(-1);
+    let online =
+        sqlx::query("SELECT COUNT(DISTINCT station_code) FROM heartbeats WHERE at_ms > $1")
+            .bind(since)
+            .fetch_one(state.store.pool())
+            .await
+            .and_then(|r| r.try_get::<i64, _>(0))
+            .unwrap_or(-1);
     let stations = sqlx::query("SELECT COUNT(*) FROM stations")
         .fetch_one(state.store.pool())
         .await
         .and_then(|r| r.try_get::<i64, _>(0))
         .unwrap_or(-1);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(online, stations),
     )
 }
