@@ -15,6 +15,7 @@ use crate::domain::{
 
 /// A campaign with its rotations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CampaignSpec {
     /// Identifier (lowercase ASCII, digits, `-`, `_`, `.`).
@@ -48,6 +49,7 @@ fn normal() -> String {
 
 /// A rotation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RotationSpec {
     /// Identifier within the campaign.

@@ -7,6 +7,7 @@ use crate::domain::{Compilation, Diagnostic, Inputs, Item, StationIdx};
 
 /// A station's plan.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlanJson {
     /// Station code.
     pub station: String,
@@ -28,6 +29,7 @@ pub struct PlanJson {
 
 /// One planned airing.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ItemJson {
     /// Stable item id (16 hex digits).
     pub id: String,
@@ -55,6 +57,7 @@ pub struct ItemJson {
 
 /// One diagnostic.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DiagnosticJson {
     /// Machine-readable kind (`target_not_met`, `rule_never_in_window`, ...).
     pub kind: String,

@@ -8,6 +8,7 @@ use crate::domain::{Compilation, Inputs, StationIdx};
 /// A station's playlist as served at `GET /api/v1/playlist`. Its bytes are stable for
 /// unchanged inputs, so their hash is the ETag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlaylistJson {
     /// Station code.
     pub station: String,
@@ -25,6 +26,7 @@ pub struct PlaylistJson {
 
 /// One item to play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlaylistItemJson {
     /// Stable id.
     pub id: String,

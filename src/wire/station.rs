@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/enroll` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     /// The one-time code printed by `loa station enroll-code`.
@@ -13,6 +14,7 @@ pub struct EnrollRequest {
 
 /// `POST /api/v1/enroll` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     /// The station the code was for.
     pub station: String,
@@ -22,6 +24,7 @@ pub struct EnrollResponse {
 
 /// One airing as the agent reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AiringJson {
     /// UUID made on the station.
@@ -52,6 +55,7 @@ pub struct AiringJson {
 
 /// `POST /api/v1/airings` body: at most 1,000 airings, oldest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AiringsBatch {
     /// The airings.
@@ -60,6 +64,7 @@ pub struct AiringsBatch {
 
 /// The server's answer for one airing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AiringAck {
     /// The airing's UUID.
     pub uuid: String,
@@ -72,6 +77,7 @@ pub struct AiringAck {
 
 /// `POST /api/v1/airings` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AiringsResponse {
     /// One entry per airing, in the order sent.
     pub results: Vec<AiringAck>,
@@ -81,6 +87,7 @@ pub struct AiringsResponse {
 
 /// `POST /api/v1/heartbeat` body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatJson {
     /// Agent version.
@@ -113,6 +120,7 @@ pub struct HeartbeatJson {
 
 /// `POST /api/v1/heartbeat` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct HeartbeatResponse {
     /// Server time when answering, ms since the epoch (for the clock offset).
     pub server_time_ms: i64,

@@ -7,6 +7,7 @@ mod cli_server;
 mod enrollment;
 mod events;
 mod media;
+mod openapi;
 mod ops;
 mod station_api;
 

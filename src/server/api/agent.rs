@@ -23,9 +23,15 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::server::{AppState, StationEvent};
 use crate::wire::{
     AiringsBatch, AiringsResponse, EnrollRequest, EnrollResponse, HeartbeatJson, HeartbeatResponse,
+    PlaylistJson,
 };
 
 mod media;
+
+/// The station side of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(enroll, playlist, media::media, airings, heartbeat, events))]
+pub(super) struct Doc;
 
 /// Most airings accepted in one batch.
 const MAX_BATCH: usize = 1000;
@@ -50,7 +56,9 @@ fn server_time() -> (header::HeaderName, HeaderValue) {
 }
 
 /// Exchanges a one-time enrollment code for a long-lived station token.
-async fn enroll(
+#[utoipa::path(post, path = "/api/v1/enroll", tag = "station", request_body = EnrollRequest,
+    responses((status = 201, body = EnrollResponse), (status = 403, description = "code wrong, used or expired")))]
+pub(super) async fn enroll(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -109,7 +117,11 @@ fn etag_matches(headers: &HeaderMap, name: header::HeaderName, etag: &str) -> Op
 }
 
 /// The station's playlist; 304 when `If-None-Match` holds its ETag.
-async fn playlist(
+#[utoipa::path(get, path = "/api/v1/playlist", tag = "station", security(("station_token" = [])),
+    params(("If-None-Match" = Option<String>, Header, description = "ETag held")),
+    responses((status = 200, body = PlaylistJson, description = "with ETag and x-loa-server-time"),
+        (status = 304, description = "unchanged"), (status = 404, description = "no playlist yet")))]
+pub(super) async fn playlist(
     State(state): State<AppState>,
     auth: StationAuth,
     headers: HeaderMap,
@@ -156,7 +168,11 @@ async fn playlist(
 }
 
 /// Stores a batch of airings; answers per airing.
-async fn airings(
+#[utoipa::path(post, path = "/api/v1/airings", tag = "station", security(("station_token" = [])),
+    request_body = AiringsBatch,
+    responses((status = 200, body = AiringsResponse), (status = 400, description = "malformed or over 1,000 airings"),
+        (status = 413, description = "body over 2 MB")))]
+pub(super) async fn airings(
     State(state): State<AppState>,
     auth: StationAuth,
     ApiJson(batch): ApiJson<AiringsBatch>,
@@ -181,7 +197,9 @@ async fn airings(
 }
 
 /// Records the agent's status.
-async fn heartbeat(
+#[utoipa::path(post, path = "/api/v1/heartbeat", tag = "station", security(("station_token" = [])),
+    request_body = HeartbeatJson, responses((status = 200, body = HeartbeatResponse)))]
+pub(super) async fn heartbeat(
     State(state): State<AppState>,
     auth: StationAuth,
     ApiJson(hb): ApiJson<HeartbeatJson>,
@@ -222,7 +240,11 @@ struct Hello {
 /// `Last-Event-ID` (from the last hour), then `playlist_changed` and `emergency` as
 /// they happen. The stream ends when the server stops or when this client falls too
 /// far behind; the agent reconnects and catches up from `Last-Event-ID`.
-async fn events(
+#[utoipa::path(get, path = "/api/v1/events", tag = "station", security(("station_token" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "last event id seen")),
+    responses((status = 200, content_type = "text/event-stream",
+        description = "events `hello`, `playlist_changed`, `emergency`")))]
+pub(super) async fn events(
     State(state): State<AppState>,
     auth: StationAuth,
     headers: HeaderMap,

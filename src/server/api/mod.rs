@@ -3,6 +3,7 @@
 mod agent;
 mod console;
 mod json;
+mod openapi;
 mod ops;
 
 use axum::Router;
@@ -21,6 +22,7 @@ pub(super) fn routes(state: AppState) -> Router {
         .nest(
             "/api/v1",
             Router::new()
+                .route("/openapi.json", axum::routing::get(openapi::serve))
                 .merge(agent::routes())
                 .merge(console::routes())
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),

@@ -10,6 +10,11 @@ use sqlx::Row;
 
 use crate::server::AppState;
 
+/// The operations part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, metrics))]
+pub(super) struct Doc;
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
@@ -17,7 +22,9 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain", description = "Prometheus exposition format")))]
+pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let since = chrono::Utc::now().timestamp_millis() - 5 * 60 * 1000;
     let online =
         sqlx::query("SELECT COUNT(DISTINCT station_code) FROM heartbeats WHERE at_ms > $1")
@@ -41,7 +48,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// 200 when the database answers, 503 otherwise.
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "ok"), (status = 503, description = "database unavailable")))]
+pub(super) async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {

@@ -86,7 +86,15 @@ fn file_body(file: tokio::fs::File, len: u64) -> Body {
 
 /// Audio by SHA-256, with `Range` (resume) and `If-Match`; only media this station plans
 /// to air or was sent as an emergency (403 for other existing media, 404 for unknown).
-pub(super) async fn media(
+#[utoipa::path(get, path = "/api/v1/media/{sha256}", tag = "station", security(("station_token" = [])),
+    params(("sha256" = String, Path, description = "SHA-256 of the audio"),
+        ("Range" = Option<String>, Header, description = "bytes=START-END to resume"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the partial file")),
+    responses((status = 200, content_type = "application/octet-stream", description = "whole file"),
+        (status = 206, description = "the requested range"), (status = 403, description = "not in this station's plan"),
+        (status = 404, description = "unknown"), (status = 412, description = "If-Match failed"),
+        (status = 416, description = "range not satisfiable")))]
+pub(crate) async fn media(
     State(state): State<AppState>,
     auth: StationAuth,
     Path(sha): Path<String>,
