@@ -3,7 +3,10 @@
 //! `support` builds domain inputs in code; each other module tests one part of loa
 //! through its public API.
 
+mod audio;
+mod cli;
 mod compile;
+mod schedule_files;
 #[cfg(feature = "server")]
 mod server;
 mod support;

@@ -274,7 +274,7 @@ fn parse_element(field: CronField, element: &str, lo: u8, hi: u8) -> Result<u64,
             return Err((
                 0,
                 format!(
-                    "khoảng `{range}` bị ngược; viết giá trị nhỏ trước, ví dụ `{b}-{a}` không hợp lệ, hãy dùng `{b_val}-{a_val}` hoặc một danh sách"
+                    "khoảng `{range}` bị ngược; viết giá trị nhỏ trước, ví dụ `{a}-{b}` không hợp lệ, hãy dùng `{b_val}-{a_val}` hoặc một danh sách"
                 ),
             ));
         }

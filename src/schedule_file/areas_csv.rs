@@ -11,8 +11,13 @@ use crate::domain::{Area, AreaCode, AreaKind};
 /// Each area comes with the 1-based line it was read from.
 pub fn parse_areas_csv(path: &Path, text: &str) -> Result<Vec<(Area, usize)>, Vec<Problem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // With CRLF line ends the csv crate reports each record one line too early
+    // (BurntSushi/rust-csv#395); spreadsheet exports use CRLF.
+    let text = text.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        // Rows with a wrong number of fields get the message below, not the csv crate's.
+        .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let mut problems = Vec::new();

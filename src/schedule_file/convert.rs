@@ -1,6 +1,6 @@
 //! From raw entries to validated domain values, collecting every problem with its place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -117,11 +117,12 @@ pub(super) fn build(
         .map(|(i, s)| (s.id.to_string(), SegmentIdx::new(i as u32)))
         .collect();
 
+    let declared: HashSet<&str> = c.declared_segments.iter().map(String::as_str).collect();
     let mut campaigns = Vec::new();
     let mut campaign_places = Vec::new();
     for (f, raw) in &c.campaigns {
         if let Some((campaign, rotation_places)) =
-            convert_campaign(&mut ctx, &tree, &segment_ids, *f, raw)
+            convert_campaign(&mut ctx, &tree, &segment_ids, &declared, *f, raw)
         {
             campaigns.push(campaign);
             campaign_places.push((place(*f, &raw.get_ref().id), rotation_places));
@@ -553,6 +554,7 @@ fn convert_campaign(
     ctx: &mut Ctx<'_>,
     tree: &AreaTree,
     segments: &HashMap<String, SegmentIdx>,
+    declared: &HashSet<&str>,
     f: usize,
     c: &Spanned<RawCampaign>,
 ) -> Option<(Campaign, Vec<Place>)> {
@@ -620,6 +622,8 @@ fn convert_campaign(
                 segment,
                 weight: weights.get(entry.get_ref()).copied().unwrap_or(1),
             }),
+            // Written in the library but refused there: that problem is already reported.
+            None if declared.contains(entry.get_ref().as_str()) => {}
             None => {
                 let hint = suggest(entry.get_ref(), segments.keys().map(String::as_str))
                     .map_or(String::new(), |s| format!("; có phải `{s}`?"));

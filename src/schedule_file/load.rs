@@ -92,6 +92,9 @@ pub(super) struct Collected {
     pub stations: Vec<(usize, Spanned<RawStation>)>,
     pub segments: Vec<(usize, Spanned<RawSegment>)>,
     pub campaigns: Vec<(usize, Spanned<RawCampaign>)>,
+    /// The `id` of every `[[segment]]` written, also of those with problems, so that a
+    /// campaign naming one is not reported as naming an unknown segment.
+    pub declared_segments: Vec<String>,
 }
 
 const TOP_KEYS: [&str; 6] = [
@@ -160,7 +163,13 @@ fn read_file(index: usize, file: &SourceFile, out: &mut Collected, problems: &mu
             "library" => push_table(index, file, value, &mut out.library, problems),
             "window" => push_array(index, file, name, value, &mut out.windows, problems),
             "station" => push_array(index, file, name, value, &mut out.stations, problems),
-            "segment" => push_array(index, file, name, value, &mut out.segments, problems),
+            "segment" => {
+                if let DeValue::Array(items) = value.get_ref() {
+                    out.declared_segments
+                        .extend(items.iter().filter_map(|item| declared_id(item.get_ref())));
+                }
+                push_array(index, file, name, value, &mut out.segments, problems)
+            }
             "campaign" => push_array(index, file, name, value, &mut out.campaigns, problems),
             other => {
                 let hint = super::suggest(other, TOP_KEYS)
@@ -175,6 +184,19 @@ fn read_file(index: usize, file: &SourceFile, out: &mut Collected, problems: &mu
             }
         }
     }
+}
+
+/// The string `id` of a table, if it has one.
+fn declared_id(value: &DeValue<'_>) -> Option<String> {
+    let DeValue::Table(table) = value else {
+        return None;
+    };
+    table
+        .iter()
+        .find_map(|(k, v)| match (k.get_ref().as_ref(), v.get_ref()) {
+            ("id", DeValue::String(id)) => Some(id.to_string()),
+            _ => None,
+        })
 }
 
 fn push_table<T: DeserializeOwned>(

@@ -1,0 +1,119 @@
+//! The `loa` binary as a culture officer runs it: checking schedule files, planning a
+//! station from files alone, and probing audio. Each test runs the real executable from
+//! the repository root.
+
+mod plan;
+mod probe;
+
+use std::process::{Command, Output};
+
+use crate::schedule_files::{Edit, SetCopy, repo};
+
+/// Runs `loa` with `args` in the repository root.
+pub fn loa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("loa runs")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+pub fn status(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+#[test]
+fn check_passes_on_the_example_sets() {
+    for args in [
+        &["schedule", "check"][..],
+        &["schedule", "check", "schedules/"][..],
+    ] {
+        let out = loa(args);
+        let text = stdout(&out);
+        assert_eq!(status(&out), Some(0), "{args:?}: {text}{}", stderr(&out));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].contains(
+                "bac-kan-2024: hợp lệ — 117 đơn vị hành chính, 108 trạm, 8 bản tin, 3 chiến dịch"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains(
+                "thai-nguyen-2025: hợp lệ — 93 đơn vị hành chính, 94 trạm, 8 bản tin, 4 chiến dịch"
+            ),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn check_prints_every_problem_as_path_line_column() {
+    let set = SetCopy::bac_kan();
+    let area = set.edit(
+        "stations.toml",
+        Edit::Append("[[station]]\ncode = \"09999\"\narea = \"01835\"\n"),
+    );
+    let duration = set.edit(
+        "library.toml",
+        Edit::Replace("duration_ms = 17445", "duration_ms = 17000"),
+    );
+    let slot = set.edit(
+        "campaigns.toml",
+        Edit::Replace("slots = [\"5 17 * * *\"]", "slots = [\"5 17 * * 8\"]"),
+    );
+    let dir = set.dir().to_str().expect("UTF-8 temporary path");
+    let out = loa(&["schedule", "check", dir]);
+    assert_eq!(status(&out), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let at = |file: &str, line: usize, column: usize| {
+        format!("{}:{line}:{column}: lỗi: ", set.path(file).display())
+    };
+    let expected = [
+        (
+            at("campaigns.toml", slot, 20),
+            "quy tắc `5 17 * * 8`: trường thứ (0-7, 0 và 7 là Chủ nhật, hoặc sun-sat): `8` nằm ngoài khoảng 0-7",
+        ),
+        (
+            at("library.toml", duration, 15),
+            "độ dài giải mã thực của `dong-ho-hoc-tap.wav` là 17445 ms; viết `duration_ms = 17445`",
+        ),
+        (
+            at("stations.toml", area + 2, 8),
+            "đơn vị `01835` không có trong danh sách đơn vị hành chính; có phải `01834` (Phường Nguyễn Thị Minh Khai)?",
+        ),
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    for (prefix, message) in &expected {
+        let line = format!("{prefix}{message}");
+        assert!(
+            lines.contains(&line.as_str()),
+            "missing `{line}` in:\n{text}"
+        );
+    }
+    assert_eq!(lines[3], format!("{dir}: 3 lỗi"));
+}
+
+#[test]
+fn check_with_skip_audio_does_not_decode() {
+    let set = SetCopy::bac_kan();
+    set.edit(
+        "library.toml",
+        Edit::Replace("duration_ms = 17445", "duration_ms = 17000"),
+    );
+    let dir = set.dir().to_str().expect("UTF-8 temporary path");
+    let out = loa(&["schedule", "check", "--skip-audio", dir]);
+    assert_eq!(status(&out), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains(": hợp lệ — "), "{}", stdout(&out));
+}
