@@ -482,6 +482,19 @@ fn convert_segment(
     }
     let valid_from = raw.valid_from.as_ref().map(|d| date_of(ctx, f, d));
     let valid_until = raw.valid_until.as_ref().map(|d| date_of(ctx, f, d));
+    if let (Some(Some(from)), Some(Some(until)), Some(at)) =
+        (valid_from, valid_until, &raw.valid_until)
+    {
+        if from > until {
+            ctx.at(
+                &place(f, at),
+                format!(
+                    "bản tin {}: `valid_from` {from} phải trước hoặc bằng `valid_until` {until}; đổi chỗ hai ngày: valid_from = {until}, valid_until = {from}",
+                    raw.id.get_ref()
+                ),
+            );
+        }
+    }
     let file_name = nfc(raw.file.get_ref());
     let path = resolve_file(audio_dir, &file_name);
     match &path {
@@ -598,6 +611,16 @@ fn convert_campaign(
         None => Some(Priority::Normal),
         Some(p) => {
             let parsed = Priority::parse(p.get_ref());
+            if parsed == Some(Priority::Emergency) {
+                ctx.at(
+                    &place(f, p),
+                    format!(
+                        "chiến dịch {}: mức `emergency` không lên lịch trước được; bản tin khẩn cấp được gửi trực tiếp. Dùng `priority` hoặc `normal`",
+                        raw.id.get_ref()
+                    ),
+                );
+                return None;
+            }
             if parsed.is_none() {
                 ctx.at(&place(f, p), format!("mức ưu tiên `{}` không hợp lệ: viết `normal` (thông thường) hoặc `priority` (ưu tiên)", p.get_ref()));
             }

@@ -167,10 +167,10 @@ fn unusable_values_say_what_to_write() {
             file: "campaigns.toml",
             edit: Edit::Replace("priority = \"priority\"", "priority = \"emergency\""),
             verify_audio: false,
-            // Reported at the campaign's id, five lines above.
+            // Reported at the value itself.
             expect: &[Expect {
-                line: -5,
-                column: 6,
+                line: 0,
+                column: 12,
                 phrases: &[
                     "chiến dịch tuan-le-hoc-tap-suot-doi-2024: mức `emergency` không lên lịch trước được",
                     "Dùng `priority` hoặc `normal`",

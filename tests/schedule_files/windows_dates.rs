@@ -47,13 +47,14 @@ fn dates_in_the_wrong_order() {
                 "duration_ms = 15810\nvalid_from = 2025-01-01\nvalid_until = 2024-12-31\n",
             ),
             verify_audio: false,
-            // Reported at the segment's id, five lines above.
+            // Reported at `valid_until`, with the swap to write.
             expect: &[Expect {
-                line: -5,
-                column: 6,
+                line: 2,
+                column: 15,
                 phrases: &[
                     "bản tin gia-dinh-hoc-tap",
                     "`valid_from` 2025-01-01 phải trước hoặc bằng `valid_until` 2024-12-31",
+                    "valid_from = 2024-12-31, valid_until = 2025-01-01",
                 ],
             }],
         },
