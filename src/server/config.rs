@@ -93,3 +93,38 @@ impl Config {
             .unwrap_or_else(|| crate::store::Store::sqlite_url(&self.data_dir))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("loa.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nhorizon_days = 21\n").expect("write");
+        let config = Config::load(Some(&file)).expect("valid file");
+        assert_eq!(config.listen, "0.0.0.0:9000".parse().expect("addr"));
+        assert_eq!(config.horizon_days, 21);
+        assert_eq!(config.session_hours, Config::default().session_hours);
+
+        std::fs::write(&file, "horizon_dayz = 21\n").expect("write");
+        let err = format!("{:#}", Config::load(Some(&file)).expect_err("unknown key"));
+        assert!(err.contains("horizon_dayz"), "{err}");
+        assert!(err.contains("không hợp lệ"), "{err}");
+    }
+
+    #[test]
+    fn the_embedded_database_lives_in_the_data_dir() {
+        let config = Config {
+            data_dir: PathBuf::from("/srv/loa"),
+            ..Config::default()
+        };
+        assert_eq!(config.database_url(), "sqlite:///srv/loa/loa.db?mode=rwc");
+        let pg = Config {
+            database_url: Some("postgres://db/loa".to_owned()),
+            ..Config::default()
+        };
+        assert_eq!(pg.database_url(), "postgres://db/loa");
+    }
+}
