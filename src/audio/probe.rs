@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatId, FormatOptions, Track, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
@@ -29,6 +29,9 @@ pub struct Measured {
     pub sha256: Sha256Digest,
     /// EBU R128 integrated loudness in LUFS; `None` for digital silence.
     pub loudness_lufs: Option<f64>,
+    /// The container found in the bytes (`mp3`, `ogg`, `flac`, `wav`, …), whatever
+    /// the file's name says.
+    pub format: &'static str,
 }
 
 /// Why a file could not be measured.
@@ -56,6 +59,17 @@ pub enum ProbeError {
         /// What the decoder said.
         reason: String,
     },
+    /// The file is shorter than its own header says: it was cut off (an interrupted
+    /// download or copy). MP3 decoders play such a file without complaint.
+    #[error(
+        "tệp âm thanh bị cắt cụt: phần đầu tệp khai báo dài {declared_ms} ms nhưng chỉ giải mã được {decoded_ms} ms; hãy lấy lại tệp đầy đủ"
+    )]
+    Truncated {
+        /// Length the file's header declares.
+        declared_ms: u64,
+        /// Length actually decoded.
+        decoded_ms: u64,
+    },
     /// The file decodes to nothing.
     #[error("tệp âm thanh không có mẫu nào (độ dài 0)")]
     Empty,
@@ -75,9 +89,14 @@ pub fn measure(path: &Path) -> Result<Measured, ProbeError> {
 }
 
 /// Decodes `bytes` completely and counts its frames. `extension` (without the dot) helps
-/// the format probe but is not trusted.
-pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured, ProbeError> {
-    let sha256 = Sha256Digest::from_bytes(Sha256::digest(&bytes).into());
+/// the format probe but is not trusted. Takes any byte container (`Vec<u8>`, `&[u8]`,
+/// `bytes::Bytes`) so a caller can keep its copy without cloning the audio.
+pub fn measure_bytes<B>(bytes: B, extension: Option<&str>) -> Result<Measured, ProbeError>
+where
+    B: AsRef<[u8]> + Send + Sync,
+{
+    let sha256 = Sha256Digest::from_bytes(Sha256::digest(bytes.as_ref()).into());
+    let header_counts_frames = mp3_declares_frame_count(bytes.as_ref());
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension {
@@ -110,6 +129,11 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
         .make_audio_decoder(params, &AudioDecoderOptions::default())
         .map_err(not_audio)?;
     let track_id = track.id;
+    let declared = declared_frames(track, format.format_info().format, header_counts_frames);
+    let container = match format.format_info().short_name {
+        "wave" => "wav",
+        other => other,
+    };
 
     let mut frames: u64 = 0;
     let mut meter: Option<ebur128::EbuR128> = None;
@@ -159,6 +183,17 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
     if frames == 0 || sample_rate == 0 {
         return Err(ProbeError::Empty);
     }
+    if let Some(declared) = declared {
+        // Gapless decoding yields exactly the declared count; allow 1% for encoders
+        // that count delay and padding differently.
+        if frames * 100 < declared * 99 {
+            let ms = |f: u64| f * 1000 / u64::from(sample_rate);
+            return Err(ProbeError::Truncated {
+                declared_ms: ms(declared),
+                decoded_ms: ms(frames),
+            });
+        }
+    }
     let duration_ms = (frames * 1000 + u64::from(sample_rate) / 2) / u64::from(sample_rate);
     let loudness_lufs = meter
         .and_then(|m| m.loudness_global().ok())
@@ -170,5 +205,151 @@ pub fn measure_bytes(bytes: Vec<u8>, extension: Option<&str>) -> Result<Measured
         channels,
         sha256,
         loudness_lufs,
+        format: container,
     })
+}
+
+/// The frame count the container declares, when it is exact rather than a guess: MPEG
+/// audio with a Xing/Info/VBRI header (without one symphonia estimates from the bitrate),
+/// FLAC from STREAMINFO, WAV from the `data` chunk's length. Ogg declares nothing ahead.
+fn declared_frames(track: &Track, format: FormatId, mpeg_header: bool) -> Option<u64> {
+    use symphonia::core::formats::well_known::{
+        FORMAT_ID_FLAC, FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3, FORMAT_ID_WAVE,
+    };
+    let exact = if [FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3].contains(&format) {
+        mpeg_header
+    } else {
+        format == FORMAT_ID_FLAC || format == FORMAT_ID_WAVE
+    };
+    track.num_frames.filter(|&n| exact && n > 0)
+}
+
+/// Whether the first MPEG audio frame of `bytes` is a Xing, Info or VBRI header (which
+/// states the file's frame count). Skips a leading ID3v2 tag.
+fn mp3_declares_frame_count(bytes: &[u8]) -> bool {
+    let mut start = 0usize;
+    if bytes.len() >= 10 && &bytes[..3] == b"ID3" {
+        let size = bytes[6..10]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 7) | usize::from(b & 0x7f));
+        let footer = if bytes[5] & 0x10 != 0 { 10 } else { 0 };
+        start = 10 + size + footer;
+    }
+    // The first frame sync at or after the tag (some encoders pad with zeros).
+    let Some(sync) = bytes.get(start..).and_then(|rest| {
+        rest.windows(2)
+            .take(4096)
+            .position(|w| w[0] == 0xff && w[1] & 0xe0 == 0xe0)
+    }) else {
+        return false;
+    };
+    let frame = start + sync;
+    // Xing/Info sit after the side information (offset 13 to 36); VBRI at offset 36.
+    bytes
+        .get(frame + 4..(frame + 44).min(bytes.len()))
+        .is_some_and(|head| {
+            head.windows(4)
+                .any(|w| w == b"Xing" || w == b"Info" || w == b"VBRI")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("audio")
+            .join(name);
+        std::fs::read(path).expect("sample audio readable")
+    }
+
+    fn cut(bytes: &[u8], percent: usize) -> Vec<u8> {
+        bytes[..bytes.len() * percent / 100].to_vec()
+    }
+
+    #[test]
+    fn a_truncated_mp3_is_refused_with_both_lengths() {
+        let whole = sample("tuan-le-hoc-tap-suot-doi.mp3");
+        assert!(
+            mp3_declares_frame_count(&whole),
+            "lame writes a Xing/Info header"
+        );
+        let full = measure_bytes(whole.clone(), Some("mp3")).expect("whole file measures");
+        for percent in [60, 90, 98] {
+            match measure_bytes(cut(&whole, percent), Some("mp3")) {
+                Err(
+                    e @ ProbeError::Truncated {
+                        declared_ms,
+                        decoded_ms,
+                    },
+                ) => {
+                    // The header declares the whole file's length, to the millisecond.
+                    assert!(
+                        declared_ms.abs_diff(u64::from(full.duration_ms)) <= 1,
+                        "{declared_ms} vs {}",
+                        full.duration_ms
+                    );
+                    assert!(decoded_ms < declared_ms * 99 / 100, "{percent}%");
+                    let message = e.to_string();
+                    assert!(message.contains("bị cắt cụt"), "{message}");
+                    assert!(message.contains(&declared_ms.to_string()), "{message}");
+                    assert!(message.contains(&decoded_ms.to_string()), "{message}");
+                }
+                other => panic!("{percent}% of the file: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_flac_and_wav_are_refused_too() {
+        for (name, ext) in [
+            ("gia-dinh-hoc-tap.flac", "flac"),
+            ("dong-ho-hoc-tap.wav", "wav"),
+        ] {
+            let whole = sample(name);
+            assert!(measure_bytes(whole.clone(), Some(ext)).is_ok(), "{name}");
+            let result = measure_bytes(cut(&whole, 90), Some(ext));
+            assert!(
+                matches!(result, Err(ProbeError::Truncated { .. })),
+                "{name}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_mp3_without_a_length_header_is_not_judged_by_the_bitrate_estimate() {
+        // The first MPEG frame of the sample is its Info header: drop it (and the ID3
+        // tag before it) and what remains is a header-less stream, which symphonia sizes
+        // by guessing from the bitrate; a short guess must not read as truncation.
+        let whole = sample("tuan-le-hoc-tap-suot-doi.mp3");
+        let tag = 10
+            + whole[6..10]
+                .iter()
+                .fold(0usize, |acc, b| (acc << 7) | usize::from(b & 0x7f));
+        let next_frame = whole[tag + 4..]
+            .windows(2)
+            .position(|w| w[0] == 0xff && w[1] & 0xe0 == 0xe0)
+            .map(|p| tag + 4 + p)
+            .expect("a second frame");
+        let bare = whole[next_frame..].to_vec();
+        assert!(!mp3_declares_frame_count(&bare));
+        let m = measure_bytes(bare.clone(), Some("mp3")).expect("header-less MP3 measures");
+        assert!(m.duration_ms > 25_000, "{}", m.duration_ms);
+        // Cut short, it still decodes (nothing declares what is missing).
+        assert!(measure_bytes(cut(&bare, 90), Some("mp3")).is_ok());
+    }
+
+    #[test]
+    fn only_a_header_in_the_first_frame_counts() {
+        assert!(!mp3_declares_frame_count(b""));
+        assert!(!mp3_declares_frame_count(b"ID3"));
+        assert!(!mp3_declares_frame_count(
+            b"this is plain text that mentions Xing"
+        ));
+        let mut frame = vec![0xff, 0xfb, 0x50, 0xc4];
+        frame.extend_from_slice(&[0; 32]);
+        frame.extend_from_slice(b"Info");
+        assert!(mp3_declares_frame_count(&frame));
+    }
 }

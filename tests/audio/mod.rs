@@ -64,9 +64,10 @@ fn sample_audio_stays_small() {
     assert!(total < 2 * 1024 * 1024, "audio/ holds {total} bytes");
 }
 
-/// A truncated MP3 decodes without an error; only counting frames notices it is short.
+/// A truncated MP3 decodes without an error; only counting frames against the length
+/// its Xing/Info header declares notices it is short, and then it is refused.
 #[test]
-fn a_truncated_mp3_measures_shorter_than_the_manifest() {
+fn a_truncated_mp3_is_refused_as_cut_short() {
     let entry = manifest("bac-kan-2024")
         .into_iter()
         .find(|e| e.id == "tuan-le-hoc-tap-suot-doi")
@@ -76,17 +77,23 @@ fn a_truncated_mp3_measures_shorter_than_the_manifest() {
     let cut = dir.path().join("tuan-le-hoc-tap-suot-doi.mp3");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("truncated copy written");
 
-    let m = measure(&cut).expect("a truncated MP3 still decodes");
-    assert!(m.duration_ms < entry.duration_ms, "{} ms", m.duration_ms);
-    // Half the bytes of a near-constant bitrate file: roughly half the time.
-    let half = entry.duration_ms / 2;
-    assert!(
-        m.duration_ms.abs_diff(half) < 3000,
-        "{} ms, manifest {}",
-        m.duration_ms,
-        entry.duration_ms
-    );
-    assert_ne!(m.sha256.to_string(), entry.sha256);
+    match measure(&cut) {
+        Err(ProbeError::Truncated {
+            declared_ms,
+            decoded_ms,
+        }) => {
+            // The header still declares the whole file.
+            assert!(
+                declared_ms.abs_diff(u64::from(entry.duration_ms)) <= 1,
+                "declared {declared_ms} ms, manifest {}",
+                entry.duration_ms
+            );
+            // Half the bytes of a near-constant bitrate file: roughly half the time.
+            let half = u64::from(entry.duration_ms / 2);
+            assert!(decoded_ms.abs_diff(half) < 3000, "decoded {decoded_ms} ms");
+        }
+        other => panic!("expected Truncated, got {other:?}"),
+    }
 }
 
 #[test]
