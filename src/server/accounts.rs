@@ -178,3 +178,83 @@ pub async fn area_within(store: &Store, code: &str, root: &str) -> Result<bool, 
     }
     Ok(false)
 }
+
+/// An account as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role keyword.
+    pub role: String,
+    /// Root of its subtree.
+    pub area_code: String,
+    /// Whether it may no longer log in.
+    pub disabled: bool,
+    /// Creation time, ms since the epoch.
+    pub created_at_ms: i64,
+}
+
+/// Every account, by username.
+pub async fn list_accounts(store: &Store) -> Result<Vec<AccountRow>, StoreError> {
+    sqlx::query(
+        "SELECT username, display_name, role, area_code, disabled, created_at FROM accounts ORDER BY username",
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(AccountRow {
+            username: r.try_get(0)?,
+            display_name: r.try_get(1)?,
+            role: r.try_get(2)?,
+            area_code: r.try_get(3)?,
+            disabled: r.try_get::<i64, _>(4)? != 0,
+            created_at_ms: r.try_get(5)?,
+        })
+    })
+    .collect()
+}
+
+/// Records in the audit log that `actor` created `username` (role and area in detail).
+pub async fn record_created(
+    store: &Store,
+    actor: &str,
+    username: &str,
+    role: Role,
+    area_code: &str,
+) -> Result<(), StoreError> {
+    let mut conn = store.pool().acquire().await?;
+    crate::store::audit::record(
+        &mut conn,
+        actor,
+        "account.create",
+        username,
+        &format!("role={} area={area_code}", role.as_str()),
+    )
+    .await
+}
+
+/// Disables `username` and ends its sessions, recording who did it. False when there
+/// is no such account.
+pub async fn disable_account(
+    store: &Store,
+    username: &str,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = store.begin_write().await?;
+    let row = sqlx::query("UPDATE accounts SET disabled = 1 WHERE username = $1 RETURNING id")
+        .bind(username.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else { return Ok(false) };
+    let id: i64 = row.try_get(0)?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    crate::store::audit::record(&mut tx, actor, "account.disable", username, "").await?;
+    tx.commit().await?;
+    Ok(true)
+}

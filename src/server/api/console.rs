@@ -1,4 +1,4 @@
-//! The console side: login, the caller's area tree, stations and their credentials.
+//! The console side: login, the caller's area tree, station credentials.
 //! Every read is limited to the caller's area subtree; writes need a role.
 
 use axum::Router;
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::json::ApiJson;
+use super::scope::Scope;
 use crate::server::AppState;
 use crate::server::accounts::{area_within, login as check_login};
 use crate::server::auth::{Role, StaffAuth, create_enroll_code, revoke_tokens};
@@ -20,7 +21,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/login", post(login))
         .route("/me", get(me))
         .route("/areas", get(areas))
-        .route("/stations", get(stations))
         .route("/stations/{code}/enroll-code", post(enroll_code))
         .route("/stations/{code}/revoke-tokens", post(revoke))
 }
@@ -75,93 +75,22 @@ struct AreaJson {
     parent: Option<String>,
 }
 
-/// Codes of the subtree rooted at `root` (the tree is small enough to walk in memory).
-async fn subtree(state: &AppState, root: &str) -> ApiResult<Vec<AreaJson>> {
-    let rows = sqlx::query("SELECT code, name, kind, parent_code FROM areas ORDER BY code")
-        .fetch_all(state.store.pool())
-        .await?;
-    let all: Vec<AreaJson> = rows
-        .iter()
-        .map(|r| {
-            Ok(AreaJson {
-                code: r.try_get(0)?,
-                name: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                parent: r.try_get(3)?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    let mut inside: std::collections::HashSet<String> =
-        std::collections::HashSet::from([root.to_owned()]);
-    // Parents may come after children in code order; repeat until nothing is added.
-    loop {
-        let before = inside.len();
-        for a in &all {
-            if a.parent.as_ref().is_some_and(|p| inside.contains(p)) {
-                inside.insert(a.code.clone());
-            }
-        }
-        if inside.len() == before {
-            break;
-        }
-    }
-    Ok(all
-        .into_iter()
-        .filter(|a| inside.contains(&a.code))
-        .collect())
-}
-
 async fn areas(
     State(state): State<AppState>,
     auth: StaffAuth,
 ) -> ApiResult<axum::Json<Vec<AreaJson>>> {
-    Ok(axum::Json(subtree(&state, &auth.area_code).await?))
-}
-
-#[derive(Debug, Serialize)]
-struct StationJson {
-    code: String,
-    area: String,
-    name: String,
-    timezone: String,
-    languages: Vec<String>,
-    windows: Option<String>,
-    playlist_etag: Option<String>,
-}
-
-async fn stations(
-    State(state): State<AppState>,
-    auth: StaffAuth,
-) -> ApiResult<axum::Json<Vec<StationJson>>> {
-    let areas: std::collections::HashSet<String> = subtree(&state, &auth.area_code)
-        .await?
-        .into_iter()
-        .map(|a| a.code)
-        .collect();
-    let rows = sqlx::query(
-        "SELECT s.code, s.area_code, s.name, s.timezone, s.languages, s.windows, p.version
-         FROM stations s LEFT JOIN playlists p ON p.station_code = s.code ORDER BY s.code",
-    )
-    .fetch_all(state.store.pool())
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let area: String = r.try_get(1)?;
-        if !areas.contains(&area) {
-            continue;
-        }
-        let languages: String = r.try_get(4)?;
-        out.push(StationJson {
-            code: r.try_get(0)?,
-            area,
-            name: r.try_get(2)?,
-            timezone: r.try_get(3)?,
-            languages: languages.split(',').map(str::to_owned).collect(),
-            windows: r.try_get(5)?,
-            playlist_etag: r.try_get(6)?,
-        });
-    }
-    Ok(axum::Json(out))
+    let scope = Scope::load(&state.store, &auth).await?;
+    Ok(axum::Json(
+        scope
+            .areas()
+            .map(|a| AreaJson {
+                code: a.code.clone(),
+                name: a.name.clone(),
+                kind: a.kind.clone(),
+                parent: a.parent.clone(),
+            })
+            .collect(),
+    ))
 }
 
 /// 404 unless `station` exists inside the caller's subtree (outside looks like absent).

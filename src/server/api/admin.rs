@@ -1,0 +1,300 @@
+//! Administration from the console (administrators only): accounts in the caller's
+//! subtree, and the audit log.
+//!
+//! Who reads which audit entries, kept simple: an administrator sees an entry when the
+//! account that made it lies in their subtree, or when its target (looked up by the
+//! action's kind: a station, campaign, segment, account, emergency or area) lies there
+//! now. Entries made by the system (`seed`, `cli`) or whose target is gone (a deleted
+//! campaign, an import path) are seen by administrators of a province only.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::json::ApiJson;
+use super::scope::Scope;
+use crate::server::AppState;
+use crate::server::accounts::{
+    AccountRow, create_account, disable_account, list_accounts, record_created,
+};
+use crate::server::auth::{Role, StaffAuth};
+use crate::server::error::{ApiError, ApiResult};
+use crate::store::audit::AuditEntry;
+
+/// The administration part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(accounts, create, disable, audit),
+    components(schemas(NewAccount, AccountJson, AuditJson))
+)]
+pub(super) struct Doc;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(accounts).post(create))
+        .route("/accounts/{username}/disable", post(disable))
+        .route("/audit", get(audit))
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// An account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct AccountJson {
+    username: String,
+    display_name: String,
+    /// `admin`, `approver`, `editor` or `viewer`.
+    role: String,
+    /// Root of the subtree it may see and change.
+    area: String,
+    disabled: bool,
+    /// RFC 3339 UTC.
+    created_at: String,
+}
+
+impl From<AccountRow> for AccountJson {
+    fn from(a: AccountRow) -> Self {
+        Self {
+            username: a.username,
+            display_name: a.display_name,
+            role: a.role,
+            area: a.area_code,
+            disabled: a.disabled,
+            created_at: when(a.created_at_ms),
+        }
+    }
+}
+
+/// `POST /api/v1/accounts` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    /// 3 to 64 of `a-z`, `0-9`, `.`, `_`, `-`.
+    username: String,
+    /// Full name; defaults to the username.
+    #[serde(default)]
+    display_name: Option<String>,
+    /// At least 8 characters.
+    password: String,
+    /// `admin`, `approver`, `editor` or `viewer`.
+    role: String,
+    /// Root of its subtree: inside the creating administrator's.
+    area: String,
+}
+
+/// Accounts whose area lies in the caller's subtree.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "console", security(("session_token" = [])),
+    responses((status = 200, body = [AccountJson]), (status = 403)))]
+async fn accounts(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> ApiResult<axum::Json<Vec<AccountJson>>> {
+    auth.require(Role::Admin)?;
+    let scope = Scope::load(&state.store, &auth).await?;
+    Ok(axum::Json(
+        list_accounts(&state.store)
+            .await?
+            .into_iter()
+            .filter(|a| scope.contains(&a.area_code))
+            .map(AccountJson::from)
+            .collect(),
+    ))
+}
+
+/// Creates an account in the caller's subtree.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "console", security(("session_token" = [])),
+    request_body = NewAccount,
+    responses((status = 201, body = AccountJson), (status = 403), (status = 409), (status = 422)))]
+async fn create(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    ApiJson(req): ApiJson<NewAccount>,
+) -> ApiResult<impl IntoResponse> {
+    auth.require(Role::Admin)?;
+    let scope = Scope::load(&state.store, &auth).await?;
+    scope.require_area(&req.area)?;
+    let mut problems = Vec::new();
+    let username = req.username.trim();
+    let slug = (3..=64).contains(&username.len())
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if !slug {
+        problems.push(format!(
+            "username: `{username}` không hợp lệ: 3–64 ký tự gồm chữ thường không dấu, số, `.`, `_`, `-`"
+        ));
+    }
+    if req.password.chars().count() < 8 {
+        problems.push("password: mật khẩu cần ít nhất 8 ký tự".to_owned());
+    }
+    let role = Role::parse(&req.role);
+    if role.is_none() {
+        problems.push(format!(
+            "role: vai trò `{}` không hợp lệ: viết `admin`, `approver`, `editor` hoặc `viewer`",
+            req.role
+        ));
+    }
+    if !scope.contains(&req.area) {
+        problems.push(format!(
+            "area: đơn vị `{}` không có trong danh sách đơn vị hành chính",
+            req.area
+        ));
+    }
+    let Some(role) = role.filter(|_| problems.is_empty()) else {
+        return Err(ApiError::Invalid(problems));
+    };
+    let display = req.display_name.as_deref().unwrap_or(username);
+    create_account(
+        &state.store,
+        username,
+        display,
+        &req.password,
+        role,
+        &req.area,
+    )
+    .await?;
+    record_created(&state.store, &auth.username, username, role, &req.area).await?;
+    let created = list_accounts(&state.store)
+        .await?
+        .into_iter()
+        .find(|a| a.username == username)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("account {username} vanished")))?;
+    Ok((StatusCode::CREATED, axum::Json(AccountJson::from(created))))
+}
+
+/// Disables an account in the caller's subtree and ends its sessions.
+#[utoipa::path(post, path = "/api/v1/accounts/{username}/disable", tag = "console",
+    security(("session_token" = [])),
+    params(("username" = String, Path, description = "login name")),
+    responses((status = 200, body = AccountJson), (status = 403), (status = 404), (status = 409)))]
+async fn disable(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<AccountJson>> {
+    auth.require(Role::Admin)?;
+    let scope = Scope::load(&state.store, &auth).await?;
+    let not_found = || ApiError::NotFound(format!("không có tài khoản `{username}`"));
+    let account = list_accounts(&state.store)
+        .await?
+        .into_iter()
+        .find(|a| a.username == username && scope.contains(&a.area_code))
+        .ok_or_else(not_found)?;
+    if account.username == auth.username {
+        return Err(ApiError::Conflict(
+            "không tự khóa tài khoản đang dùng; nhờ một quản trị viên khác".to_owned(),
+        ));
+    }
+    if !disable_account(&state.store, &username, &auth.username).await? {
+        return Err(not_found());
+    }
+    Ok(axum::Json(AccountJson {
+        disabled: true,
+        ..account.into()
+    }))
+}
+
+/// Paging of `GET /api/v1/audit`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    /// Most entries to return (1–500, default 100).
+    #[serde(default)]
+    limit: Option<u32>,
+    /// Only entries older than this id (the last id of the previous page).
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct AuditJson {
+    id: i64,
+    /// RFC 3339 UTC.
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+/// The audit log, newest first, limited to the caller's subtree (see the module docs).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "console", security(("session_token" = [])),
+    params(AuditQuery), responses((status = 200, body = [AuditJson]), (status = 403)))]
+async fn audit(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<axum::Json<Vec<AuditJson>>> {
+    auth.require(Role::Admin)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
+    let scope = Scope::load(&state.store, &auth).await?;
+    let objects = crate::store::audit::object_areas(&state.store).await?;
+    let mut out = Vec::new();
+    let mut before = q.before;
+    // Filter page by page until enough entries are visible or the log ends.
+    loop {
+        let page = crate::store::audit::page(&state.store, before, 500).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        let done = page.len() < 500;
+        out.extend(
+            page.into_iter()
+                .filter(|e| readable(&scope, &objects, e))
+                .map(|e| AuditJson {
+                    id: e.id,
+                    at: when(e.at_ms),
+                    actor: e.actor,
+                    action: e.action,
+                    target: e.target,
+                    detail: e.detail,
+                }),
+        );
+        if out.len() >= limit || done {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(axum::Json(out))
+}
+
+/// Whether the caller may read `e`.
+fn readable(
+    scope: &Scope,
+    objects: &HashMap<&'static str, HashMap<String, String>>,
+    e: &AuditEntry,
+) -> bool {
+    let actor_area = objects["account"].get(&e.actor);
+    if actor_area.is_some_and(|a| scope.contains(a)) {
+        return true;
+    }
+    let kind = e.action.split('.').next().unwrap_or_default();
+    let target_area = objects
+        .get(kind)
+        .and_then(|m| m.get(&e.target))
+        .or_else(|| {
+            [
+                "station",
+                "campaign",
+                "segment",
+                "account",
+                "emergency",
+                "area",
+            ]
+            .iter()
+            .find_map(|k| objects[k].get(&e.target))
+        });
+    match target_area {
+        Some(area) => scope.contains(area),
+        None => scope.is_root(),
+    }
+}
