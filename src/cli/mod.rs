@@ -106,6 +106,15 @@ enum ScheduleCommand {
         #[arg(long, default_value = "schedules")]
         schedules: PathBuf,
     },
+    /// Nạp một bộ lịch vào CSDL của máy chủ (kiểm tra như `schedule check`; có lỗi thì
+    /// không ghi gì) rồi lập lại danh sách phát.
+    #[cfg(feature = "server")]
+    Import {
+        /// Thư mục bộ lịch.
+        dir: PathBuf,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +155,8 @@ pub fn main() -> ExitCode {
             format,
             schedules,
         }) => schedule::plan(&schedules, &station, from, days, format),
+        #[cfg(feature = "server")]
+        Command::Schedule(ScheduleCommand::Import { dir, db }) => serve::schedule_import(&db, &dir),
         Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
         #[cfg(feature = "server")]
         Command::Serve { listen, seed, db } => serve::serve(&db, listen, seed),

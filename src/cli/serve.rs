@@ -1,5 +1,5 @@
-//! `loa serve`, `loa areas import`, `loa station enroll-code`: commands that work on the
-//! server's database.
+//! `loa serve`, `loa areas import`, `loa station enroll-code`, `loa schedule import`:
+//! commands that work on the server's database.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,6 +131,92 @@ pub(super) fn enroll_code(db: &DbArgs, station: &str) -> anyhow::Result<ExitCode
             expires.format("%H:%M %d/%m/%Y")
         );
         println!("Trên máy trạm: loa agent --server URL --enroll {code}");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Diagnostics printed after an import; the rest are counted.
+const SHOWN_DIAGNOSTICS: usize = 20;
+
+/// Checks one schedule set exactly as `loa schedule check` does (audio decoded); on any
+/// problem prints them all and writes nothing, else imports it, makes sure an
+/// administrator exists, and recompiles every station.
+pub(super) fn schedule_import(db: &DbArgs, dir: &Path) -> anyhow::Result<ExitCode> {
+    use crate::schedule_file::{LoadOptions, discover_sets, load_set};
+    let config = db.config()?;
+    let sets = match discover_sets(dir) {
+        Ok(sets) => sets,
+        Err(problem) => {
+            println!("{problem}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let [set_dir] = sets.as_slice() else {
+        let list: Vec<String> = sets.iter().map(|d| d.display().to_string()).collect();
+        println!(
+            "{}: có {} bộ lịch ({}); nhập từng bộ một: loa schedule import THƯ_MỤC_BỘ_LỊCH",
+            dir.display(),
+            sets.len(),
+            list.join(", ")
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let set = match load_set(set_dir, LoadOptions { verify_audio: true }) {
+        Ok(set) => set,
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            println!(
+                "{}: {} lỗi; không ghi gì vào cơ sở dữ liệu",
+                set_dir.display(),
+                problems.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    runtime()?.block_on(async {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.database_url()).await?;
+        let media = crate::store::MediaDir::new(config.data_dir.join("media"));
+        let imported = crate::store::import_set(&store, &media, &set, "cli")
+            .await
+            .context("không nạp được bộ lịch")?;
+        println!(
+            "đã nhập {}: {} đơn vị hành chính, {} trạm, {} bản tin, {} chiến dịch",
+            set_dir.display(),
+            imported.areas,
+            imported.stations,
+            imported.segments,
+            imported.campaigns
+        );
+        let password_file = config.data_dir.join("admin-password.txt");
+        let had_password = password_file.exists();
+        crate::server::accounts::ensure_admin(&store, &config.data_dir).await?;
+        if !had_password && password_file.exists() {
+            println!(
+                "đã tạo tài khoản quản trị `admin`; mật khẩu trong {}",
+                password_file.display()
+            );
+        }
+        let compiled =
+            crate::store::recompile(&store, None, chrono::Utc::now(), config.horizon_days)
+                .await
+                .context("đã nhập nhưng không lập được danh sách phát")?;
+        println!(
+            "đã lập danh sách phát cho {} trạm ({} thay đổi, {} mục)",
+            compiled.stations, compiled.changed, compiled.items
+        );
+        for d in compiled.diagnostics.iter().take(SHOWN_DIAGNOSTICS) {
+            println!("cảnh báo: {d}");
+        }
+        if compiled.diagnostics.len() > SHOWN_DIAGNOSTICS {
+            println!(
+                "… và {} cảnh báo khác (xem từng trạm bằng `loa schedule plan`)",
+                compiled.diagnostics.len() - SHOWN_DIAGNOSTICS
+            );
+        }
+        store.close().await;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -9,18 +9,28 @@
 mod airings;
 mod areas;
 pub mod audit;
+mod campaigns;
+pub mod emergencies;
 mod import;
 mod inputs;
 mod media;
 mod migrate;
 mod playlists;
+pub mod segments;
+mod stations;
 
 pub use airings::ingest as ingest_airings;
 pub use areas::import_areas_csv;
+pub use campaigns::{
+    CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,
+    is_unique_violation, list_campaigns, replace_campaign,
+};
 pub use import::{ImportSummary, import_set, is_empty};
 pub use inputs::load_inputs;
+pub(crate) use inputs::windows_from_text;
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
+pub use stations::{StationRow, get_station, list_stations, write_station};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::inputs::{Loaded, load_inputs};
 use super::{Store, StoreError};
-use crate::domain::{StationIdx, compile};
+use crate::domain::{Diagnostic, StationIdx, compile};
 use crate::wire::PlaylistJson;
 
 /// A station's stored playlist.
@@ -21,7 +21,7 @@ pub struct StoredPlaylist {
 }
 
 /// What a recompile did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecompileSummary {
     /// Stations compiled.
     pub stations: usize,
@@ -29,6 +29,9 @@ pub struct RecompileSummary {
     pub changed: usize,
     /// Items in the written playlists.
     pub items: usize,
+    /// What the compiler found worth telling a person, for every station compiled
+    /// (changed or not), in station order.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The playlist of `station`, if one was compiled.
@@ -57,6 +60,7 @@ struct Compiled {
     etag: String,
     body: String,
     items: Vec<(String, i64, i64, String, String, String)>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 fn compile_station(loaded: &Loaded, idx: StationIdx, now: DateTime<Utc>, days: u32) -> Compiled {
@@ -102,6 +106,7 @@ fn compile_station(loaded: &Loaded, idx: StationIdx, now: DateTime<Utc>, days: u
         etag,
         body,
         items,
+        diagnostics: compiled.diagnostics,
     }
 }
 
@@ -129,7 +134,7 @@ pub async fn recompile(
             .iter()
             .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
             .collect::<Result<_, sqlx::Error>>()?;
-    let compiled: Vec<Compiled> = tokio::task::spawn_blocking(move || {
+    let mut compiled: Vec<Compiled> = tokio::task::spawn_blocking(move || {
         wanted
             .iter()
             .map(|&idx| compile_station(&loaded, idx, now, days))
@@ -143,6 +148,10 @@ pub async fn recompile(
 
     let mut summary = RecompileSummary {
         stations: compiled.len(),
+        diagnostics: compiled
+            .iter_mut()
+            .flat_map(|c| std::mem::take(&mut c.diagnostics))
+            .collect(),
         ..Default::default()
     };
     let changed: Vec<&Compiled> = compiled

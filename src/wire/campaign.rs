@@ -135,7 +135,7 @@ impl CampaignSpec {
         let id = CampaignId::parse(&self.id);
         if id.is_none() {
             errors.push(format!(
-                "id: `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
+                "id: mã chiến dịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
                 self.id
             ));
         }
@@ -145,24 +145,36 @@ impl CampaignSpec {
         }
         if self.from > self.until {
             errors.push(format!(
-                "until: {} trước from {}; đổi chỗ hai ngày",
-                self.until, self.from
+                "until: `until` ({}) trước `from` ({}); đổi chỗ hai ngày: from = {}, until = {}",
+                self.until, self.from, self.until, self.from
             ));
         }
         let mut areas = Vec::new();
         for (i, code) in self.areas.iter().enumerate() {
             match AreaCode::parse(code).ok().and_then(|c| tree.get(&c)) {
                 Some(a) => areas.push(a),
-                None => errors.push(format!("areas[{i}]: đơn vị `{code}` không tồn tại")),
+                None => errors.push(format!(
+                    "areas[{i}]: đơn vị `{code}` không có trong danh sách đơn vị hành chính{}",
+                    area_hint(tree, code)
+                )),
             }
         }
         if self.areas.is_empty() {
-            errors.push("areas: cần ít nhất một đơn vị".to_owned());
+            errors.push(
+                "areas: cần ít nhất một đơn vị trong `areas`, ví dụ mã tỉnh [\"06\"]".to_owned(),
+            );
         }
         let priority = match Priority::parse(&self.priority) {
-            Some(Priority::Emergency) | None => {
+            Some(Priority::Emergency) => {
                 errors.push(format!(
-                    "priority: `{}` không hợp lệ: viết `normal` hoặc `priority` (bản tin khẩn cấp gửi trực tiếp, không lên lịch)",
+                    "priority: chiến dịch {}: mức `emergency` không lên lịch trước được; bản tin khẩn cấp được gửi trực tiếp. Dùng `priority` hoặc `normal`",
+                    self.id
+                ));
+                Priority::Normal
+            }
+            None => {
+                errors.push(format!(
+                    "priority: mức ưu tiên `{}` không hợp lệ: viết `normal` (thông thường) hoặc `priority` (ưu tiên)",
                     self.priority
                 ));
                 Priority::Normal
@@ -182,22 +194,36 @@ impl CampaignSpec {
             }
         }
         if self.pool.is_empty() {
-            errors.push("pool: cần ít nhất một bản tin".to_owned());
+            errors.push("pool: danh sách `pool` trống: liệt kê mã các bản tin cần phát".to_owned());
         }
         for (k, &w) in &self.weights {
-            if w == 0 || !self.pool.contains(k) {
+            if !self.pool.contains(k) {
                 errors.push(format!(
-                    "weights.{k}: trọng số phải ≥ 1 và thuộc một bản tin trong pool"
+                    "weights.{k}: `weights` có `{k}` nhưng `pool` không có bản tin này"
                 ));
+            }
+            if w == 0 {
+                errors.push(format!("weights.{k}: trọng số của `{k}` phải từ 1 trở lên"));
             }
         }
         if self.rotations.is_empty() {
-            errors.push("rotations: cần ít nhất một lịch phát".to_owned());
+            errors.push(
+                "rotations: chiến dịch chưa có lịch phát: thêm một lịch với `slots` và `slot_seconds`"
+                    .to_owned(),
+            );
         }
-        let mut rotations = Vec::new();
+        let mut rotations: Vec<Rotation> = Vec::new();
         for (i, r) in self.rotations.iter().enumerate() {
             match r.to_domain() {
-                Ok(rot) => rotations.push(rot),
+                Ok(rot) => {
+                    if rotations.iter().any(|x| x.id == rot.id) {
+                        errors.push(format!(
+                            "rotations[{i}].id: lịch `{}` bị trùng trong chiến dịch",
+                            rot.id
+                        ));
+                    }
+                    rotations.push(rot);
+                }
                 Err(es) => errors.extend(es.into_iter().map(|e| format!("rotations[{i}].{e}"))),
             }
         }
@@ -223,20 +249,28 @@ impl RotationSpec {
         let mut errors = Vec::new();
         let id = RotationId::parse(&self.id);
         if id.is_none() {
-            errors.push(format!("id: `{}` không hợp lệ", self.id));
+            errors.push(format!(
+                "id: mã lịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
+                self.id
+            ));
         }
         let mut slots = Vec::new();
         for (i, s) in self.slots.iter().enumerate() {
             match CronSchedule::parse(s) {
                 Ok(rule) => slots.push(rule),
-                Err(e) => errors.push(format!("slots[{i}]: `{s}`: {e}")),
+                Err(e) => errors.push(format!("slots[{i}]: quy tắc `{s}`: {e}")),
             }
         }
         if self.slots.is_empty() {
-            errors.push("slots: cần ít nhất một quy tắc crontab, ví dụ `30 5 * * *`".to_owned());
+            errors.push(
+                "slots: cần ít nhất một quy tắc trong `slots`, ví dụ \"30 5 * * *\"".to_owned(),
+            );
         }
         if self.slot_seconds == 0 || self.slot_seconds > 24 * 3600 {
-            errors.push("slot_seconds: phải từ 1 đến 86400".to_owned());
+            errors.push(format!(
+                "slot_seconds: độ dài khung {} giây không hợp lệ: từ 1 đến 86400 (24h)",
+                self.slot_seconds
+            ));
         }
         let order = match self.order.as_str() {
             "sequential" => Order::Sequential,
@@ -244,11 +278,15 @@ impl RotationSpec {
             "weighted" => Order::Weighted,
             other => {
                 errors.push(format!(
-                    "order: `{other}` không hợp lệ: `sequential`, `shuffle` hoặc `weighted`"
+                    "order: thứ tự `{other}` không hợp lệ: viết `sequential` (lần lượt), `shuffle` (xáo trộn có hạt giống) hoặc `weighted` (theo trọng số)"
                 ));
                 Order::Sequential
             }
         };
+        // Stored specs write seed 0 for the other orders, so only a person writes this.
+        if self.seed != 0 && !matches!(order, Order::Shuffle { .. }) {
+            errors.push("seed: `seed` chỉ dùng với `order` = `shuffle`".to_owned());
+        }
         match id {
             Some(id) if errors.is_empty() => Ok(Rotation {
                 id,
@@ -260,4 +298,19 @@ impl RotationSpec {
             _ => Err(errors),
         }
     }
+}
+
+/// `; có phải `06` (Tỉnh Bắc Kạn)?` when `code` looks like a typo of a known area.
+pub(crate) fn area_hint(tree: &AreaTree, code: &str) -> String {
+    let codes: Vec<String> = tree
+        .ids()
+        .map(|id| tree.area(id).code.to_string())
+        .collect();
+    crate::schedule_file::suggest(code, codes.iter().map(String::as_str))
+        .and_then(|s| AreaCode::parse(s).ok())
+        .and_then(|c| tree.get(&c))
+        .map_or(String::new(), |id| {
+            let a = tree.area(id);
+            format!("; có phải `{}` ({})?", a.code, a.name)
+        })
 }

@@ -1,0 +1,229 @@
+//! `loa schedule import` through the real binary: the same checks and messages as
+//! `loa schedule check` (nothing written on any problem), else the set is stored, an
+//! administrator made, and every station compiled. Runs on both backends.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use loa::store::Store;
+use sqlx::Row;
+
+use super::Db;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `loa ARGS` with the database chosen by flags only: (exit code, stdout+stderr).
+fn loa(args: &[String]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("LOA_DATA_DIR")
+        .env_remove("LOA_DATABASE_URL")
+        .env_remove("LOA_CONFIG")
+        .env("LOA_LOG", "error")
+        .output()
+        .expect("run loa");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().expect("exit code"), text)
+}
+
+/// Database flags for a data dir under `root`, and the URL the test opens.
+async fn database(db: Db, root: &Path) -> Option<(Vec<String>, String)> {
+    let data = root.join("data");
+    let mut flags = vec!["--data-dir".to_owned(), data.display().to_string()];
+    let url = match db {
+        Db::Sqlite => Store::sqlite_url(&data),
+        Db::Postgres => {
+            let url = super::postgres_url().await?;
+            flags.extend(["--database-url".to_owned(), url.clone()]);
+            url
+        }
+    };
+    Some((flags, url))
+}
+
+async fn count(url: &str, table: &str) -> i64 {
+    let store = Store::open(url).await.expect("open");
+    let n = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
+        .get(0);
+    store.close().await;
+    n
+}
+
+/// A copy of the Thái Nguyên set in `root/set` whose audio folder still resolves, with
+/// `edit` applied to its stations file.
+fn broken_copy(root: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let set = root.join("set");
+    std::fs::create_dir_all(&set).expect("mkdir");
+    let source = super::seed_dir();
+    for entry in std::fs::read_dir(&source).expect("read set") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name");
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        if name == "stations.toml" {
+            let audio = repo().join("audio").display().to_string();
+            text = edit(text.replace("\"../../audio\"", &format!("{audio:?}")));
+        }
+        std::fs::write(set.join(name), text).expect("write");
+    }
+    set
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Db::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    a_set_with_problems_is_reported_like_check_and_writes_nothing,
+    a_valid_set_is_imported_compiled_and_reimported_idempotently,
+);
+
+async fn a_set_with_problems_is_reported_like_check_and_writes_nothing(db: Db) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((flags, url)) = database(db, dir.path()).await else {
+        eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    let set = broken_copy(dir.path(), |t| {
+        t.replacen("area = \"05710\"", "area = \"0571\"", 1)
+            .replacen("code = \"05500\"", "code = \"05500 b\"", 1)
+    });
+    let set_arg = set.display().to_string();
+    let (check_code, check) = loa(&["schedule".into(), "check".into(), set_arg.clone()]);
+    assert_eq!(check_code, 1, "{check}");
+    let mut args = vec!["schedule".to_owned(), "import".to_owned(), set_arg];
+    args.extend(flags);
+    let (code, out) = loa(&args);
+    assert_eq!(code, 1, "{out}");
+    let located = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains("stations.toml:"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let problems = located(&out);
+    assert_eq!(problems.len(), 2, "{out}");
+    assert_eq!(
+        problems,
+        located(&check),
+        "the same problems as `loa schedule check`"
+    );
+    assert!(
+        problems[0].contains(":30:8: lỗi: đơn vị `0571` không có trong danh sách"),
+        "{out}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("mã trạm `05500 b` không hợp lệ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 lỗi; không ghi gì vào cơ sở dữ liệu"),
+        "{out}"
+    );
+    match db {
+        // Not even the database file is made.
+        Db::Sqlite => assert!(!dir.path().join("data").exists(), "nothing written"),
+        Db::Postgres => assert_eq!(count(&url, "areas").await, 0, "nothing written"),
+    }
+
+    let mut args = vec![
+        "schedule".to_owned(),
+        "import".to_owned(),
+        "khong-co".to_owned(),
+    ];
+    args.extend(database(db, dir.path()).await.expect("flags").0);
+    let (code, out) = loa(&args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("khong-co:1:1: lỗi: không tìm thấy"), "{out}");
+}
+
+async fn a_valid_set_is_imported_compiled_and_reimported_idempotently(db: Db) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((flags, url)) = database(db, dir.path()).await else {
+        eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    let import = |set: &Path| {
+        let mut args = vec![
+            "schedule".to_owned(),
+            "import".to_owned(),
+            set.display().to_string(),
+        ];
+        args.extend(flags.clone());
+        loa(&args)
+    };
+    let (code, out) = import(&super::seed_dir());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("93 đơn vị hành chính, 94 trạm, 8 bản tin, 4 chiến dịch"),
+        "{out}"
+    );
+    assert!(out.contains("đã tạo tài khoản quản trị `admin`"), "{out}");
+    assert!(
+        out.contains("đã lập danh sách phát cho 94 trạm (94 thay đổi"),
+        "{out}"
+    );
+    assert!(dir.path().join("data/admin-password.txt").exists());
+    assert_eq!(count(&url, "stations").await, 94);
+    assert_eq!(count(&url, "playlists").await, 94);
+    assert_eq!(count(&url, "campaigns").await, 4);
+    assert!(count(&url, "planned_items").await > 0);
+
+    // Again: nothing changes, no second administrator.
+    let (code, out) = import(&super::seed_dir());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(0 thay đổi"), "{out}");
+    assert!(!out.contains("tài khoản quản trị"), "{out}");
+    assert_eq!(count(&url, "accounts").await, 1);
+
+    // An edited campaign replaces the stored one and reaches the playlists.
+    let set = broken_copy(dir.path(), |t| t);
+    let campaigns = std::fs::read_to_string(set.join("campaigns.toml")).expect("read");
+    std::fs::write(
+        set.join("campaigns.toml"),
+        campaigns.replacen("slots = [\"45 5 * * *\"]", "slots = [\"50 5 * * *\"]", 1),
+    )
+    .expect("write");
+    let (code, out) = import(&set);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(94 thay đổi"), "{out}");
+    let store = Store::open(&url).await.expect("open");
+    let spec: String = sqlx::query("SELECT spec FROM campaigns WHERE id = 'xhht-2025-2030'")
+        .fetch_one(store.pool())
+        .await
+        .expect("campaign")
+        .get(0);
+    assert!(spec.contains("50 5 * * *"), "{spec}");
+    let audited: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'schedule.import' AND actor = 'cli'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("audit")
+    .get(0);
+    assert_eq!(audited, 3);
+    store.close().await;
+}
