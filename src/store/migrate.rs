@@ -8,8 +8,20 @@ use sqlx::{Executor, Row};
 
 use super::{Backend, Store, StoreError};
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_emergency_targets.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_emergency_targets.sql"),
+    ),
+];
 
 /// A constant key for `pg_advisory_lock`: "loa" in ASCII.
 const LOCK_KEY: i64 = 0x006c_6f61;

@@ -3,11 +3,14 @@
 //! with other programs and change only with care.
 
 mod campaign;
+mod emergency;
 mod plan;
 mod playlist;
 mod station;
 
+pub(crate) use campaign::area_hint;
 pub use campaign::{CampaignSpec, RotationSpec};
+pub use emergency::EmergencyEventJson;
 pub use plan::{DiagnosticJson, ItemJson, PlanJson};
 pub use playlist::{PlaylistItemJson, PlaylistJson, gain_db};
 pub use station::{

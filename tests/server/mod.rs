@@ -2,13 +2,19 @@
 //! with its own data directory and database (SQLite always; PostgreSQL too when
 //! `LOA_TEST_DATABASE_URL` is set, in a fresh schema per test).
 
+mod admin;
 mod airings;
+mod campaigns;
 mod cli_server;
+mod emergency;
 mod enrollment;
 mod events;
+mod library;
 mod media;
 mod openapi;
 mod ops;
+mod permissions;
+mod schedule_import;
 mod station_api;
 
 use std::path::PathBuf;
@@ -139,8 +145,18 @@ fn uuid_like() -> String {
     format!("{:x}{:x}", nanos, std::process::id())
 }
 
+/// The pre-2025 province with districts: a 3-tier tree (province, 8 districts, communes).
+pub fn bac_kan_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schedules/bac-kan-2024")
+}
+
 /// Starts a seeded server on `db`; `None` for PostgreSQL when no test database is set.
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with_seed(db, seed_dir()).await
+}
+
+/// Starts a server on `db` seeded from the schedule set in `seed`.
+pub async fn spawn_app_with_seed(db: Db, seed: PathBuf) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = match db {
         Db::Sqlite => None,
@@ -150,7 +166,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.path().to_owned(),
         database_url,
-        seed: Some(seed_dir()),
+        seed: Some(seed),
         ..Config::default()
     };
     let app = App::build(config).await.expect("server builds");
@@ -192,6 +208,31 @@ macro_rules! both_backends {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 match $crate::server::spawn_app($crate::server::Db::Postgres).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped"),
+                }
+            }
+        }
+    )*};
+}
+
+/// Like [`both_backends!`], for servers seeded from another schedule set:
+/// `both_backends_seeded!(seed_fn; name, …)` with `seed_fn() -> PathBuf`.
+#[macro_export]
+macro_rules! both_backends_seeded {
+    ($seed:path; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::server::spawn_app_with_seed($crate::server::Db::Sqlite, $seed())
+                    .await
+                    .expect("sqlite app");
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::server::spawn_app_with_seed($crate::server::Db::Postgres, $seed()).await {
                     Some(app) => super::$name(app).await,
                     None => eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped"),
                 }

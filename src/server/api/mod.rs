@@ -1,10 +1,16 @@
 //! Routes of the HTTP API under `/api/v1`, plus `/healthz`.
 
+mod admin;
 mod agent;
+mod campaigns;
 mod console;
+mod emergency;
 mod json;
+mod library;
 mod openapi;
 mod ops;
+mod scope;
+mod stations;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -25,6 +31,11 @@ pub(super) fn routes(state: AppState) -> Router {
                 .route("/openapi.json", axum::routing::get(openapi::serve))
                 .merge(agent::routes())
                 .merge(console::routes())
+                .merge(library::routes(state.config.max_upload_mb))
+                .merge(emergency::routes())
+                .merge(stations::routes())
+                .merge(campaigns::routes())
+                .merge(admin::routes())
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

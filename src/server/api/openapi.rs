@@ -43,6 +43,11 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
     doc.merge(super::ops::Doc::openapi());
     doc.merge(super::agent::Doc::openapi());
+    doc.merge(super::library::Doc::openapi());
+    doc.merge(super::emergency::Doc::openapi());
+    doc.merge(super::stations::Doc::openapi());
+    doc.merge(super::campaigns::Doc::openapi());
+    doc.merge(super::admin::Doc::openapi());
     doc
 }
 
