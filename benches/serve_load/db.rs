@@ -1,0 +1,86 @@
+//! A fresh database per measurement: an SQLite file in a temporary data directory, or a
+//! new schema on the PostgreSQL of `LOA_BENCH_DATABASE_URL`, dropped when done.
+
+use loa::server::Config;
+use loa::store::Store;
+use sqlx::ConnectOptions;
+
+/// One measurement's database and data directory.
+pub struct Database {
+    /// `SQLite` or `PostgreSQL`, for the printed lines.
+    pub label: &'static str,
+    /// What `Store::open` takes.
+    pub url: String,
+    /// The data directory (media, and the SQLite file).
+    pub dir: tempfile::TempDir,
+    /// The server URL and schema to drop, on PostgreSQL.
+    schema: Option<(String, String)>,
+}
+
+impl Database {
+    /// An SQLite file in a new temporary directory.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp data dir");
+        Self {
+            label: "SQLite",
+            url: Store::sqlite_url(dir.path()),
+            dir,
+            schema: None,
+        }
+    }
+
+    /// A new schema on the PostgreSQL server at `base`; connections to `url` use it
+    /// through `search_path`.
+    pub async fn postgres(base: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let schema = format!("bench_{nanos:x}_{:x}", std::process::id());
+        let mut conn = connect(base).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut conn)
+            .await
+            .expect("create the benchmark schema");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Self {
+            label: "PostgreSQL",
+            url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            dir: tempfile::tempdir().expect("temp data dir"),
+            schema: Some((base.to_owned(), schema)),
+        }
+    }
+
+    /// A server configuration on this database, listening on a free loopback port and
+    /// seeded from the example province.
+    pub fn config(&self) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("loopback address"),
+            data_dir: self.dir.path().to_owned(),
+            database_url: Some(self.url.clone()),
+            seed: Some(super::seed_dir()),
+            ..Config::default()
+        }
+    }
+
+    /// Drops the PostgreSQL schema (the SQLite directory goes with `self`). Call after
+    /// the store's pool is closed.
+    pub async fn finish(self) {
+        if let Some((base, schema)) = &self.schema {
+            let mut conn = connect(base).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&mut conn)
+                .await
+                .expect("drop the benchmark schema");
+        }
+    }
+}
+
+async fn connect(base: &str) -> sqlx::PgConnection {
+    let options: sqlx::postgres::PgConnectOptions = base
+        .parse()
+        .expect("LOA_BENCH_DATABASE_URL is a postgres:// URL");
+    options
+        .connect()
+        .await
+        .expect("connect to LOA_BENCH_DATABASE_URL")
+}
