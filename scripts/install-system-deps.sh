@@ -6,7 +6,7 @@
 #                                               (espeak-ng, sox, lame, vorbis-tools, flac)
 set -euo pipefail
 
-packages=(pkg-config)
+packages=(pkg-config libasound2-dev)
 if [[ "${1:-}" == "--audio-tools" ]]; then
     packages+=(espeak-ng sox libsox-fmt-all lame vorbis-tools flac)
 fi

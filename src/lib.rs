@@ -13,8 +13,12 @@
 //! - [`wire`]: the JSON shapes other programs read (the compiled plan).
 //! - [`store`]: the server's database (SQLite or PostgreSQL) and media folder.
 //! - [`server`]: `loa serve`, the HTTP API for stations and staff.
+//! - [`agent`]: `loa agent`, the station agent: playlist sync, media cache, playback
+//!   on time, the airing outbox.
 //! - [`cli`]: the `loa` command line.
 
+#[cfg(feature = "agent")]
+pub mod agent;
 pub mod audio;
 pub mod cli;
 pub mod domain;

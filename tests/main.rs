@@ -3,6 +3,8 @@
 //! `support` builds domain inputs in code; each other module tests one part of loa
 //! through its public API.
 
+#[cfg(all(feature = "server", feature = "agent"))]
+mod agent;
 mod audio;
 mod cli;
 mod compile;

@@ -8,5 +8,7 @@
 //! stations, schedules or the network.
 
 mod probe;
+mod stream;
 
 pub use probe::{Measured, ProbeError, measure, measure_bytes};
+pub use stream::{OUTPUT_RATE, SampleStream, StreamError, ToStereo48k};

@@ -4,6 +4,8 @@
 //! 0 is success, 1 a problem in the input (printed, in Vietnamese first), 2 a usage
 //! error. It holds no scheduling logic of its own.
 
+#[cfg(feature = "agent")]
+mod agent;
 mod audio;
 mod plan_table;
 mod schedule;
@@ -43,6 +45,9 @@ enum Command {
         #[command(flatten)]
         db: serve::DbArgs,
     },
+    /// Chạy agent của trạm: tải danh sách phát và âm thanh, phát đúng giờ, báo cáo.
+    #[cfg(feature = "agent")]
+    Agent(agent::AgentArgs),
     /// Đơn vị hành chính: nạp cây đơn vị từ CSV.
     #[cfg(feature = "server")]
     #[command(subcommand)]
@@ -160,6 +165,8 @@ pub fn main() -> ExitCode {
         Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
         #[cfg(feature = "server")]
         Command::Serve { listen, seed, db } => serve::serve(&db, listen, seed),
+        #[cfg(feature = "agent")]
+        Command::Agent(args) => agent::main(args),
         #[cfg(feature = "server")]
         Command::Areas(AreasCommand::Import { file, db }) => serve::areas_import(&db, &file),
         #[cfg(feature = "server")]

@@ -1,0 +1,356 @@
+//! The agent's own SQLite file (`agent.db` in its data dir): the airing outbox, the set
+//! of items that already have a final record, and a few settings.
+//!
+//! Every airing is committed here before its audio starts and completed when it ends;
+//! the hash chain is extended when a record becomes final, in the same transaction, so a
+//! power cut can leave an open record but never a half-chained one. `synchronous=FULL`
+//! because these PCs lose power: a committed airing must survive it. It knows nothing
+//! of HTTP or audio.
+
+use std::path::Path;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::domain::{AiringRecord, GENESIS_HASH, Outcome};
+use crate::wire::AiringJson;
+
+/// A local database problem.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// SQLite said no.
+    #[error("lỗi cơ sở dữ liệu cục bộ của trạm: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    item_id TEXT NOT NULL,
+    planned_start_ms INTEGER NOT NULL,
+    actual_start_ms INTEGER,
+    actual_end_ms INTEGER,
+    outcome TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    clock_offset_ms INTEGER NOT NULL DEFAULT 0,
+    prev_hash TEXT,
+    hash TEXT,
+    rejected TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (outcome, rejected, seq);
+CREATE TABLE IF NOT EXISTS done (
+    item_id TEXT PRIMARY KEY,
+    planned_start_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS done_by_start ON done (planned_start_ms);
+";
+
+/// An airing that was open (its audio started) when the agent last stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAiring {
+    /// Its UUID.
+    pub uuid: String,
+    /// The item.
+    pub item_id: String,
+    /// When its audio started.
+    pub actual_start_ms: i64,
+}
+
+/// The agent's database.
+#[derive(Clone)]
+pub struct Local {
+    pool: SqlitePool,
+}
+
+impl Local {
+    /// Opens (creating) `agent.db` in `data_dir`.
+    pub async fn open(data_dir: &Path) -> Result<Self, LocalError> {
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join("agent.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        // One connection: the agent's writes are few and must stay in order.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the database.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A setting.
+    pub async fn get(&self, key: &str) -> Result<Option<String>, LocalError> {
+        Ok(sqlx::query("SELECT value FROM kv WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    /// Sets a setting.
+    pub async fn set(&self, key: &str, value: &str) -> Result<(), LocalError> {
+        sqlx::query("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ids of every item that has a final record, planned at or after `since_ms`.
+    pub async fn done_since(&self, since_ms: i64) -> Result<Vec<String>, LocalError> {
+        Ok(
+            sqlx::query("SELECT item_id FROM done WHERE planned_start_ms >= ?")
+                .bind(since_ms)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect(),
+        )
+    }
+
+    /// Forgets done-markers of items planned before `before_ms` (long past any playlist).
+    pub async fn prune_done(&self, before_ms: i64) -> Result<(), LocalError> {
+        sqlx::query("DELETE FROM done WHERE planned_start_ms < ?")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that an item's audio is starting now; returns the airing's UUID.
+    pub async fn open_airing(
+        &self,
+        item_id: &str,
+        planned_start_ms: i64,
+        actual_start_ms: i64,
+        clock_offset_ms: i64,
+    ) -> Result<String, LocalError> {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO outbox (uuid, item_id, planned_start_ms, actual_start_ms, clock_offset_ms)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&uuid)
+        .bind(item_id)
+        .bind(planned_start_ms)
+        .bind(actual_start_ms)
+        .bind(clock_offset_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(uuid)
+    }
+
+    /// Makes an open airing final: its end, outcome and reason, chained to the station's
+    /// previous final airing.
+    pub async fn close_airing(
+        &self,
+        uuid: &str,
+        actual_end_ms: i64,
+        outcome: Outcome,
+        reason: &str,
+    ) -> Result<(), LocalError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT item_id, planned_start_ms, actual_start_ms, clock_offset_ms FROM outbox
+             WHERE uuid = ? AND outcome IS NULL",
+        )
+        .bind(uuid)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(());
+        };
+        let item_id: String = row.get(0);
+        let planned: i64 = row.get(1);
+        let start: Option<i64> = row.get(2);
+        let offset: i64 = row.get(3);
+        let prev = chain_head(&mut *tx).await?;
+        let end = start.map(|s| actual_end_ms.max(s));
+        let hash = AiringRecord {
+            uuid,
+            item_id: &item_id,
+            planned_start_ms: planned,
+            actual_start_ms: start,
+            actual_end_ms: end,
+            outcome,
+            reason,
+            clock_offset_ms: offset,
+            prev_hash: &prev,
+        }
+        .chain_hash();
+        sqlx::query(
+            "UPDATE outbox SET actual_end_ms = ?, outcome = ?, reason = ?, prev_hash = ?, hash = ?
+             WHERE uuid = ?",
+        )
+        .bind(end)
+        .bind(outcome.as_str())
+        .bind(reason)
+        .bind(&prev)
+        .bind(&hash)
+        .bind(uuid)
+        .execute(&mut *tx)
+        .await?;
+        finish_chain(&mut *tx, &item_id, planned, &hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an item that never started (`missed`, or `failed` before any audio), final
+    /// at once.
+    pub async fn record_unplayed(
+        &self,
+        item_id: &str,
+        planned_start_ms: i64,
+        outcome: Outcome,
+        reason: &str,
+        clock_offset_ms: i64,
+    ) -> Result<(), LocalError> {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        let prev = chain_head(&mut *tx).await?;
+        let hash = AiringRecord {
+            uuid: &uuid,
+            item_id,
+            planned_start_ms,
+            actual_start_ms: None,
+            actual_end_ms: None,
+            outcome,
+            reason,
+            clock_offset_ms,
+            prev_hash: &prev,
+        }
+        .chain_hash();
+        sqlx::query(
+            "INSERT INTO outbox (uuid, item_id, planned_start_ms, outcome, reason, clock_offset_ms, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&uuid)
+        .bind(item_id)
+        .bind(planned_start_ms)
+        .bind(outcome.as_str())
+        .bind(reason)
+        .bind(clock_offset_ms)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+        finish_chain(&mut *tx, item_id, planned_start_ms, &hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Airings whose audio had started when the agent last stopped (a crash or a power
+    /// cut), oldest first.
+    pub async fn open_airings(&self) -> Result<Vec<OpenAiring>, LocalError> {
+        Ok(sqlx::query(
+            "SELECT uuid, item_id, actual_start_ms FROM outbox WHERE outcome IS NULL ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| OpenAiring {
+            uuid: r.get(0),
+            item_id: r.get(1),
+            actual_start_ms: r.get::<Option<i64>, _>(2).unwrap_or_default(),
+        })
+        .collect())
+    }
+
+    /// Up to `limit` final airings not yet acknowledged, oldest first.
+    pub async fn pending(&self, limit: u32) -> Result<Vec<AiringJson>, LocalError> {
+        Ok(sqlx::query(
+            "SELECT uuid, item_id, planned_start_ms, actual_start_ms, actual_end_ms, outcome, reason,
+                    clock_offset_ms, prev_hash, hash
+             FROM outbox WHERE outcome IS NOT NULL AND rejected IS NULL ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| AiringJson {
+            uuid: r.get(0),
+            item_id: r.get(1),
+            planned_start_ms: r.get(2),
+            actual_start_ms: r.get(3),
+            actual_end_ms: r.get(4),
+            outcome: r.get(5),
+            reason: r.get(6),
+            clock_offset_ms: r.get(7),
+            prev_hash: r.get(8),
+            hash: r.get(9),
+        })
+        .collect())
+    }
+
+    /// Deletes airings the server acknowledged (stored, or already held).
+    pub async fn acknowledged(&self, uuids: &[String]) -> Result<(), LocalError> {
+        let mut tx = self.pool.begin().await?;
+        for uuid in uuids {
+            sqlx::query("DELETE FROM outbox WHERE uuid = ? AND outcome IS NOT NULL")
+                .bind(uuid)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps an airing the server refused, with its reason, out of further uploads.
+    pub async fn rejected(&self, uuid: &str, why: &str) -> Result<(), LocalError> {
+        sqlx::query("UPDATE outbox SET rejected = ? WHERE uuid = ?")
+            .bind(why)
+            .bind(uuid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Final airings waiting for the server, and those it refused.
+    pub async fn backlog(&self) -> Result<(u32, u32), LocalError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN rejected IS NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN rejected IS NOT NULL THEN 1 ELSE 0 END), 0)
+             FROM outbox WHERE outcome IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let count = |i: usize| u32::try_from(row.get::<i64, _>(i)).unwrap_or(u32::MAX);
+        Ok((count(0), count(1)))
+    }
+}
+
+async fn chain_head(tx: &mut sqlx::SqliteConnection) -> Result<String, LocalError> {
+    Ok(sqlx::query("SELECT value FROM kv WHERE key = 'chain_head'")
+        .fetch_optional(&mut *tx)
+        .await?
+        .map_or_else(|| GENESIS_HASH.to_owned(), |r| r.get(0)))
+}
+
+async fn finish_chain(
+    tx: &mut sqlx::SqliteConnection,
+    item_id: &str,
+    planned_start_ms: i64,
+    hash: &str,
+) -> Result<(), LocalError> {
+    sqlx::query("INSERT INTO kv (key, value) VALUES ('chain_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO done (item_id, planned_start_ms) VALUES (?, ?) ON CONFLICT (item_id) DO NOTHING")
+        .bind(item_id)
+        .bind(planned_start_ms)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

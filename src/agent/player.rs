@@ -1,0 +1,397 @@
+//! The player loop: one [`Player::step`] at a time, it records a missed item, plays an
+//! item (or an emergency bulletin), or waits for the next start.
+//!
+//! Invariants: an airing is committed to the outbox before its audio starts; an item
+//! plays only from a file whose SHA-256 was checked just before; items never overlap
+//! (a late item starts when the one before ends, within the grace window, or is
+//! missed); an emergency stops whatever plays at once, and the schedule resumes at the
+//! current point.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::Shared;
+use super::output::Output;
+use super::timeline::{self, Next, PlanItem};
+use crate::domain::Outcome;
+use crate::wire::EmergencyEventJson;
+
+/// Verify and open an item's file this long before it starts.
+const LEAD_MS: i64 = 3_000;
+/// While an item plays, note the time this often, so a power cut costs at most this
+/// much of the `partial` record's length.
+const ALIVE_EVERY_MS: i64 = 5_000;
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Recorded an item as missed, with the reason.
+    Missed(String, String),
+    /// Played an item to its end or until preempted.
+    Played(String, Outcome),
+    /// Played an emergency bulletin.
+    Emergency(String),
+    /// Waited.
+    Waited,
+}
+
+pub(super) struct Player {
+    shared: Arc<Shared>,
+    output: Output,
+    done: HashSet<String>,
+    since_ms: i64,
+    /// The sha256 verified last, and when, so a file is hashed once per play.
+    verified: Option<(String, i64)>,
+}
+
+impl Player {
+    /// Closes what a crash or power cut left open (as `partial`, reason
+    /// `agent_restart`), loads what is done, and returns the player.
+    pub(super) async fn recover(shared: Arc<Shared>, output: Output) -> anyhow::Result<Self> {
+        let local = &shared.local;
+        let alive: i64 = local
+            .get("alive_ms")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        for open in local.open_airings().await? {
+            let end = alive.max(open.actual_start_ms);
+            tracing::warn!(
+                item = open.item_id,
+                "mục đang phát khi máy tắt đột ngột: ghi là phát dở"
+            );
+            local
+                .close_airing(&open.uuid, end, Outcome::Partial, "agent_restart")
+                .await?;
+        }
+        let since_ms = match local.get("first_run_ms").await? {
+            Some(v) => v.parse().unwrap_or(shared.started_ms),
+            None => {
+                local
+                    .set("first_run_ms", &shared.started_ms.to_string())
+                    .await?;
+                shared.started_ms
+            }
+        };
+        // Done-markers older than any playlist or fallback day are of no more use.
+        local.prune_done(shared.now() - 60 * 86_400_000).await?;
+        let done = local.done_since(since_ms).await?.into_iter().collect();
+        Ok(Self {
+            shared,
+            output,
+            done,
+            since_ms,
+            verified: None,
+        })
+    }
+
+    /// Steps until told to stop.
+    pub(super) async fn run(&mut self, stop: &mut tokio::sync::watch::Receiver<bool>) {
+        let mut failures = 0u32;
+        // A dropped sender (the agent handle gone) also means stop.
+        while !*stop.borrow() && stop.has_changed().is_ok() {
+            match self.step(stop).await {
+                Ok(step) => {
+                    failures = 0;
+                    if step != Step::Waited {
+                        tracing::info!(?step, "phát");
+                    }
+                }
+                Err(e) => {
+                    // The local database failing is the one thing the player cannot
+                    // work around: back off and try again, never spin.
+                    failures += 1;
+                    self.shared.note_error(&e);
+                    let wait = 1_000 * i64::from(failures.min(30));
+                    self.shared
+                        .clock
+                        .sleep_until(self.shared.clock.now_ms() + wait)
+                        .await;
+                }
+            }
+        }
+    }
+
+    fn grace_ms(&self) -> i64 {
+        i64::try_from(self.shared.config.grace.as_millis()).unwrap_or(60_000)
+    }
+
+    /// Does one thing: an emergency, a miss, a play, or a wait.
+    pub(super) async fn step(
+        &mut self,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<Step> {
+        if let Some(e) = self.next_emergency() {
+            return self.play_emergency(e, stop).await;
+        }
+        let now = self.shared.now();
+        let items = self.shared.held().timeline(now);
+        let grace = self.grace_ms();
+        match timeline::next(&items, now, grace, self.since_ms, &self.done) {
+            Next::Miss(item) => {
+                let reason = if item.start_ms + grace < self.shared.started_ms {
+                    "agent_down"
+                } else if !self.shared.cache.has(&item.sha256) {
+                    "media_missing"
+                } else {
+                    "late"
+                };
+                self.shared
+                    .local
+                    .record_unplayed(
+                        &item.id,
+                        item.start_ms,
+                        Outcome::Missed,
+                        reason,
+                        self.shared.sync.offset_ms(),
+                    )
+                    .await?;
+                self.finished(&item.id);
+                Ok(Step::Missed(item.id.clone(), reason.to_owned()))
+            }
+            Next::Play(item) => {
+                let item = item.clone();
+                if !self.ready(&item.sha256).await {
+                    // Not here (yet): ask for it and look again in a second, until the
+                    // grace window closes and the item is missed.
+                    self.shared.wake_download.notify_one();
+                    self.wait_until((now + 1_000).min(item.start_ms + grace + 1), stop)
+                        .await;
+                    return Ok(Step::Waited);
+                }
+                self.play(&item, stop).await
+            }
+            Next::Wait(until) => {
+                let until = until.unwrap_or(now + 60_000);
+                if let Some(next) = items.iter().find(|i| i.start_ms == until) {
+                    if until - now <= LEAD_MS {
+                        let sha = next.sha256.clone();
+                        self.ready(&sha).await;
+                        self.wait_until(until, stop).await;
+                        return Ok(Step::Waited);
+                    }
+                }
+                self.wait_until((until - LEAD_MS).max(now + 1), stop).await;
+                Ok(Step::Waited)
+            }
+        }
+    }
+
+    /// Waits until server-time `t` or until something wakes the player.
+    async fn wait_until(&self, t: i64, stop: &mut tokio::sync::watch::Receiver<bool>) {
+        tokio::select! {
+            () = self.shared.sleep_until(t) => {}
+            () = self.shared.wake_player.notified() => {}
+            () = self.shared.preempt.notified() => {}
+            _ = stop.changed() => {}
+        }
+    }
+
+    /// Whether `sha256` is cached and (re)verified now; a damaged file is removed and
+    /// the downloader told.
+    async fn ready(&mut self, sha256: &str) -> bool {
+        if !self.shared.cache.has(sha256) {
+            return false;
+        }
+        let now = self.shared.clock.now_ms();
+        if let Some((sha, at)) = &self.verified {
+            if sha == sha256 && now - at < 2 * LEAD_MS {
+                return true;
+            }
+        }
+        let cache = self.shared.cache.clone();
+        let sha = sha256.to_owned();
+        let ok = tokio::task::spawn_blocking(move || cache.verify(&sha))
+            .await
+            .unwrap_or(false);
+        if ok {
+            self.verified = Some((sha256.to_owned(), now));
+        } else {
+            self.verified = None;
+            self.shared.wake_download.notify_one();
+        }
+        ok
+    }
+
+    fn finished(&mut self, item_id: &str) {
+        self.done.insert(item_id.to_owned());
+        self.shared.wake_upload.notify_one();
+    }
+
+    fn has_emergency(&self) -> bool {
+        !self
+            .shared
+            .emergencies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    fn next_emergency(&self) -> Option<EmergencyEventJson> {
+        self.shared
+            .emergencies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+    }
+
+    /// Plays `item` from now; ends it at its length, at an emergency, or at shutdown.
+    async fn play(
+        &mut self,
+        item: &PlanItem,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<Step> {
+        let offset = self.shared.sync.offset_ms();
+        let path = self.shared.cache.path(&item.sha256);
+        if let Err(why) = self.output.prepare(&path, item.gain_db).await {
+            self.shared
+                .local
+                .record_unplayed(&item.id, item.start_ms, Outcome::Failed, &why, offset)
+                .await?;
+            self.finished(&item.id);
+            return Ok(Step::Played(item.id.clone(), Outcome::Failed));
+        }
+        let start = self.shared.now();
+        let uuid = self
+            .shared
+            .local
+            .open_airing(&item.id, item.start_ms, start, offset)
+            .await?;
+        self.output.start().await;
+        let end = start + i64::from(item.duration_ms);
+        let (outcome, reason, at) = self.hold_until(end, stop).await?;
+        self.output
+            .stop(u64::try_from(at - start).unwrap_or(0))
+            .await;
+        let reason = if outcome == Outcome::Aired && item.fallback {
+            "fallback_rotation"
+        } else {
+            reason
+        };
+        self.shared
+            .local
+            .close_airing(&uuid, at, outcome, reason)
+            .await?;
+        self.finished(&item.id);
+        Ok(Step::Played(item.id.clone(), outcome))
+    }
+
+    /// Lets the audio run until `end`; returns how it ended and when.
+    async fn hold_until(
+        &self,
+        end: i64,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+        loop {
+            let now = self.shared.now();
+            if now >= end {
+                return Ok((Outcome::Aired, "", end));
+            }
+            self.shared.local.set("alive_ms", &now.to_string()).await?;
+            let next = end.min(now + ALIVE_EVERY_MS);
+            tokio::select! {
+                () = self.shared.sleep_until(next) => {}
+                () = self.shared.preempt.notified() => {
+                    // A signal left from an emergency already played is stale.
+                    if self.has_emergency() {
+                        return Ok((Outcome::Preempted, "emergency", self.shared.now()));
+                    }
+                }
+                _ = stop.changed() => {
+                    return Ok((Outcome::Partial, "agent_stopped", self.shared.now()));
+                }
+            }
+        }
+    }
+
+    /// Plays an emergency bulletin now (fetching its audio first if need be), records
+    /// it and acknowledges it to the server.
+    async fn play_emergency(
+        &mut self,
+        e: EmergencyEventJson,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<Step> {
+        let key = format!("emergency:{}", e.emergency);
+        let item_id: String = key.chars().take(64).collect();
+        if self.shared.local.get(&key).await?.is_some() {
+            // Sent again after a reconnect: already played; acknowledge again.
+            let _ = self.shared.client.ack_emergency(&e.emergency).await;
+            return Ok(Step::Waited);
+        }
+        let received = self.shared.now();
+        let size = u64::try_from(e.size_bytes).unwrap_or(0);
+        let offset = self.shared.sync.offset_ms();
+        let mut fetched = Ok(());
+        for _ in 0..3 {
+            fetched = self
+                .shared
+                .cache
+                .fetch(&self.shared.client, &e.sha256, size)
+                .await;
+            if fetched.is_ok() {
+                break;
+            }
+        }
+        let playable = match fetched {
+            Ok(()) if self.ready(&e.sha256).await => {
+                let path = self.shared.cache.path(&e.sha256);
+                self.output.prepare(&path, e.gain_db).await
+            }
+            Ok(()) => Err("tệp tin khẩn cấp không khớp SHA-256".to_owned()),
+            Err(err) => Err(err.to_string()),
+        };
+        if let Err(why) = playable {
+            self.shared
+                .local
+                .record_unplayed(&item_id, received, Outcome::Failed, &why, offset)
+                .await?;
+            self.shared.local.set(&key, "failed").await?;
+            self.finished(&item_id);
+            return Ok(Step::Emergency(e.emergency));
+        }
+        // Whatever was playing has ended (the preempt signal stopped it); now air.
+        let start = self.shared.now();
+        let uuid = self
+            .shared
+            .local
+            .open_airing(&item_id, received, start, offset)
+            .await?;
+        self.output.start().await;
+        let end = start + i64::from(e.duration_ms);
+        let (outcome, reason, at) = self.hold_emergency(end, stop).await?;
+        self.output
+            .stop(u64::try_from(at - start).unwrap_or(0))
+            .await;
+        self.shared
+            .local
+            .close_airing(&uuid, at, outcome, reason)
+            .await?;
+        self.shared.local.set(&key, "aired").await?;
+        self.finished(&item_id);
+        if let Err(err) = self.shared.client.ack_emergency(&e.emergency).await {
+            self.shared.note_error(&err);
+        }
+        Ok(Step::Emergency(e.emergency))
+    }
+
+    /// Like [`Player::hold_until`], but a further emergency waits its turn.
+    async fn hold_emergency(
+        &self,
+        end: i64,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+        loop {
+            let now = self.shared.now();
+            if now >= end {
+                return Ok((Outcome::Aired, "", end));
+            }
+            self.shared.local.set("alive_ms", &now.to_string()).await?;
+            tokio::select! {
+                () = self.shared.sleep_until(end.min(now + ALIVE_EVERY_MS)) => {}
+                _ = stop.changed() => {
+                    return Ok((Outcome::Partial, "agent_stopped", self.shared.now()));
+                }
+            }
+        }
+    }
+}

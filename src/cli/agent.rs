@@ -1,0 +1,190 @@
+//! `loa agent` and `loa agent status`: enrollment, the token file, logging to the
+//! capped file, and running the agent until Ctrl-C or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::agent::output::OutputKind;
+use crate::agent::{self, AgentConfig, clock};
+
+/// Arguments of `loa agent`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(super) struct AgentArgs {
+    #[command(subcommand)]
+    pub command: Option<AgentCommand>,
+    /// Địa chỉ máy chủ, ví dụ http://127.0.0.1:8080.
+    #[arg(long, env = "LOA_SERVER")]
+    pub server: Option<String>,
+    /// Mã đăng ký một lần (in bởi `loa station enroll-code`); mã truy cập nhận được
+    /// được lưu vào DATA_DIR/token.
+    #[arg(long, conflicts_with = "token_file")]
+    pub enroll: Option<String>,
+    /// Tệp mã truy cập của trạm (mặc định DATA_DIR/token nếu có).
+    #[arg(long, env = "LOA_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Thư mục dữ liệu của trạm.
+    #[arg(long, env = "LOA_AGENT_DATA_DIR", default_value = "loa-agent")]
+    pub data_dir: PathBuf,
+    /// Đầu ra âm thanh: default (card âm thanh), null, hoặc wav:ĐƯỜNG_DẪN.
+    #[arg(long, default_value = "default", value_parser = parse_output)]
+    pub output: OutputKind,
+    /// Trễ tối đa (giây) mà một mục còn được phát; quá thì ghi là lỡ.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub grace_s: u64,
+    /// Dung lượng đĩa (MB) luôn để trống khi tải âm thanh.
+    #[arg(long, default_value_t = 500)]
+    pub reserve_mb: u64,
+    /// Chu kỳ hỏi danh sách phát (giây).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86400))]
+    pub poll_s: u64,
+}
+
+/// Subcommands of `loa agent`.
+#[derive(Debug, clap::Subcommand)]
+pub(super) enum AgentCommand {
+    /// In trạng thái trạm: mục sắp phát, tệp sẵn sàng, bản ghi chờ gửi.
+    Status {
+        /// Thư mục dữ liệu của trạm.
+        #[arg(long, env = "LOA_AGENT_DATA_DIR", default_value = "loa-agent")]
+        data_dir: PathBuf,
+    },
+}
+
+fn parse_output(s: &str) -> Result<OutputKind, String> {
+    s.parse()
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("không khởi động được tokio")
+}
+
+/// Runs `loa agent …`.
+pub(super) fn main(args: AgentArgs) -> anyhow::Result<ExitCode> {
+    if let Some(AgentCommand::Status { data_dir }) = args.command {
+        let report = runtime()?.block_on(agent::status::report(
+            &data_dir,
+            chrono::Utc::now().timestamp_millis(),
+        ))?;
+        print!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(server) = args.server.clone() else {
+        eprintln!("lỗi: thiếu --server URL (địa chỉ máy chủ loa serve)");
+        return Ok(ExitCode::from(2));
+    };
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("không tạo được thư mục {}", args.data_dir.display()))?;
+    init_logging(&args.data_dir)?;
+    let rt = runtime()?;
+    rt.block_on(run(args, server))
+}
+
+async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
+    let token = match (&args.enroll, &args.token_file) {
+        (Some(code), _) => {
+            let enrolled = agent::client::enroll(&server, code)
+                .await
+                .context("đăng ký trạm thất bại")?;
+            let path = args.data_dir.join("token");
+            write_secret(&path, &enrolled.token)?;
+            tracing::info!(station = enrolled.station, path = %path.display(), "đã đăng ký trạm; mã truy cập lưu tại tệp");
+            println!(
+                "Đã đăng ký trạm {}; mã truy cập lưu tại {}",
+                enrolled.station,
+                path.display()
+            );
+            enrolled.token
+        }
+        (None, file) => {
+            let path = file.clone().unwrap_or_else(|| args.data_dir.join("token"));
+            let token = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "không đọc được tệp mã truy cập {}; đăng ký trạm bằng --enroll MÃ (mã in bởi `loa station enroll-code`)",
+                    path.display()
+                )
+            })?;
+            let token = token.trim().to_owned();
+            agent::check_token(&token)?;
+            token
+        }
+    };
+    let mut config = AgentConfig::new(&server, &token, args.data_dir.clone());
+    config.output = args.output;
+    config.grace = Duration::from_secs(args.grace_s);
+    config.reserve_bytes = args.reserve_mb * 1024 * 1024;
+    config.poll = Duration::from_secs(args.poll_s);
+    let agent = agent::start(config, Arc::new(clock::SystemClock)).await?;
+    tracing::info!(server, "loa agent đang chạy");
+    shutdown_signal().await;
+    tracing::info!("đang dừng loa agent");
+    agent.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the token readable by its owner only (the service user).
+fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options
+            .open(&tmp)
+            .with_context(|| format!("không ghi được {}", tmp.display()))?;
+        f.write_all(secret.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("không ghi được {}", path.display()))?;
+    Ok(())
+}
+
+fn init_logging(data_dir: &Path) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
+    let filter = EnvFilter::try_from_env("LOA_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,symphonia_core=error,symphonia_bundle_mp3=error")
+    });
+    let file = agent::logfile::CappedLog::open(data_dir, 10 * 1024 * 1024)
+        .with_context(|| format!("không mở được tệp nhật ký trong {}", data_dir.display()))?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(file.and(std::io::stderr))
+        .try_init();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
