@@ -83,6 +83,44 @@ impl Clock for SkewedClock {
     }
 }
 
+/// A simulated clock that runs `speed` times faster than real time from `epoch_ms`
+/// (where it agrees with the system clock). Every process given the same epoch and
+/// speed reads the same time, so an agent killed and restarted keeps its timeline:
+/// what the crash tests need to run an hour of schedule in minutes.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaledClock {
+    /// Where simulated and real time agree, ms since the epoch.
+    pub epoch_ms: i64,
+    /// How many simulated milliseconds pass per real one.
+    pub speed: u32,
+}
+
+impl ScaledClock {
+    /// Parses `EPOCH_MS:SPEED`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` không hợp lệ: viết EPOCH_MS:SPEED, ví dụ 1764547200000:20");
+        let (epoch, speed) = s.split_once(':').ok_or_else(bad)?;
+        let epoch_ms = epoch.parse().map_err(|_| bad())?;
+        let speed: u32 = speed.parse().map_err(|_| bad())?;
+        if speed == 0 {
+            return Err(bad());
+        }
+        Ok(Self { epoch_ms, speed })
+    }
+}
+
+impl Clock for ScaledClock {
+    fn now_ms(&self) -> i64 {
+        let real = SystemClock.now_ms();
+        self.epoch_ms + (real - self.epoch_ms) * i64::from(self.speed)
+    }
+
+    fn sleep_until(&self, deadline_ms: i64) -> Sleep {
+        let real_deadline = self.epoch_ms + (deadline_ms - self.epoch_ms) / i64::from(self.speed);
+        SystemClock.sleep_until(real_deadline + 1)
+    }
+}
+
 struct SimState {
     now_ms: i64,
     /// Waiting loops by (deadline, ticket).

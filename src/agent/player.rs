@@ -40,6 +40,9 @@ pub(super) struct Player {
     output: Output,
     done: HashSet<String>,
     since_ms: i64,
+    /// When this run became able to play: items due before it (less the grace) were
+    /// missed because the agent was down (or still starting).
+    ready_ms: i64,
     /// The sha256 verified last, and when, so a file is hashed once per play.
     verified: Option<(String, i64)>,
 }
@@ -76,11 +79,13 @@ impl Player {
         // Done-markers older than any playlist or fallback day are of no more use.
         local.prune_done(shared.now() - 60 * 86_400_000).await?;
         let done = local.done_since(since_ms).await?.into_iter().collect();
+        let ready_ms = shared.now();
         Ok(Self {
             shared,
             output,
             done,
             since_ms,
+            ready_ms,
             verified: None,
         })
     }
@@ -125,11 +130,12 @@ impl Player {
             return self.play_emergency(e, stop).await;
         }
         let now = self.shared.now();
-        let items = self.shared.held().timeline(now);
+        let held = self.shared.held();
+        let items = held.timeline(now);
         let grace = self.grace_ms();
         match timeline::next(&items, now, grace, self.since_ms, &self.done) {
             Next::Miss(item) => {
-                let reason = if item.start_ms + grace < self.shared.started_ms {
+                let reason = if item.start_ms + grace < self.ready_ms {
                     "agent_down"
                 } else if !self.shared.cache.has(&item.sha256) {
                     "media_missing"

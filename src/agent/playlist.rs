@@ -2,6 +2,7 @@
 //! last good copy (`playlist.json`, replaced atomically), extended past its horizon by
 //! the fallback rotation.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate};
@@ -90,20 +91,20 @@ impl Held {
 
     /// The server's items plus, for the days from past the horizon to a week after
     /// `now_ms`, the fallback rotation.
-    pub fn timeline(&self, now_ms: i64) -> Vec<PlanItem> {
+    pub fn timeline(&self, now_ms: i64) -> Cow<'_, [PlanItem]> {
         let (Some(tz), Some(last)) = (self.tz, self.last_date) else {
-            return self.items.clone();
+            return Cow::Borrowed(&self.items);
         };
         let today = DateTime::from_timestamp_millis(now_ms)
             .map_or(last, |t| t.with_timezone(&tz).date_naive());
         let Some(first_fallback) = last.succ_opt() else {
-            return self.items.clone();
+            return Cow::Borrowed(&self.items);
         };
         let until = today
             .checked_add_days(chrono::Days::new(FALLBACK_DAYS))
             .unwrap_or(today);
         if until < first_fallback {
-            return self.items.clone();
+            return Cow::Borrowed(&self.items);
         }
         // Past days were already decided; start the rotation no earlier than yesterday.
         let from = first_fallback.max(today.pred_opt().unwrap_or(today));
@@ -115,7 +116,7 @@ impl Held {
             from,
             until,
         ));
-        all
+        Cow::Owned(all)
     }
 }
 

@@ -105,7 +105,8 @@ async fn playlist_step(shared: &Shared) -> anyhow::Result<i64> {
 /// upcoming item needs and waits a minute.
 async fn download_step(shared: &Shared) -> anyhow::Result<i64> {
     let now = shared.now();
-    let items = shared.held().timeline(now);
+    let held = shared.held();
+    let items = held.timeline(now);
     let grace = ms(shared.config.grace);
     let upcoming: Vec<_> = items.iter().filter(|i| i.start_ms + grace >= now).collect();
     let mut seen = HashSet::new();

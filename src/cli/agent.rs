@@ -42,6 +42,10 @@ pub(super) struct AgentArgs {
     /// Chu kỳ hỏi danh sách phát (giây).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86400))]
     pub poll_s: u64,
+    /// For tests only: a clock running SPEED times real time from EPOCH_MS
+    /// (`EPOCH_MS:SPEED`); turns clock correction off.
+    #[arg(long, hide = true, value_parser = clock::ScaledClock::parse)]
+    pub simulated_clock: Option<clock::ScaledClock>,
 }
 
 /// Subcommands of `loa agent`.
@@ -122,7 +126,14 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
     config.grace = Duration::from_secs(args.grace_s);
     config.reserve_bytes = args.reserve_mb * 1024 * 1024;
     config.poll = Duration::from_secs(args.poll_s);
-    let agent = agent::start(config, Arc::new(clock::SystemClock)).await?;
+    let clock: Arc<dyn clock::Clock> = match args.simulated_clock {
+        Some(scaled) => {
+            config.correct_clock = false;
+            Arc::new(scaled)
+        }
+        None => Arc::new(clock::SystemClock),
+    };
+    let agent = agent::start(config, clock).await?;
     tracing::info!(server, "loa agent đang chạy");
     shutdown_signal().await;
     tracing::info!("đang dừng loa agent");

@@ -157,18 +157,28 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 
 /// Starts a server on `db` seeded from the schedule set in `seed`.
 pub async fn spawn_app_with_seed(db: Db, seed: PathBuf) -> Option<TestApp> {
+    spawn_app_configured(db, seed, |_| {}).await
+}
+
+/// Starts a server on `db` seeded from `seed`, with `adjust` applied to its settings.
+pub async fn spawn_app_configured(
+    db: Db,
+    seed: PathBuf,
+    adjust: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = match db {
         Db::Sqlite => None,
         Db::Postgres => Some(postgres_url().await?),
     };
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.path().to_owned(),
         database_url,
         seed: Some(seed),
         ..Config::default()
     };
+    adjust(&mut config);
     let app = App::build(config).await.expect("server builds");
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
