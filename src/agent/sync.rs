@@ -11,6 +11,7 @@ use futures::StreamExt;
 use rand::Rng;
 
 use super::Shared;
+use super::cache::CacheError;
 use super::client::{ClientError, PlaylistFetch};
 use super::playlist::{self, Held};
 use crate::wire::EmergencyEventJson;
@@ -110,18 +111,30 @@ async fn download_step(shared: &Shared) -> anyhow::Result<i64> {
     let grace = ms(shared.config.grace);
     let upcoming: Vec<_> = items.iter().filter(|i| i.start_ms + grace >= now).collect();
     let mut seen = HashSet::new();
+    let mut failed = None;
     for item in &upcoming {
         if !seen.insert(item.sha256.as_str()) || shared.cache.has(&item.sha256) {
             continue;
         }
         let size = u64::try_from(item.size_bytes).unwrap_or(0);
-        shared
-            .cache
-            .fetch(&shared.client, &item.sha256, size)
-            .await?;
-        tracing::info!(sha256 = item.sha256, "đã tải và kiểm tra tệp âm thanh");
-        shared.wake_player.notify_one();
-        return Ok(0);
+        match shared.cache.fetch(&shared.client, &item.sha256, size).await {
+            Ok(()) => {
+                tracing::info!(sha256 = item.sha256, "đã tải và kiểm tra tệp âm thanh");
+                shared.wake_player.notify_one();
+                return Ok(0);
+            }
+            // The link is down: every other file would fail the same way.
+            Err(e @ CacheError::Client(ClientError::Unreachable(_))) => return Err(e.into()),
+            // This file cannot be had now (gone from the server, damaged in transit,
+            // no room): the ones needed after it must not wait behind it.
+            Err(e) => {
+                shared.note_error(&e);
+                failed = Some(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     let keep: HashSet<String> = seen.into_iter().map(str::to_owned).collect();
     let removed = shared.cache.evict(&keep);

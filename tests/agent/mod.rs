@@ -3,6 +3,8 @@
 //! the server ends up holding.
 
 mod crash;
+mod emergency;
+mod media;
 mod outage;
 mod proxy;
 mod week;
@@ -141,3 +143,58 @@ pub async fn drain(agent: &TestAgent) {
 }
 
 pub const DAY_MS: i64 = 86_400_000;
+
+/// An approver for the whole province; returns the session token.
+pub async fn approver(app: &TestApp) -> String {
+    loa::server::accounts::create_account(
+        &app.state.store,
+        "duyet-tin",
+        "Người duyệt tin",
+        "mat-khau-du-dai-123",
+        loa::server::auth::Role::Approver,
+        "19",
+    )
+    .await
+    .expect("approver account");
+    app.login("duyet-tin", "mat-khau-du-dai-123").await
+}
+
+/// Sends the seeded emergency sample to `area`; returns the bulletin's id.
+pub async fn send_emergency(app: &TestApp, token: &str, area: &str) -> String {
+    let res = app
+        .client
+        .post(app.url("/api/v1/emergencies"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "segment": "bao-tin-khan-cap-mau", "area": area }))
+        .send()
+        .await
+        .expect("emergency request");
+    assert_eq!(res.status(), 201, "emergency sent");
+    res.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// The agent's own database, opened beside the running agent (WAL: readers do not
+/// block it). Tests only read.
+pub async fn agent_db(data_dir: &std::path::Path) -> sqlx::SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join("agent.db"));
+    sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("agent.db")
+}
+
+/// The first planned item of `station` starting after `after_ms`: (id, start, duration).
+pub async fn first_item_after(app: &TestApp, station: &str, after_ms: i64) -> (String, i64, i64) {
+    let row = sqlx::query(
+        "SELECT item_id, start_ms, duration_ms FROM planned_items
+         WHERE station_code = $1 AND start_ms > $2 ORDER BY start_ms LIMIT 1",
+    )
+    .bind(station.to_owned())
+    .bind(after_ms)
+    .fetch_one(app.state.store.pool())
+    .await
+    .expect("an item ahead");
+    (row.get(0), row.get(1), row.get(2))
+}

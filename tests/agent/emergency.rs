@@ -1,0 +1,107 @@
+//! An emergency bulletin preempts the item on air within two seconds of the server
+//! accepting it, the item is recorded `preempted` with how much aired, the bulletin
+//! airs and is acknowledged, and the schedule resumes at the current point.
+
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+
+use super::{
+    AgentOptions, STATION, agent_db, approver, drain, first_item_after, send_emergency,
+    server_airings, spawn_agent,
+};
+use crate::both_backends;
+use crate::server::TestApp;
+use loa::agent::output::OutputKind;
+
+both_backends!(an_emergency_preempts_and_the_schedule_resumes);
+
+async fn an_emergency_preempts_and_the_schedule_resumes(app: TestApp) {
+    let token = app.enroll(STATION).await;
+    let approver = approver(&app).await;
+    let agent = spawn_agent(
+        &token,
+        AgentOptions {
+            server: app.base.clone(),
+            output: OutputKind::Null,
+        },
+    )
+    .await;
+    let (item, start, duration) = first_item_after(&app, STATION, agent.t0 + 60_000).await;
+    // Five seconds into the item, time stops: the agent is on air.
+    agent.clock.run_until(start + 5_000).await;
+    let db = agent_db(&agent.data_dir).await;
+    let open: i64 =
+        sqlx::query("SELECT COUNT(*) FROM outbox WHERE item_id = ? AND outcome IS NULL")
+            .bind(&item)
+            .fetch_one(&db)
+            .await
+            .expect("open airing")
+            .get(0);
+    assert_eq!(open, 1, "the item is on air and recorded as started");
+
+    let sent = Instant::now();
+    let id = send_emergency(&app, &approver, STATION).await;
+    let preempted = loop {
+        let row =
+            sqlx::query("SELECT outcome FROM outbox WHERE item_id = ? AND outcome IS NOT NULL")
+                .bind(&item)
+                .fetch_optional(&db)
+                .await
+                .expect("outbox");
+        if let Some(row) = row {
+            break row.get::<String, _>(0);
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "no preemption after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let latency = sent.elapsed();
+    assert_eq!(preempted, "preempted");
+    assert!(
+        latency < Duration::from_secs(2),
+        "preempted {latency:?} after sending"
+    );
+    eprintln!("emergency preempted the item {latency:?} after the server accepted it");
+
+    agent.clock.run_until(start + 5 * 60_000).await;
+    drain(&agent).await;
+    let airings = server_airings(&app, STATION).await;
+    let on_item: Vec<_> = airings.iter().filter(|a| a.item_id == item).collect();
+    assert_eq!(on_item.len(), 1);
+    assert_eq!(on_item[0].outcome, "preempted");
+    assert_eq!(on_item[0].reason, "emergency");
+    let (s, e): (i64, i64) =
+        sqlx::query("SELECT actual_start_ms, actual_end_ms FROM airings WHERE item_id = $1")
+            .bind(item.clone())
+            .fetch_one(app.state.store.pool())
+            .await
+            .map(|r| (r.get(0), r.get(1)))
+            .expect("times");
+    assert_eq!(e - s, 5_000, "it aired five seconds of {duration} ms");
+    let bulletin: Vec<_> = airings
+        .iter()
+        .filter(|a| a.item_id == format!("emergency:{id}"))
+        .collect();
+    assert_eq!(bulletin.len(), 1, "{airings:?}");
+    assert_eq!(bulletin[0].outcome, "aired");
+    // The items after it aired (late by what the bulletin took, within the grace).
+    let later: Vec<_> = airings
+        .iter()
+        .filter(|a| a.planned_start_ms > start && !a.item_id.starts_with("emergency:"))
+        .collect();
+    assert!(!later.is_empty());
+    assert!(later.iter().all(|a| a.outcome == "aired"), "{later:?}");
+    let acked = sqlx::query(
+        "SELECT acked_at FROM emergency_acks WHERE emergency_id = $1 AND station_code = $2",
+    )
+    .bind(id.clone())
+    .bind(STATION.to_owned())
+    .fetch_optional(app.state.store.pool())
+    .await
+    .expect("acks");
+    assert!(acked.is_some(), "the station acknowledged the bulletin");
+    agent.agent.shutdown().await;
+}
