@@ -2,8 +2,11 @@
 //! an agent on a simulated clock with a capturing output, and the tests check what
 //! the server ends up holding.
 
+mod capture;
+mod clock_offset;
 mod crash;
 mod emergency;
+mod fallback;
 mod media;
 mod outage;
 mod proxy;
@@ -176,13 +179,26 @@ pub async fn send_emergency(app: &TestApp, token: &str, area: &str) -> String {
         .to_owned()
 }
 
-/// The agent's own database, opened beside the running agent (WAL: readers do not
-/// block it). Tests only read.
-pub async fn agent_db(data_dir: &std::path::Path) -> sqlx::SqlitePool {
+/// Rows of `sql` (binding `arg`) from the agent's own database, read on a fresh
+/// connection each time: a long-lived reader beside the running agent can be left on an
+/// old WAL snapshot and miss what the agent just wrote.
+pub async fn agent_rows(
+    data_dir: &std::path::Path,
+    sql: &'static str,
+    arg: &str,
+) -> Vec<sqlx::sqlite::SqliteRow> {
+    use sqlx::Connection;
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join("agent.db"));
-    sqlx::SqlitePool::connect_with(options)
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
         .await
-        .expect("agent.db")
+        .expect("agent.db");
+    let rows = sqlx::query(sql)
+        .bind(arg.to_owned())
+        .fetch_all(&mut conn)
+        .await
+        .expect("agent.db query");
+    let _ = conn.close().await;
+    rows
 }
 
 /// The first planned item of `station` starting after `after_ms`: (id, start, duration).

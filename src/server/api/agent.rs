@@ -272,9 +272,19 @@ pub(super) async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     let mut replayed_up_to = i64::MIN;
+    let mut replayed = std::collections::HashSet::new();
     if let Some(after) = last_id {
         for e in crate::server::events::missed(&state.store, &station, after).await? {
             replayed_up_to = e.id;
+            replayed.insert(e.id);
+            first.push(sse_event(e));
+        }
+    }
+    // Bulletins of the last minutes the station has not acknowledged go out again on
+    // every connect, even before its Last-Event-ID: it may have lost one with the
+    // power, or its link may have been down when it was sent.
+    for e in super::emergency::pending_for_station(&state.store, &station).await? {
+        if replayed.insert(e.id) {
             first.push(sse_event(e));
         }
     }
@@ -286,7 +296,11 @@ pub(super) async fn events(
             Err(_) => None,
         })
         .filter_map(move |e| match e {
-            Some(e) if e.station == station && e.id > replayed_up_to => Some(Ok(sse_event(e))),
+            Some(e)
+                if e.station == station && e.id > replayed_up_to && !replayed.contains(&e.id) =>
+            {
+                Some(Ok(sse_event(e)))
+            }
             _ => None,
         });
     let stream = tokio_stream::iter(first.into_iter().map(Ok)).chain(live);

@@ -284,10 +284,6 @@ async fn ack(
 /// acknowledged, oldest first, with their original ids: what its event stream sends
 /// again on every (re)connect, even before the `Last-Event-ID` it gives (it may have
 /// received a bulletin and lost it, with the power, before playing it).
-#[allow(
-    dead_code,
-    reason = "for the event stream in agent.rs to call when it opens"
-)]
 pub(super) async fn pending_for_station(
     store: &crate::store::Store,
     station: &str,
