@@ -64,7 +64,7 @@ impl Country {
                         kind: AreaKind::Commune,
                         parent: Some(d_code.clone()),
                     });
-                    let languages = if commune % MINORITY_EVERY == 0 {
+                    let languages = if commune.is_multiple_of(MINORITY_EVERY) {
                         vec![lang("tyz"), lang("vi")]
                     } else {
                         vec![lang("vi")]

@@ -149,6 +149,7 @@ pub struct Agent {
     shared: Arc<Shared>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     stop: tokio::sync::watch::Sender<bool>,
+    _lock: std::fs::File,
 }
 
 /// Starts an agent: opens its database, records what a crash or power cut
@@ -160,6 +161,17 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
             config.data_dir.display()
         )
     })?;
+    // Two agents on one data folder would air every item twice: the second one stops
+    // here. The lock goes with the process, so a crash never leaves it stuck.
+    let lock_path = config.data_dir.join("agent.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("không tạo được {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        anyhow::bail!(
+            "một loa agent khác đang chạy với thư mục {}; dừng nó trước (systemctl stop loa-agent)",
+            config.data_dir.display()
+        );
+    }
     let local = local::Local::open(&config.data_dir)
         .await
         .context("không mở được agent.db")?;
@@ -221,6 +233,7 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
         shared,
         tasks,
         stop,
+        _lock: lock,
     })
 }
 

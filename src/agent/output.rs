@@ -222,10 +222,10 @@ impl Sink for WavSink {
         self.playing = self.ready.take();
     }
     fn stop(&mut self, played_ms: u64) {
-        if let Some(stream) = self.playing.take() {
-            if let Err(e) = self.append(stream, played_ms) {
-                tracing::error!(error = %e, "không ghi được tệp WAV đầu ra");
-            }
+        if let Some(stream) = self.playing.take()
+            && let Err(e) = self.append(stream, played_ms)
+        {
+            tracing::error!(error = %e, "không ghi được tệp WAV đầu ra");
         }
     }
 }

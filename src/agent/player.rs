@@ -169,13 +169,14 @@ impl Player {
             }
             Next::Wait(until) => {
                 let until = until.unwrap_or(now + 60_000);
-                if let Some(next) = items.iter().find(|i| i.start_ms == until) {
-                    if until - now <= LEAD_MS {
-                        let sha = next.sha256.clone();
-                        self.ready(&sha).await;
-                        self.wait_until(until, stop).await;
-                        return Ok(Step::Waited);
-                    }
+                if let Some(next) = items.iter().find(|i| i.start_ms == until)
+                    && until - now <= LEAD_MS
+                {
+                    // Hash the file now, so the start itself costs no disk reads.
+                    let sha = next.sha256.clone();
+                    self.ready(&sha).await;
+                    self.wait_until(until, stop).await;
+                    return Ok(Step::Waited);
                 }
                 self.wait_until((until - LEAD_MS).max(now + 1), stop).await;
                 Ok(Step::Waited)
@@ -200,10 +201,11 @@ impl Player {
             return false;
         }
         let now = self.shared.clock.now_ms();
-        if let Some((sha, at)) = &self.verified {
-            if sha == sha256 && now - at < 2 * LEAD_MS {
-                return true;
-            }
+        if let Some((sha, at)) = &self.verified
+            && sha == sha256
+            && now - at < 2 * LEAD_MS
+        {
+            return true;
         }
         let cache = self.shared.cache.clone();
         let sha = sha256.to_owned();

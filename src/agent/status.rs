@@ -190,9 +190,10 @@ pub async fn report(data_dir: &Path, now_ms: i64) -> anyhow::Result<String> {
         };
         writeln!(
             out,
-            "  {}  {:>5} s  {}  {}{}",
+            "  {}  {:>2}:{:02}  {}  {}{}",
             local_time(i.start_ms, held.tz),
-            i.duration_ms / 1000,
+            (i.duration_ms + 500) / 60_000,
+            (i.duration_ms + 500) / 1000 % 60,
             i.segment,
             media,
             fallback

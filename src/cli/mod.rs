@@ -146,6 +146,20 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("ngày `{s}` không hợp lệ: viết YYYY-MM-DD, ví dụ 2026-10-01"))
 }
 
+/// Writes `text` to standard output; a reader that went away (`loa … | head`) is not
+/// an error.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("lỗi: không ghi được ra màn hình: {e}");
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -1,6 +1,7 @@
 //! The plan as a table a culture officer can read: one block per day, station time.
 
 use chrono::{Datelike, Weekday};
+use std::fmt::Write as _;
 
 use crate::domain::{Compilation, Inputs, Priority, StationIdx};
 
@@ -23,12 +24,14 @@ fn mm_ss(ms: u32) -> String {
 
 /// Prints the plan and its warnings to stdout.
 pub(super) fn print_table(inputs: &Inputs, idx: StationIdx, compiled: &Compilation) {
+    let mut out = String::new();
     let st = inputs.station(idx);
     let p = &compiled.playlist;
     let tz = st.timezone;
     let total_ms: u64 = p.items.iter().map(|i| u64::from(i.duration_ms)).sum();
-    println!("Trạm {} — {} ({})", st.code, st.name, tz.name());
-    println!(
+    let _ = writeln!(out, "Trạm {} — {} ({})", st.code, st.name, tz.name());
+    let _ = writeln!(
+        out,
         "Kế hoạch {} ngày từ {}: {} lượt phát, tổng {} phút; phiên bản {}",
         p.days,
         p.from.format("%d/%m/%Y"),
@@ -36,15 +39,21 @@ pub(super) fn print_table(inputs: &Inputs, idx: StationIdx, compiled: &Compilati
         total_ms.div_ceil(60_000),
         &p.version[..12]
     );
-    println!("Khung giờ phát sóng: {}", inputs.station_windows(idx));
+    let _ = writeln!(out, "Khung giờ phát sóng: {}", inputs.station_windows(idx));
     let mut current_day = None;
     for item in &p.items {
         let local = item.start.with_timezone(&tz);
         let day = local.date_naive();
         if current_day != Some(day) {
-            println!();
-            println!("{} {}", weekday_vi(day.weekday()), day.format("%d/%m/%Y"));
-            println!(
+            out.push('\n');
+            let _ = writeln!(
+                out,
+                "{} {}",
+                weekday_vi(day.weekday()),
+                day.format("%d/%m/%Y")
+            );
+            let _ = writeln!(
+                out,
                 "  {:<8}  {:>5}  {:<7}  {:<44}  Chiến dịch",
                 "Giờ", "Dài", "Mức", "Bản tin"
             );
@@ -61,7 +70,8 @@ pub(super) fn print_table(inputs: &Inputs, idx: StationIdx, compiled: &Compilati
         } else {
             format!("{} [{}]", segment.title, segment.language)
         };
-        println!(
+        let _ = writeln!(
+            out,
             "  {:<8}  {:>5}  {:<7}  {:<44}  {}",
             local.format("%H:%M:%S"),
             mm_ss(item.duration_ms),
@@ -71,14 +81,15 @@ pub(super) fn print_table(inputs: &Inputs, idx: StationIdx, compiled: &Compilati
         );
     }
     if p.items.is_empty() {
-        println!();
-        println!("(Không có lượt phát nào trong khoảng này.)");
+        out.push('\n');
+        let _ = writeln!(out, "(Không có lượt phát nào trong khoảng này.)");
     }
     if !compiled.diagnostics.is_empty() {
-        println!();
-        println!("Cảnh báo ({}):", compiled.diagnostics.len());
+        out.push('\n');
+        let _ = writeln!(out, "Cảnh báo ({}):", compiled.diagnostics.len());
         for d in &compiled.diagnostics {
-            println!("  - {d}");
+            let _ = writeln!(out, "  - {d}");
         }
     }
+    super::emit(&out);
 }

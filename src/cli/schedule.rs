@@ -1,5 +1,6 @@
 //! `loa schedule check` and `loa schedule plan`.
 
+use super::emit;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -71,7 +72,7 @@ pub(super) fn plan(
     match format {
         PlanFormat::Json => {
             let json = serde_json::to_string_pretty(&PlanJson::new(&set.inputs, idx, &compiled))?;
-            println!("{json}");
+            emit(&format!("{json}\n"));
         }
         PlanFormat::Table => print_table(&set.inputs, idx, &compiled),
     }

@@ -241,10 +241,10 @@ fn fill_slot(
     }
     // Only a slot that aired nothing explains a shortfall; leftover seconds after a
     // full slot are normal.
-    if let Some(reason) = why_empty {
-        if !stats.reasons.contains(&reason) {
-            stats.reasons.push(reason);
-        }
+    if let Some(reason) = why_empty
+        && !stats.reasons.contains(&reason)
+    {
+        stats.reasons.push(reason);
     }
     if let Some(&(_, _, other)) = day
         .busy

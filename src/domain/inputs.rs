@@ -209,16 +209,15 @@ impl Inputs {
         };
         for id in tree.ids() {
             if let (Some(own), Some((parent, outer))) = (area_windows.get(&id), inherited(id, true))
+                && let Some((window_index, window)) = own.first_outside(outer)
             {
-                if let Some((window_index, window)) = own.first_outside(outer) {
-                    errors.push(InputsError::AreaWindowOutside {
-                        area: tree.area(id).code.clone(),
-                        window_index,
-                        window,
-                        parent: tree.area(parent).code.clone(),
-                        inherited: outer.to_string(),
-                    });
-                }
+                errors.push(InputsError::AreaWindowOutside {
+                    area: tree.area(id).code.clone(),
+                    window_index,
+                    window,
+                    parent: tree.area(parent).code.clone(),
+                    inherited: outer.to_string(),
+                });
             }
         }
 
@@ -273,15 +272,15 @@ impl Inputs {
                     id: segment.id.clone(),
                 });
             }
-            if let (Some(from), Some(until)) = (segment.valid_from, segment.valid_until) {
-                if from > until {
-                    errors.push(InputsError::SegmentDates {
-                        segment: i,
-                        id: segment.id.clone(),
-                        from,
-                        until,
-                    });
-                }
+            if let (Some(from), Some(until)) = (segment.valid_from, segment.valid_until)
+                && from > until
+            {
+                errors.push(InputsError::SegmentDates {
+                    segment: i,
+                    id: segment.id.clone(),
+                    from,
+                    until,
+                });
             }
             groups.entry(segment.group.clone()).or_default().push(idx);
         }

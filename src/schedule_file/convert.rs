@@ -484,16 +484,15 @@ fn convert_segment(
     let valid_until = raw.valid_until.as_ref().map(|d| date_of(ctx, f, d));
     if let (Some(Some(from)), Some(Some(until)), Some(at)) =
         (valid_from, valid_until, &raw.valid_until)
+        && from > until
     {
-        if from > until {
-            ctx.at(
+        ctx.at(
                 &place(f, at),
                 format!(
                     "bản tin {}: `valid_from` {from} phải trước hoặc bằng `valid_until` {until}; đổi chỗ hai ngày: valid_from = {until}, valid_until = {from}",
                     raw.id.get_ref()
                 ),
             );
-        }
     }
     let file_name = nfc(raw.file.get_ref());
     let path = resolve_file(audio_dir, &file_name);
@@ -585,15 +584,13 @@ fn convert_campaign(
     let name = nfc(raw.name.get_ref().trim());
     let from = date_of(ctx, f, &raw.from);
     let until = date_of(ctx, f, &raw.until);
-    if let (Some(a), Some(b)) = (from, until) {
-        if a > b {
-            ctx.at(
-                &place(f, &raw.until),
-                format!(
-                    "`until` ({b}) trước `from` ({a}); đổi chỗ hai ngày: from = {b}, until = {a}"
-                ),
-            );
-        }
+    if let (Some(a), Some(b)) = (from, until)
+        && a > b
+    {
+        ctx.at(
+            &place(f, &raw.until),
+            format!("`until` ({b}) trước `from` ({a}); đổi chỗ hai ngày: from = {b}, until = {a}"),
+        );
     }
     if raw.areas.get_ref().is_empty() {
         ctx.at(
@@ -769,10 +766,10 @@ fn convert_rotation(
             None
         }
     };
-    if let (Some(seed), Some(order)) = (&raw.seed, order) {
-        if !matches!(order, Order::Shuffle { .. }) {
-            ctx.at(&place(f, seed), "`seed` chỉ dùng với `order = \"shuffle\"`");
-        }
+    if let (Some(seed), Some(order)) = (&raw.seed, order)
+        && !matches!(order, Order::Shuffle { .. })
+    {
+        ctx.at(&place(f, seed), "`seed` chỉ dùng với `order = \"shuffle\"`");
     }
     if !ok {
         return None;

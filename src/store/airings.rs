@@ -39,10 +39,10 @@ fn check(a: &AiringJson) -> Result<(), String> {
             return Err(format!("{name} phải là SHA-256: 64 chữ số hex viết thường"));
         }
     }
-    if let (Some(s), Some(e)) = (a.actual_start_ms, a.actual_end_ms) {
-        if e < s {
-            return Err("actual_end_ms trước actual_start_ms".to_owned());
-        }
+    if let (Some(s), Some(e)) = (a.actual_start_ms, a.actual_end_ms)
+        && e < s
+    {
+        return Err("actual_end_ms trước actual_start_ms".to_owned());
     }
     let record = AiringRecord {
         uuid: &a.uuid,

@@ -8,6 +8,7 @@ mod plan;
 mod playlist;
 mod station;
 
+#[cfg(feature = "server")]
 pub(crate) use campaign::area_hint;
 pub use campaign::{CampaignSpec, RotationSpec};
 pub use emergency::EmergencyEventJson;

@@ -13,7 +13,7 @@ use loa::agent::clock::SkewedClock;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fast_station_clock_is_corrected_to_the_servers() {
     let seed =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schedules/thu-nghiem-24h");
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/thu-nghiem-24h");
     let app = spawn_app_configured(Db::Sqlite, seed, |c| c.horizon_days = 1)
         .await
         .expect("app");

@@ -15,7 +15,7 @@ const SPEED: i64 = 20;
 const KILLS: usize = 25;
 
 fn dense_seed() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schedules/thu-nghiem-24h")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/thu-nghiem-24h")
 }
 
 fn spawn(app: &TestApp, dir: &Path, epoch: i64) -> Child {

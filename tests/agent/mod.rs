@@ -10,6 +10,7 @@ mod fallback;
 mod media;
 mod outage;
 mod proxy;
+mod status;
 mod week;
 
 use std::path::PathBuf;

@@ -188,22 +188,22 @@ fn check(mut form: Form, auth: &StaffAuth, scope: &Scope) -> ApiResult<Checked> 
         ));
     }
     let group = text("group");
-    if let Some(g) = &group {
-        if SegmentId::parse(g).is_none() {
-            problems.push(format!(
+    if let Some(g) = &group
+        && SegmentId::parse(g).is_none()
+    {
+        problems.push(format!(
                 "group: `{g}` không hợp lệ; nhóm là mã của bản tin gốc (chữ thường không dấu, số, `-`, `_`, `.`)"
             ));
-        }
     }
     let tags = tags(&text("tags").unwrap_or_default());
     let valid_from = date(&form, "valid_from", &mut problems);
     let valid_until = date(&form, "valid_until", &mut problems);
-    if let (Some(from), Some(until)) = (valid_from, valid_until) {
-        if from > until {
-            problems.push(format!(
+    if let (Some(from), Some(until)) = (valid_from, valid_until)
+        && from > until
+    {
+        problems.push(format!(
                 "valid_from: {from} sau valid_until {until}; đổi chỗ hai ngày (valid_from = {until}, valid_until = {from})"
             ));
-        }
     }
     let area = text("area").unwrap_or_else(|| auth.area_code.clone());
     scope.require_area(&area)?;
