@@ -21,6 +21,11 @@ const POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_emergency_targets.sql"),
     ),
+    // PostgreSQL only: a storage setting SQLite has no counterpart for.
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_playlist_body_lz4.sql"),
+    ),
 ];
 
 /// A constant key for `pg_advisory_lock`: "loa" in ASCII.

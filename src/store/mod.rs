@@ -15,6 +15,7 @@ mod import;
 mod inputs;
 mod media;
 mod migrate;
+mod planned;
 mod playlists;
 pub mod segments;
 mod stations;

@@ -1,13 +1,19 @@
 //! Compiling and storing playlists; the planned-items history reports read.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
 use super::inputs::{Loaded, load_inputs};
-use super::{Store, StoreError};
+use super::planned::ItemRows;
+use super::{Backend, Store, StoreError};
 use crate::domain::{Diagnostic, StationIdx, compile};
 use crate::wire::PlaylistJson;
 
@@ -52,18 +58,50 @@ pub async fn fetch_playlist(
     })
 }
 
+/// What one station's compilation contributes: always its diagnostics, and the
+/// playlist to store when it differs from the stored one.
 struct Compiled {
+    diagnostics: Vec<Diagnostic>,
+    changed: Option<Changed>,
+}
+
+/// A playlist to store.
+struct Changed {
     station: String,
     from: String,
     from_ms: i64,
     days: u32,
     etag: String,
     body: String,
-    items: Vec<(String, i64, i64, String, String, String)>,
-    diagnostics: Vec<Diagnostic>,
+    items: usize,
+    rows: ItemRows,
 }
 
-fn compile_station(loaded: &Loaded, idx: StationIdx, now: DateTime<Utc>, days: u32) -> Compiled {
+/// Consecutive stations compiled together and stored in one transaction: enough that a
+/// commit carries many stations, few enough that memory stays flat.
+const BATCH: usize = 50;
+/// Compiled batches waiting for the writer, per compile thread.
+const QUEUE_PER_THREAD: usize = 2;
+
+/// One batch, numbered in station order.
+struct Batch {
+    index: usize,
+    stations: Vec<Compiled>,
+}
+
+/// What the compile threads share.
+struct Job {
+    loaded: Loaded,
+    wanted: Vec<StationIdx>,
+    /// Stored (version, from date) per station.
+    current: HashMap<String, (String, String)>,
+    now: DateTime<Utc>,
+    days: u32,
+    backend: Backend,
+}
+
+fn compile_station(job: &Job, idx: StationIdx) -> Compiled {
+    let (loaded, now, days) = (&job.loaded, job.now, job.days);
     let inputs = &loaded.inputs;
     let st = inputs.station(idx);
     let today = now.with_timezone(&st.timezone).date_naive();
@@ -75,44 +113,69 @@ fn compile_station(loaded: &Loaded, idx: StationIdx, now: DateTime<Utc>, days: u
         .unwrap_or(-16.0);
     let json = PlaylistJson::new(inputs, idx, &compiled, &loaded.segment_media, target);
     let body = serde_json::to_string(&json).unwrap_or_default();
-    let etag = Sha256::digest(body.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let from_ms = today
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(st.timezone).earliest())
-        .map_or(0, |t| t.timestamp_millis());
-    let items = compiled
-        .playlist
-        .items
-        .iter()
-        .map(|i| {
-            (
-                i.id.to_string(),
-                i.start.timestamp_millis(),
-                i64::from(i.duration_ms),
-                inputs.segment(i.segment).id.to_string(),
-                inputs.campaigns()[i.campaign].id.to_string(),
-                i.priority.as_str().to_owned(),
-            )
-        })
-        .collect();
-    Compiled {
-        station: st.code.to_string(),
-        from: today.to_string(),
-        from_ms,
+    let etag = hex(&Sha256::digest(body.as_bytes()));
+    let station = st.code.to_string();
+    let from = today.to_string();
+    let unchanged = job
+        .current
+        .get(&station)
+        .is_some_and(|(version, date)| *version == etag && *date == from);
+    let changed = (!unchanged).then(|| Changed {
+        from_ms: today
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(st.timezone).earliest())
+            .map_or(0, |t| t.timestamp_millis()),
+        items: compiled.playlist.items.len(),
+        rows: ItemRows::encode(job.backend, inputs, &compiled.playlist.items),
+        station,
+        from,
         days,
         etag,
         body,
-        items,
+    });
+    Compiled {
         diagnostics: compiled.diagnostics,
+        changed,
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Compiles every wanted station on all cores, batch by batch, handing each batch to
+/// the writer as it is done. Stops early when the writer has gone (it failed).
+fn compile_all(job: &Job, out: &mpsc::Sender<Batch>, threads: usize) {
+    let batches: Vec<&[StationIdx]> = job.wanted.chunks(BATCH).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(batches.len()) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(part) = batches.get(index) else {
+                        break;
+                    };
+                    let stations = part.iter().map(|&idx| compile_station(job, idx)).collect();
+                    if out.blocking_send(Batch { index, stations }).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
 }
 
 /// Recompiles `only` these stations (all when `None`) for `days` from each station's
 /// local date at `now`, and stores the playlists that changed. Stations' planned items
 /// from the new start on are replaced; earlier ones are kept for reports.
+///
+/// Compiling (pure, on every core) overlaps with storing.
 pub async fn recompile(
     store: &Store,
     only: Option<&[String]>,
@@ -127,53 +190,100 @@ pub async fn recompile(
             .filter_map(|c| loaded.inputs.station_by_code(c))
             .collect(),
     };
-    let current: HashMap<String, (String, String)> =
+    let job = Job {
+        loaded,
+        wanted,
+        current: stored_versions(store).await?,
+        now,
+        days,
+        backend: store.backend(),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (sender, receiver) = mpsc::channel(threads * QUEUE_PER_THREAD);
+    let compiling = tokio::task::spawn_blocking(move || compile_all(&job, &sender, threads));
+    // The writer owns the receiver: when it fails, dropping it stops the compile threads.
+    let writers = match store.backend() {
+        Backend::Postgres => threads,
+        Backend::Sqlite => 1,
+    };
+    let written = write_all(store, receiver, now.timestamp_millis(), writers).await;
+    compiling.await.map_err(|e| StoreError::Corrupt {
+        what: "compile".to_owned(),
+        detail: e.to_string(),
+    })?;
+    written
+}
+
+/// Each stored playlist's (version, from date), by station.
+async fn stored_versions(store: &Store) -> Result<HashMap<String, (String, String)>, StoreError> {
+    Ok(
         sqlx::query("SELECT station_code, version, from_date FROM playlists")
             .fetch_all(store.pool())
             .await?
             .iter()
             .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-            .collect::<Result<_, sqlx::Error>>()?;
-    let mut compiled: Vec<Compiled> = tokio::task::spawn_blocking(move || {
-        wanted
-            .iter()
-            .map(|&idx| compile_station(&loaded, idx, now, days))
-            .collect()
-    })
-    .await
-    .map_err(|e| StoreError::Corrupt {
-        what: "compile".to_owned(),
-        detail: e.to_string(),
-    })?;
+            .collect::<Result<_, sqlx::Error>>()?,
+    )
+}
 
-    let mut summary = RecompileSummary {
-        stations: compiled.len(),
-        diagnostics: compiled
-            .iter_mut()
-            .flat_map(|c| std::mem::take(&mut c.diagnostics))
-            .collect(),
-        ..Default::default()
-    };
-    let changed: Vec<&Compiled> = compiled
-        .iter()
-        .filter(|c| current.get(&c.station) != Some(&(c.etag.clone(), c.from.clone())))
-        .collect();
-    let now_ms = now.timestamp_millis();
-    for chunk in changed.chunks(50) {
-        let mut tx = store.pool().begin().await?;
-        for c in chunk {
-            write_one(&mut tx, c, now_ms).await?;
-            summary.changed += 1;
-            summary.items += c.items.len();
+/// Stores batches as they arrive, one transaction per batch, `writers` at a time on
+/// their own connections. PostgreSQL inserts on one core per connection, so it gets as
+/// many as there are cores; SQLite has one writer at a time anyway. Diagnostics are put
+/// back in station order at the end.
+async fn write_all(
+    store: &Store,
+    receiver: mpsc::Receiver<Batch>,
+    now_ms: i64,
+    writers: usize,
+) -> Result<RecompileSummary, StoreError> {
+    let mut written = ReceiverStream::new(receiver)
+        .map(|batch| async move {
+            write_batch(store, &batch, now_ms).await?;
+            Ok::<Batch, StoreError>(batch)
+        })
+        .buffer_unordered(writers.max(1));
+    let mut summary = RecompileSummary::default();
+    let mut diagnostics: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
+    while let Some(batch) = written.next().await {
+        let batch = batch?;
+        let mut found = Vec::new();
+        for c in batch.stations {
+            summary.stations += 1;
+            found.extend(c.diagnostics);
+            if let Some(changed) = c.changed {
+                summary.changed += 1;
+                summary.items += changed.items;
+            }
         }
-        tx.commit().await?;
+        diagnostics.push((batch.index, found));
     }
+    diagnostics.sort_by_key(|(index, _)| *index);
+    summary.diagnostics = diagnostics.into_iter().flat_map(|(_, d)| d).collect();
     Ok(summary)
+}
+
+async fn write_batch(store: &Store, batch: &Batch, now_ms: i64) -> Result<(), StoreError> {
+    // Collected first: an iterator adapter's closure held across an await makes the
+    // future not `Send` for the handlers that await it.
+    let changed: Vec<&Changed> = batch
+        .stations
+        .iter()
+        .filter_map(|c| c.changed.as_ref())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.pool().begin().await?;
+    for c in changed {
+        write_one(&mut tx, c, now_ms).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn write_one(
     tx: &mut sqlx::AnyConnection,
-    c: &Compiled,
+    c: &Changed,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -194,40 +304,8 @@ async fn write_one(
         .bind(c.from_ms)
         .execute(&mut *tx)
         .await?;
-    for rows in c.items.chunks(100) {
-        let mut sql = String::from(
-            "INSERT INTO planned_items (station_code, item_id, start_ms, duration_ms, segment_id, campaign_id, priority) VALUES ",
-        );
-        for i in 0..rows.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
-        sql.push_str(" ON CONFLICT (station_code, item_id) DO NOTHING");
-        // Only placeholders are formatted into the text; values are bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, start, dur, seg, camp, prio) in rows {
-            q = q
-                .bind(c.station.clone())
-                .bind(id.clone())
-                .bind(*start)
-                .bind(*dur)
-                .bind(seg.clone())
-                .bind(camp.clone())
-                .bind(prio.clone());
-        }
-        q.execute(&mut *tx).await?;
+    if c.items > 0 {
+        c.rows.insert(&mut *tx, &c.station).await?;
     }
     sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, 'playlist_changed', $2, $3)")
         .bind(c.station.clone())

@@ -316,3 +316,53 @@ async fn a_change_made_by_another_replica_reaches_the_playlist_cache(app: TestAp
     .expect("the cache dropped the old playlist within 5 s");
     assert_ne!(changed, old);
 }
+
+both_backends!(planned_items_match_the_stored_playlist);
+
+/// The planned items written beside a playlist (one bulk insert per station) are the
+/// playlist's items, column for column, with integer instants.
+async fn planned_items_match_the_stored_playlist(app: TestApp) {
+    let stored = loa::store::fetch_playlist(&app.state.store, "05443")
+        .await
+        .expect("fetch")
+        .expect("a compiled playlist");
+    let body: serde_json::Value = serde_json::from_str(&stored.body).expect("playlist JSON");
+    let items = body["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    let from = items[0]["start"].as_str().expect("start");
+    let from_ms = chrono::DateTime::parse_from_rfc3339(from)
+        .expect("RFC 3339")
+        .timestamp_millis();
+    let rows = sqlx::query(
+        "SELECT item_id, start_ms, duration_ms, segment_id, campaign_id, priority FROM planned_items
+         WHERE station_code = $1 AND start_ms >= $2 ORDER BY start_ms",
+    )
+    .bind("05443".to_owned())
+    .bind(from_ms)
+    .fetch_all(app.state.store.pool())
+    .await
+    .expect("planned items");
+    assert_eq!(rows.len(), items.len());
+    for (row, item) in rows.iter().zip(items) {
+        let start = chrono::DateTime::parse_from_rfc3339(item["start"].as_str().expect("start"))
+            .expect("RFC 3339");
+        assert_eq!(row.get::<String, _>(0), item["id"].as_str().expect("id"));
+        assert_eq!(row.get::<i64, _>(1), start.timestamp_millis());
+        assert_eq!(
+            row.get::<i64, _>(2),
+            item["duration_ms"].as_i64().expect("duration")
+        );
+        assert_eq!(
+            row.get::<String, _>(3),
+            item["segment"].as_str().expect("segment")
+        );
+        assert_eq!(
+            row.get::<String, _>(4),
+            item["campaign"].as_str().expect("campaign")
+        );
+        assert_eq!(
+            row.get::<String, _>(5),
+            item["priority"].as_str().expect("priority")
+        );
+    }
+}
