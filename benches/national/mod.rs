@@ -250,6 +250,7 @@ fn rotation(id: &str, slots: &[&str], slot_seconds: u32, order: Order, spacing: 
         slot_seconds,
         order,
         spacing,
+        relay: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub mod logfile;
 pub mod output;
 mod player;
 mod playlist;
+pub mod relay;
 pub mod status;
 mod sync;
 pub mod timeline;

@@ -165,7 +165,10 @@ impl Player {
                         .await;
                     return Ok(Step::Waited);
                 }
-                self.play(&item, stop).await
+                match item.relay.clone() {
+                    Some(url) => self.play_relay(&item, &url, stop).await,
+                    None => self.play(&item, stop).await,
+                }
             }
             Next::Wait(until) => {
                 let until = until.unwrap_or(now + 60_000);
@@ -282,6 +285,122 @@ impl Player {
             .await?;
         self.finished(&item.id);
         Ok(Step::Played(item.id.clone(), outcome))
+    }
+
+    /// Relays `url` for the item's length from now (to its planned end); if the stream
+    /// cannot be opened, fails or stalls, plays the fallback segment for what is left.
+    /// The airing is `aired`, with reason `relay_fallback` when the fallback aired.
+    async fn play_relay(
+        &mut self,
+        item: &PlanItem,
+        url: &str,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<Step> {
+        let offset = self.shared.sync.offset_ms();
+        let start = self.shared.now();
+        let end = item.end_ms().max(start);
+        let uuid = self
+            .shared
+            .local
+            .open_airing(&item.id, item.start_ms, start, offset)
+            .await?;
+        let ended = std::sync::Arc::new(tokio::sync::Notify::new());
+        let live = match super::relay::open(url).await {
+            Ok(reader) => {
+                self.output
+                    .prepare_live(Box::new(reader), url, ended.clone())
+                    .await
+            }
+            Err(why) => Err(why),
+        };
+        let mut at = self.shared.now();
+        let why = match live {
+            Ok(()) => {
+                self.output.start().await;
+                let (outcome, reason, t) = self.hold_relay(end, &ended, stop).await?;
+                self.output
+                    .stop(u64::try_from(t - start).unwrap_or(0))
+                    .await;
+                at = t;
+                if outcome != Outcome::Aired || t >= end {
+                    return self.close(&uuid, &item.id, t, outcome, reason).await;
+                }
+                format!("luồng tiếp sóng {url} ngừng sau {} s", (t - start) / 1000)
+            }
+            Err(why) => why,
+        };
+        tracing::warn!(item = item.id, why, "chuyển sang bản tin dự phòng");
+        // The fallback, from now to the item's end (cut there if longer).
+        let path = self.shared.cache.path(&item.sha256);
+        let ready = self.ready(&item.sha256).await;
+        if ready && self.output.prepare(&path, item.gain_db).await.is_ok() {
+            let fallback_start = self.shared.now();
+            self.output.start().await;
+            let (outcome, reason, t) = self.hold_until(end, stop).await?;
+            self.output
+                .stop(u64::try_from(t - fallback_start).unwrap_or(0))
+                .await;
+            let reason = if outcome == Outcome::Aired {
+                "relay_fallback"
+            } else {
+                reason
+            };
+            return self.close(&uuid, &item.id, t, outcome, reason).await;
+        }
+        // Neither the stream nor the fallback: what aired, aired.
+        let outcome = if at > start {
+            Outcome::Partial
+        } else {
+            Outcome::Failed
+        };
+        self.close(&uuid, &item.id, at, outcome, "relay_failed")
+            .await
+    }
+
+    async fn close(
+        &mut self,
+        uuid: &str,
+        item_id: &str,
+        at: i64,
+        outcome: Outcome,
+        reason: &str,
+    ) -> anyhow::Result<Step> {
+        self.shared
+            .local
+            .close_airing(uuid, at, outcome, reason)
+            .await?;
+        self.finished(item_id);
+        Ok(Step::Played(item_id.to_owned(), outcome))
+    }
+
+    /// Like [`Player::hold_until`], also ending (as `aired` so far) when the live
+    /// stream ends.
+    async fn hold_relay(
+        &self,
+        end: i64,
+        ended: &tokio::sync::Notify,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+        loop {
+            let now = self.shared.now();
+            if now >= end {
+                return Ok((Outcome::Aired, "", end));
+            }
+            self.shared.local.set("alive_ms", &now.to_string()).await?;
+            let next = end.min(now + ALIVE_EVERY_MS);
+            tokio::select! {
+                () = self.shared.sleep_until(next) => {}
+                () = ended.notified() => return Ok((Outcome::Aired, "", self.shared.now())),
+                () = self.shared.preempt.notified() => {
+                    if self.has_emergency() {
+                        return Ok((Outcome::Preempted, "emergency", self.shared.now()));
+                    }
+                }
+                _ = stop.changed() => {
+                    return Ok((Outcome::Partial, "agent_stopped", self.shared.now()));
+                }
+            }
+        }
     }
 
     /// Lets the audio run until `end`; returns how it ended and when.

@@ -74,6 +74,7 @@ impl Held {
                 gain_db: i.gain_db,
                 campaign: i.campaign,
                 fallback: false,
+                relay: i.relay,
             });
         }
         items.sort_by_key(|i| i.start_ms);

@@ -30,6 +30,9 @@ pub struct PlanItem {
     pub campaign: String,
     /// Made by the fallback rotation, not by the server.
     pub fallback: bool,
+    /// A relay: the live stream to play for the item's length (the segment is then
+    /// the fallback).
+    pub relay: Option<String>,
 }
 
 impl PlanItem {
@@ -160,6 +163,7 @@ mod tests {
             gain_db: 0.0,
             campaign: "c".to_owned(),
             fallback: false,
+            relay: None,
         }
     }
 

@@ -52,13 +52,33 @@ impl SampleStream {
             path: path.to_owned(),
             source,
         })?;
+        let ext = path.extension().and_then(|e| e.to_str());
+        Self::decode(Box::new(file), path, ext, gain_db)
+    }
+
+    /// Decodes what `reader` yields (a live stream: read once, never seeked); `name`
+    /// names it in errors.
+    pub fn from_reader<R>(reader: R, name: &str, gain_db: f64) -> Result<Self, StreamError>
+    where
+        R: std::io::Read + Send + Sync + 'static,
+    {
+        let source = symphonia::core::io::ReadOnlySource::new(reader);
+        Self::decode(Box::new(source), Path::new(name), None, gain_db)
+    }
+
+    fn decode(
+        source: Box<dyn symphonia::core::io::MediaSource>,
+        path: &Path,
+        ext: Option<&str>,
+        gain_db: f64,
+    ) -> Result<Self, StreamError> {
         let decode = |reason: String| StreamError::Decode {
             path: path.to_owned(),
             reason,
         };
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mss = MediaSourceStream::new(source, Default::default());
         let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        if let Some(ext) = ext {
             hint.with_extension(ext);
         }
         let format = symphonia::default::get_probe()

@@ -65,11 +65,14 @@ pub(super) fn print_table(inputs: &Inputs, idx: StationIdx, compiled: &Compilati
             Priority::Priority => "ưu tiên",
             _ => "thường",
         };
-        let title = if segment.language.as_str() == "vi" {
+        let mut title = if segment.language.as_str() == "vi" {
             segment.title.clone()
         } else {
             format!("{} [{}]", segment.title, segment.language)
         };
+        if item.relay {
+            title = format!("Tiếp sóng (dự phòng: {title})");
+        }
         let _ = writeln!(
             out,
             "  {:<8}  {:>5}  {:<7}  {:<44}  {}",

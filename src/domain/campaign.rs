@@ -132,6 +132,37 @@ pub struct Rotation {
     /// rotation's planned order before that day stands in for what aired the evening
     /// before, which is what keeps each day independent of where compiling began.
     pub spacing: u32,
+    /// When set, each slot relays this live stream for its whole free length instead of
+    /// airing segments; the pool's next segment is the fallback if the stream fails.
+    pub relay: Option<RelayUrl>,
+}
+
+/// The address of a live stream to relay (an HTTP or HTTPS MP3/OGG stream, e.g. a
+/// provincial or national programme).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RelayUrl(String);
+
+impl RelayUrl {
+    /// `http://` or `https://`, a host, no spaces, at most 500 characters.
+    pub fn parse(s: &str) -> Option<Self> {
+        let rest = s
+            .strip_prefix("http://")
+            .or_else(|| s.strip_prefix("https://"))?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let ok = !host.is_empty() && s.len() <= 500 && s.chars().all(|c| c.is_ascii_graphic());
+        ok.then(|| Self(s.to_owned()))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RelayUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A communication effort over a date range and a set of area subtrees.

@@ -56,7 +56,12 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
                 priority: c.priority,
                 sequence: Sequence::new(r.order, &weights, station_seed),
                 resolved: resolved.clone(),
-                per_slot: (u64::from(r.slot_seconds) * 1000 / capacity_ms.max(1)).max(1),
+                // A relay slot is one item whatever its length.
+                per_slot: if r.relay.is_some() {
+                    1
+                } else {
+                    (u64::from(r.slot_seconds) * 1000 / capacity_ms.max(1)).max(1)
+                },
                 day: None,
                 g: 0,
                 consumed: Vec::new(),
@@ -205,7 +210,36 @@ fn fill_slot(
     // earlier (overlapping) slot of the same rotation already placed, or spacing, which
     // counts airings in the order they air, would be broken.
     let slot_start = slot.start.max(run.placed_until);
+    let relay = inputs.campaigns()[run.campaign].rotations[run.rotation]
+        .relay
+        .is_some();
     for (gap_start, gap_end) in free_gaps(slot_start, slot.end, &day.busy) {
+        if relay {
+            // The live stream fills the free time; the pool's next segment stands by.
+            match run.pick(inputs, date, i64::MAX) {
+                Ok(segment) => {
+                    let seg = inputs.segment(segment);
+                    let start_ms = day_start.timestamp_millis() + gap_start;
+                    let c = &inputs.campaigns()[run.campaign];
+                    items.push(Item {
+                        id: ItemId::derive(&st.code, start_ms, seg.id.as_str(), c.id.as_str()),
+                        start: DateTime::from_timestamp_millis(start_ms).unwrap_or(day_start),
+                        duration_ms: u32::try_from(gap_end - gap_start).unwrap_or(u32::MAX),
+                        segment,
+                        campaign: run.campaign,
+                        rotation: run.rotation,
+                        priority: run.priority,
+                        relay: true,
+                    });
+                    stats.aired += 1;
+                    filled_any = true;
+                    insert_busy(&mut day.busy, (gap_start, gap_end, slot.run));
+                    run.placed_until = gap_end;
+                }
+                Err(reason) => why_empty = why_empty.or(reason),
+            }
+            continue;
+        }
         let mut cursor = gap_start;
         loop {
             let segment = match run.pick(inputs, date, gap_end - cursor) {
@@ -226,6 +260,7 @@ fn fill_slot(
                 campaign: run.campaign,
                 rotation: run.rotation,
                 priority: run.priority,
+                relay: false,
             });
             stats.aired += 1;
             cursor += i64::from(seg.duration_ms);

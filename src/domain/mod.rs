@@ -21,7 +21,9 @@ mod window;
 
 pub use airing::{AiringRecord, GENESIS_HASH, Outcome};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
-pub use campaign::{Campaign, CampaignId, Order, PoolEntry, Priority, Rotation, RotationId};
+pub use campaign::{
+    Campaign, CampaignId, Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId,
+};
 pub use compile::{Compilation, compile};
 pub use crontab::{CronError, CronField, CronSchedule};
 pub use diagnostic::{Diagnostic, ShortfallReason};

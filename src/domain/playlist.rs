@@ -56,6 +56,9 @@ pub struct Item {
     pub rotation: usize,
     /// Bulletin level, from the campaign.
     pub priority: Priority,
+    /// A relay of the rotation's live stream for `duration_ms`; `segment` is then the
+    /// fallback, aired if the stream fails.
+    pub relay: bool,
 }
 
 impl Item {

@@ -16,8 +16,8 @@ use super::source::{SourceFile, problem_at_line};
 use super::{Problem, nfc, resolve_file, suggest};
 use crate::domain::{
     AreaCode, AreaId, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, InputsError, Language,
-    Order, PoolEntry, Priority, Rotation, RotationId, Segment, SegmentId, SegmentIdx, Sha256Digest,
-    Station, StationCode, WeekdaySet, Window, WindowError, Windows,
+    Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId, Segment, SegmentId, SegmentIdx,
+    Sha256Digest, Station, StationCode, WeekdaySet, Window, WindowError, Windows,
 };
 
 /// Where a piece was written: file index and span.
@@ -771,6 +771,22 @@ fn convert_rotation(
     {
         ctx.at(&place(f, seed), "`seed` chỉ dùng với `order = \"shuffle\"`");
     }
+    let relay = match &raw.relay {
+        None => Some(None),
+        Some(url) => match RelayUrl::parse(url.get_ref()) {
+            Some(u) => Some(Some(u)),
+            None => {
+                ctx.at(
+                    &place(f, url),
+                    format!(
+                        "`relay = \"{}\"` không hợp lệ: viết địa chỉ luồng MP3/OGG bắt đầu bằng http:// hoặc https://, ví dụ `relay = \"http://radio.example.vn/vov1.mp3\"`",
+                        url.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+    };
     if !ok {
         return None;
     }
@@ -780,5 +796,6 @@ fn convert_rotation(
         slot_seconds: slot_seconds?,
         order: order?,
         spacing: raw.spacing.as_ref().map_or(0, |s| *s.get_ref()),
+        relay: relay?,
     })
 }

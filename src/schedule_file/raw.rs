@@ -89,6 +89,8 @@ pub(super) struct RawRotation {
     pub seed: Option<Spanned<u64>>,
     #[serde(default)]
     pub spacing: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub relay: Option<Spanned<String>>,
 }
 
 /// `[[campaign]]`.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     AreaCode, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, Order, PoolEntry, Priority,
-    Rotation, RotationId, SegmentIdx,
+    RelayUrl, Rotation, RotationId, SegmentIdx,
 };
 
 /// A campaign with its rotations.
@@ -67,6 +67,10 @@ pub struct RotationSpec {
     /// No message repeats within this many airings.
     #[serde(default)]
     pub spacing: u32,
+    /// A live stream (`http://` or `https://`, MP3 or OGG) each slot relays for its
+    /// whole length; the pool is then the fallback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<String>,
 }
 
 fn sequential() -> String {
@@ -119,6 +123,7 @@ impl CampaignSpec {
                         _ => 0,
                     },
                     spacing: r.spacing,
+                    relay: r.relay.as_ref().map(|u| u.to_string()),
                 })
                 .collect(),
         }
@@ -287,6 +292,18 @@ impl RotationSpec {
         if self.seed != 0 && !matches!(order, Order::Shuffle { .. }) {
             errors.push("seed: `seed` chỉ dùng với `order` = `shuffle`".to_owned());
         }
+        let relay = match &self.relay {
+            None => None,
+            Some(url) => {
+                let parsed = RelayUrl::parse(url);
+                if parsed.is_none() {
+                    errors.push(format!(
+                        "relay: `{url}` không hợp lệ: viết địa chỉ luồng MP3/OGG bắt đầu bằng http:// hoặc https://"
+                    ));
+                }
+                parsed
+            }
+        };
         match id {
             Some(id) if errors.is_empty() => Ok(Rotation {
                 id,
@@ -294,6 +311,7 @@ impl RotationSpec {
                 slot_seconds: self.slot_seconds,
                 order,
                 spacing: self.spacing,
+                relay,
             }),
             _ => Err(errors),
         }

@@ -53,6 +53,9 @@ pub struct ItemJson {
     pub rotation: String,
     /// `normal` or `priority`.
     pub priority: String,
+    /// For a relay item: the live stream (`segment` is then its fallback).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay: Option<String>,
 }
 
 /// One diagnostic.
@@ -115,6 +118,11 @@ impl ItemJson {
             campaign: campaign.id.to_string(),
             rotation: campaign.rotations[item.rotation].id.to_string(),
             priority: item.priority.as_str().to_owned(),
+            relay: item
+                .relay
+                .then(|| campaign.rotations[item.rotation].relay.as_ref())
+                .flatten()
+                .map(ToString::to_string),
         }
     }
 }

@@ -46,6 +46,10 @@ pub struct PlaylistItemJson {
     pub priority: String,
     /// Campaign id.
     pub campaign: String,
+    /// For a relay: the live stream to play for `duration_ms`; `segment` is then the
+    /// fallback, played if the stream fails or stalls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<String>,
 }
 
 /// Gain from a measured loudness to a target, clamped to ±20 dB and rounded to 0.1 dB.
@@ -91,6 +95,15 @@ impl PlaylistJson {
                         gain_db: gain_db(loudness, target_lufs),
                         priority: i.priority.as_str().to_owned(),
                         campaign: inputs.campaigns()[i.campaign].id.to_string(),
+                        relay: i
+                            .relay
+                            .then(|| {
+                                inputs.campaigns()[i.campaign].rotations[i.rotation]
+                                    .relay
+                                    .as_ref()
+                                    .map(ToString::to_string)
+                            })
+                            .flatten(),
                     }
                 })
                 .collect(),

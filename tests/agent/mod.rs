@@ -10,6 +10,7 @@ mod fallback;
 mod media;
 mod outage;
 mod proxy;
+mod relay;
 mod status;
 mod week;
 

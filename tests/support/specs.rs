@@ -254,6 +254,7 @@ impl RotationSpec {
             slot_seconds: self.slot_seconds,
             order: self.order,
             spacing: self.spacing,
+            relay: None,
         }
     }
 }

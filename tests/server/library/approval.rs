@@ -37,6 +37,7 @@ async fn campaign_with(app: &TestApp, segment: &str, area: &str) {
             order: "sequential".to_owned(),
             seed: 0,
             spacing: 0,
+            relay: None,
         }],
     };
     sqlx::query(

@@ -1,0 +1,181 @@
+//! Where the audio goes: the sound card (rodio), nowhere (`null`), or a WAV file of
+//! exactly the samples that would have played (`wav:PATH`).
+//!
+//! Every output runs on its own thread and is told when to start and stop; none keeps
+//! time. The player decides how long an item plays by its clock, so a device that does
+//! not block (the ALSA file device) or a simulated week cannot make an item run long.
+//! A relay's live stream is decoded on a thread of its own (`live`) and fed to the sink
+//! in chunks; the sinks are in `sinks`.
+
+mod live;
+mod sinks;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use tokio::sync::{Notify, oneshot};
+
+use crate::audio::SampleStream;
+use sinks::{DeviceSink, NullSink, Sink, Source, WavSink};
+
+/// Which output to use, from `--output`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputKind {
+    /// The default sound card, through rodio.
+    Default,
+    /// Plays nothing; the player still keeps real time.
+    Null,
+    /// Appends what would have played to a 48 kHz stereo float WAV file.
+    Wav(PathBuf),
+}
+
+impl std::str::FromStr for OutputKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "default" => Ok(Self::Default),
+            "null" => Ok(Self::Null),
+            _ => match s.strip_prefix("wav:") {
+                Some(p) if !p.is_empty() => Ok(Self::Wav(PathBuf::from(p))),
+                _ => Err(format!(
+                    "đầu ra `{s}` không hợp lệ: dùng default (card âm thanh), null hoặc wav:ĐƯỜNG_DẪN"
+                )),
+            },
+        }
+    }
+}
+
+enum Cmd {
+    Prepare(PathBuf, f64, oneshot::Sender<Result<(), String>>),
+    PrepareLive(
+        Box<dyn Read + Send + Sync>,
+        String,
+        Arc<Notify>,
+        oneshot::Sender<Result<(), String>>,
+    ),
+    Start(oneshot::Sender<()>),
+    Stop(u64, oneshot::Sender<()>),
+}
+
+/// A handle to the output thread.
+#[derive(Clone)]
+pub struct Output {
+    tx: mpsc::Sender<Cmd>,
+}
+
+impl Output {
+    /// Starts the output thread. For `wav:PATH`, the file is created (emptied) now.
+    pub fn spawn(kind: OutputKind) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::channel();
+        let (made_tx, made_rx) = mpsc::channel();
+        // The sound card's stream cannot move between threads: make every sink on the
+        // thread that drives it.
+        std::thread::Builder::new()
+            .name("loa-audio".to_owned())
+            .spawn(move || {
+                let made: std::io::Result<Box<dyn Sink>> = match kind {
+                    OutputKind::Null => Ok(Box::new(NullSink::default())),
+                    OutputKind::Wav(path) => {
+                        WavSink::create(&path).map(|s| Box::new(s) as Box<dyn Sink>)
+                    }
+                    OutputKind::Default => Ok(Box::new(DeviceSink::default())),
+                };
+                let mut sink = match made {
+                    Ok(sink) => {
+                        let _ = made_tx.send(Ok(()));
+                        sink
+                    }
+                    Err(e) => {
+                        let _ = made_tx.send(Err(e));
+                        return;
+                    }
+                };
+                loop {
+                    // Wake every 50 ms to move a live stream's chunks along.
+                    let cmd = match rx.recv_timeout(Duration::from_millis(50)) {
+                        Ok(cmd) => cmd,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            sink.tick();
+                            continue;
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    };
+                    match cmd {
+                        Cmd::Prepare(path, gain, reply) => {
+                            let prepared = SampleStream::open(&path, gain)
+                                .map_err(|e| e.to_string())
+                                .and_then(|s| sink.prepare(Source::File(s)));
+                            let _ = reply.send(prepared);
+                        }
+                        Cmd::PrepareLive(reader, name, ended, reply) => {
+                            let prepared = live::spawn(reader, name, 0.0, ended)
+                                .map_err(|e| e.to_string())
+                                .and_then(|feed| sink.prepare(Source::Live(feed)));
+                            let _ = reply.send(prepared);
+                        }
+                        Cmd::Start(reply) => {
+                            sink.start();
+                            let _ = reply.send(());
+                        }
+                        Cmd::Stop(played_ms, reply) => {
+                            sink.stop(played_ms);
+                            let _ = reply.send(());
+                        }
+                    }
+                }
+                sink.stop(0);
+            })?;
+        made_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("luồng âm thanh dừng khi khởi động"))??;
+        Ok(Self { tx })
+    }
+
+    /// Opens `path` and readies it to start at once with `gain_db` applied; the error
+    /// says why it cannot be played.
+    pub async fn prepare(&self, path: &Path, gain_db: f64) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Cmd::Prepare(path.to_owned(), gain_db, reply))
+            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?
+    }
+
+    /// Readies a relay's live stream (`reader`, named `name` in messages) to start at
+    /// once; `ended` is notified when the stream is over before it was stopped.
+    pub async fn prepare_live(
+        &self,
+        reader: Box<dyn Read + Send + Sync>,
+        name: &str,
+        ended: Arc<Notify>,
+    ) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Cmd::PrepareLive(reader, name.to_owned(), ended, reply))
+            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?
+    }
+
+    /// Starts what was prepared.
+    pub async fn start(&self) {
+        let (reply, answer) = oneshot::channel();
+        if self.tx.send(Cmd::Start(reply)).is_ok() {
+            let _ = answer.await;
+        }
+    }
+
+    /// Stops; `played_ms` is how long the item ran by the player's clock.
+    pub async fn stop(&self, played_ms: u64) {
+        let (reply, answer) = oneshot::channel();
+        if self.tx.send(Cmd::Stop(played_ms, reply)).is_ok() {
+            let _ = answer.await;
+        }
+    }
+}
