@@ -77,3 +77,26 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CappedLog {
         self.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_rotates_at_its_cap_and_keeps_one_old_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut log = CappedLog::open(dir.path(), 100).expect("open");
+        for i in 0..30 {
+            writeln!(log, "dòng nhật ký số {i:03}").expect("write");
+        }
+        let current = std::fs::metadata(dir.path().join("agent.log"))
+            .expect("log")
+            .len();
+        let old = std::fs::metadata(dir.path().join("agent.log.1"))
+            .expect("old log")
+            .len();
+        assert!(current <= 100 && old <= 100, "{current} {old}");
+        let text = std::fs::read_to_string(dir.path().join("agent.log")).expect("text");
+        assert!(text.ends_with("dòng nhật ký số 029\n"), "{text}");
+    }
+}

@@ -18,6 +18,9 @@ use crate::wire::EmergencyEventJson;
 
 /// Verify and open an item's file this long before it starts.
 const LEAD_MS: i64 = 3_000;
+/// Commit the airing's record this long before its audio starts, so the disk write is
+/// not in the way of the start.
+const OPEN_AHEAD_MS: i64 = 30;
 /// While an item plays, note the time this often, so a power cut costs at most this
 /// much of the `partial` record's length.
 const ALIVE_EVERY_MS: i64 = 5_000;
@@ -45,6 +48,8 @@ pub(super) struct Player {
     ready_ms: i64,
     /// The sha256 verified last, and when, so a file is hashed once per play.
     verified: Option<(String, i64)>,
+    /// The item whose file the output holds open, ready to start.
+    prepared: Option<String>,
 }
 
 impl Player {
@@ -87,6 +92,7 @@ impl Player {
             since_ms,
             ready_ms,
             verified: None,
+            prepared: None,
         })
     }
 
@@ -174,14 +180,37 @@ impl Player {
                 let until = until.unwrap_or(now + 60_000);
                 if let Some(next) = items.iter().find(|i| i.start_ms == until)
                     && until - now <= LEAD_MS
+                    && next.relay.is_none()
                 {
-                    // Hash the file now, so the start itself costs no disk reads.
-                    let sha = next.sha256.clone();
-                    self.ready(&sha).await;
-                    self.wait_until(until, stop).await;
+                    let next = next.clone();
+                    // Hash and open the file now, so the start itself costs nothing
+                    // but the outbox write, which is done just ahead of it.
+                    if self.prepared.as_deref() != Some(next.id.as_str())
+                        && self.ready(&next.sha256).await
+                    {
+                        let path = self.shared.cache.path(&next.sha256);
+                        if self.output.prepare(&path, next.gain_db).await.is_ok() {
+                            self.prepared = Some(next.id.clone());
+                        }
+                    }
+                    if self.prepared.as_deref() == Some(next.id.as_str()) {
+                        if until - self.shared.now() <= OPEN_AHEAD_MS {
+                            return self.play(&next, stop).await;
+                        }
+                        self.wait_until(until - OPEN_AHEAD_MS, stop).await;
+                    } else {
+                        self.wait_until(until, stop).await;
+                    }
                     return Ok(Step::Waited);
                 }
-                self.wait_until((until - LEAD_MS).max(now + 1), stop).await;
+                // Wake at the lead time to get ready; inside it (a relay, or a file not
+                // ready), at the start itself.
+                let wake = if until - now > LEAD_MS {
+                    until - LEAD_MS
+                } else {
+                    until
+                };
+                self.wait_until(wake, stop).await;
                 Ok(Step::Waited)
             }
         }
@@ -253,21 +282,28 @@ impl Player {
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<Step> {
         let offset = self.shared.sync.offset_ms();
-        let path = self.shared.cache.path(&item.sha256);
-        if let Err(why) = self.output.prepare(&path, item.gain_db).await {
-            self.shared
-                .local
-                .record_unplayed(&item.id, item.start_ms, Outcome::Failed, &why, offset)
-                .await?;
-            self.finished(&item.id);
-            return Ok(Step::Played(item.id.clone(), Outcome::Failed));
+        if self.prepared.take().as_deref() != Some(item.id.as_str()) {
+            let path = self.shared.cache.path(&item.sha256);
+            if let Err(why) = self.output.prepare(&path, item.gain_db).await {
+                self.shared
+                    .local
+                    .record_unplayed(&item.id, item.start_ms, Outcome::Failed, &why, offset)
+                    .await?;
+                self.finished(&item.id);
+                return Ok(Step::Played(item.id.clone(), Outcome::Failed));
+            }
         }
-        let start = self.shared.now();
+        // The record is committed first; then the audio starts at the planned instant
+        // (or now, if that has passed).
+        let start = self.shared.now().max(item.start_ms);
         let uuid = self
             .shared
             .local
             .open_airing(&item.id, item.start_ms, start, offset)
             .await?;
+        if start > self.shared.now() {
+            self.shared.sleep_until(start).await;
+        }
         self.output.start().await;
         let end = start + i64::from(item.duration_ms);
         let (outcome, reason, at) = self.hold_until(end, stop).await?;
@@ -304,6 +340,8 @@ impl Player {
             .local
             .open_airing(&item.id, item.start_ms, start, offset)
             .await?;
+        // Whatever the output held ready is replaced.
+        self.prepared = None;
         let ended = std::sync::Arc::new(tokio::sync::Notify::new());
         let live = match super::relay::open(url).await {
             Ok(reader) => {
@@ -459,6 +497,8 @@ impl Player {
                 break;
             }
         }
+        // Whatever the output held ready is replaced.
+        self.prepared = None;
         let playable = match fetched {
             Ok(()) if self.ready(&e.sha256).await => {
                 let path = self.shared.cache.path(&e.sha256);

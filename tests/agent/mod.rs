@@ -2,6 +2,7 @@
 //! an agent on a simulated clock with a capturing output, and the tests check what
 //! the server ends up holding.
 
+mod cache;
 mod capture;
 mod clock_offset;
 mod crash;
