@@ -306,7 +306,7 @@ impl Player {
         }
         self.output.start().await;
         let end = start + i64::from(item.duration_ms);
-        let (outcome, reason, at) = self.hold_until(end, stop).await?;
+        let (outcome, reason, at) = self.hold(end, true, None, stop).await?;
         self.output
             .stop(u64::try_from(at - start).unwrap_or(0))
             .await;
@@ -355,7 +355,7 @@ impl Player {
         let why = match live {
             Ok(()) => {
                 self.output.start().await;
-                let (outcome, reason, t) = self.hold_relay(end, &ended, stop).await?;
+                let (outcome, reason, t) = self.hold(end, true, Some(&ended), stop).await?;
                 self.output
                     .stop(u64::try_from(t - start).unwrap_or(0))
                     .await;
@@ -374,7 +374,7 @@ impl Player {
         if ready && self.output.prepare(&path, item.gain_db).await.is_ok() {
             let fallback_start = self.shared.now();
             self.output.start().await;
-            let (outcome, reason, t) = self.hold_until(end, stop).await?;
+            let (outcome, reason, t) = self.hold(end, true, None, stop).await?;
             self.output
                 .stop(u64::try_from(t - fallback_start).unwrap_or(0))
                 .await;
@@ -411,14 +411,18 @@ impl Player {
         Ok(Step::Played(item_id.to_owned(), outcome))
     }
 
-    /// Like [`Player::hold_until`], also ending (as `aired` so far) when the live
-    /// stream ends.
-    async fn hold_relay(
+    /// Lets the audio run until `end`, noting the time every few seconds; returns how it
+    /// ended and when. An emergency (when `preemptible`) or the end of a relay's live
+    /// stream (`live_ended`, reported as `aired` so far) ends it early, as does stopping.
+    async fn hold(
         &self,
         end: i64,
-        ended: &tokio::sync::Notify,
+        preemptible: bool,
+        live_ended: Option<&tokio::sync::Notify>,
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+        let never = tokio::sync::Notify::new();
+        let live_ended = live_ended.unwrap_or(&never);
         loop {
             let now = self.shared.now();
             if now >= end {
@@ -428,36 +432,9 @@ impl Player {
             let next = end.min(now + ALIVE_EVERY_MS);
             tokio::select! {
                 () = self.shared.sleep_until(next) => {}
-                () = ended.notified() => return Ok((Outcome::Aired, "", self.shared.now())),
-                () = self.shared.preempt.notified() => {
-                    if self.has_emergency() {
-                        return Ok((Outcome::Preempted, "emergency", self.shared.now()));
-                    }
-                }
-                _ = stop.changed() => {
-                    return Ok((Outcome::Partial, "agent_stopped", self.shared.now()));
-                }
-            }
-        }
-    }
-
-    /// Lets the audio run until `end`; returns how it ended and when.
-    async fn hold_until(
-        &self,
-        end: i64,
-        stop: &mut tokio::sync::watch::Receiver<bool>,
-    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
-        loop {
-            let now = self.shared.now();
-            if now >= end {
-                return Ok((Outcome::Aired, "", end));
-            }
-            self.shared.local.set("alive_ms", &now.to_string()).await?;
-            let next = end.min(now + ALIVE_EVERY_MS);
-            tokio::select! {
-                () = self.shared.sleep_until(next) => {}
-                () = self.shared.preempt.notified() => {
-                    // A signal left from an emergency already played is stale.
+                () = live_ended.notified() => return Ok((Outcome::Aired, "", self.shared.now())),
+                // A signal left from an emergency already played is stale.
+                () = self.shared.preempt.notified(), if preemptible => {
                     if self.has_emergency() {
                         return Ok((Outcome::Preempted, "emergency", self.shared.now()));
                     }
@@ -525,7 +502,7 @@ impl Player {
             .await?;
         self.output.start().await;
         let end = start + i64::from(e.duration_ms);
-        let (outcome, reason, at) = self.hold_emergency(end, stop).await?;
+        let (outcome, reason, at) = self.hold(end, false, None, stop).await?;
         self.output
             .stop(u64::try_from(at - start).unwrap_or(0))
             .await;
@@ -539,26 +516,5 @@ impl Player {
             self.shared.note_error(&err);
         }
         Ok(Step::Emergency(e.emergency))
-    }
-
-    /// Like [`Player::hold_until`], but a further emergency waits its turn.
-    async fn hold_emergency(
-        &self,
-        end: i64,
-        stop: &mut tokio::sync::watch::Receiver<bool>,
-    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
-        loop {
-            let now = self.shared.now();
-            if now >= end {
-                return Ok((Outcome::Aired, "", end));
-            }
-            self.shared.local.set("alive_ms", &now.to_string()).await?;
-            tokio::select! {
-                () = self.shared.sleep_until(end.min(now + ALIVE_EVERY_MS)) => {}
-                _ = stop.changed() => {
-                    return Ok((Outcome::Partial, "agent_stopped", self.shared.now()));
-                }
-            }
-        }
     }
 }

@@ -135,7 +135,7 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
     };
     let agent = agent::start(config, clock).await?;
     tracing::info!(server, "loa agent đang chạy");
-    shutdown_signal().await;
+    super::shutdown_signal().await;
     tracing::info!("đang dừng loa agent");
     agent.shutdown().await;
     Ok(ExitCode::SUCCESS)
@@ -177,25 +177,4 @@ fn init_logging(data_dir: &Path) -> anyhow::Result<()> {
         .with_writer(file.and(std::io::stderr))
         .try_init();
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::server::{App, Config, shutdown_signal};
+use super::shutdown_signal;
+use crate::server::{App, Config};
 use crate::store::Store;
 
 /// Flags shared by every command that opens the server's database.
