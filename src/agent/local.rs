@@ -175,7 +175,7 @@ impl Local {
         let planned: i64 = row.get(1);
         let start: Option<i64> = row.get(2);
         let offset: i64 = row.get(3);
-        let prev = chain_head(&mut *tx).await?;
+        let prev = chain_head(&mut tx).await?;
         let end = start.map(|s| actual_end_ms.max(s));
         let hash = AiringRecord {
             uuid,
@@ -201,7 +201,7 @@ impl Local {
         .bind(uuid)
         .execute(&mut *tx)
         .await?;
-        finish_chain(&mut *tx, &item_id, planned, &hash).await?;
+        finish_chain(&mut tx, &item_id, planned, &hash).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -218,7 +218,7 @@ impl Local {
     ) -> Result<(), LocalError> {
         let uuid = uuid::Uuid::new_v4().to_string();
         let mut tx = self.pool.begin().await?;
-        let prev = chain_head(&mut *tx).await?;
+        let prev = chain_head(&mut tx).await?;
         let hash = AiringRecord {
             uuid: &uuid,
             item_id,
@@ -245,7 +245,7 @@ impl Local {
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-        finish_chain(&mut *tx, item_id, planned_start_ms, &hash).await?;
+        finish_chain(&mut tx, item_id, planned_start_ms, &hash).await?;
         tx.commit().await?;
         Ok(())
     }
