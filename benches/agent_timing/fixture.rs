@@ -285,6 +285,8 @@ pub struct Airing {
     pub planned_ms: i64,
     /// When the agent says it started the audio.
     pub actual_ms: Option<i64>,
+    /// When the agent says it stopped the audio.
+    pub actual_end_ms: Option<i64>,
     /// `aired`, `missed`, ….
     pub outcome: String,
     /// Why, when not aired.
@@ -294,7 +296,7 @@ pub struct Airing {
 /// The SQL the airings are read with (printed once by the caller).
 pub fn airings_query() -> String {
     format!(
-        "SELECT item_id, planned_start_ms, IFNULL(actual_start_ms, ''), outcome, IFNULL(reason, '') \
+        "SELECT item_id, planned_start_ms, IFNULL(actual_start_ms, ''), IFNULL(actual_end_ms, ''), outcome, IFNULL(reason, '') \
          FROM airings WHERE station_code = '{STATION}' ORDER BY planned_start_ms"
     )
 }
@@ -315,8 +317,9 @@ pub fn airings(server: &Server) -> Vec<Airing> {
                 item_id: (*f.first()?).to_owned(),
                 planned_ms: f.get(1)?.parse().ok()?,
                 actual_ms: f.get(2)?.parse().ok(),
-                outcome: (*f.get(3)?).to_owned(),
-                reason: (*f.get(4)?).to_owned(),
+                actual_end_ms: f.get(3)?.parse().ok(),
+                outcome: (*f.get(4)?).to_owned(),
+                reason: (*f.get(5)?).to_owned(),
             })
         })
         .collect()

@@ -46,6 +46,8 @@ fn main() {
         .tempdir()
         .expect("a temp dir");
     println!("temp dir: {}", tmp.path().display());
+    // LOA_BENCH_KEEP=1 keeps the logs, databases, recording analysis for a look after.
+    let keep = std::env::var_os("LOA_BENCH_KEEP").is_some_and(|v| v == "1");
 
     let mut summary = Summary::default();
     if wanted("agent") || wanted("mpg123") {
@@ -82,6 +84,9 @@ fn main() {
     summary.print();
     println!();
     println!("load average at end: {}", load_average());
+    if keep {
+        println!("kept: {}", tmp.keep().display());
+    }
 }
 
 #[derive(Default)]
@@ -136,14 +141,26 @@ impl Summary {
                 a.onset.line(),
                 verdict(a.onset.p99 < 20.0 && a.onset.min > -20.0)
             );
+            if let Some(r) = &a.lateness {
+                println!("  = player lateness, agent's start − planned: {}", r.line());
+            }
+            if let Some(g) = &a.gaps {
+                println!(
+                    "    each back-to-back item adds (start − previous end): {}",
+                    g.line()
+                );
+            }
             println!(
-                "  constant latency (median of the above):    {:.1} ms (ALSA pulse plugin + PulseAudio buffers, capture origin)",
-                a.onset.median
+                "  + audio path, heard − agent's start:        {}",
+                a.output.line()
             );
             println!(
-                "  jitter, |error − median|:                  {}   target p99 < 20 ms: {}",
-                a.jitter.line(),
-                verdict(a.jitter.p99 < 20.0)
+                "    constant latency (its median):            {:.1} ms (rodio/cpal → ALSA pulse plugin → PulseAudio null sink; capture origin)",
+                a.output.median
+            );
+            println!(
+                "    jitter, |latency − median|:               {}",
+                a.output_jitter.line()
             );
             let worst: Vec<String> = a
                 .worst
@@ -151,19 +168,16 @@ impl Summary {
                 .map(|(i, e)| format!("#{i} {e:+.1} ms"))
                 .collect();
             println!(
-                "  latest onsets:                             {}",
+                "  latest onsets:                              {}",
                 worst.join(", ")
             );
             if let Some(f) = &a.onset_first_read {
-                println!("  origin from parec's first bytes only:      {}", f.line());
+                println!("  origin from parec's first bytes only:       {}", f.line());
             }
             println!(
-                "  capture origin drift, first → last minute: {:.2} ms",
+                "  capture origin drift, first → last minute:  {:.2} ms",
                 a.origin_drift_ms
             );
-            if let Some(r) = &a.reported {
-                println!("agent-reported start − planned (airings):    {}", r.line());
-            }
             let idle_ok = |u: Option<procstat::Usage>| u.is_some_and(|u| u.percent < 0.5);
             println!(
                 "agent CPU idle, before the first item:       {}   target ≈ 0 (< 0.5 %): {}",

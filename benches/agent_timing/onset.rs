@@ -8,46 +8,46 @@
 
 use crate::pulse::{RATE, Recorded};
 
-/// One item's onset.
-#[derive(Debug, Clone, Copy)]
-pub struct Onset {
-    /// Index of the item in the planned starts given.
-    pub index: usize,
-    /// Heard minus planned (minus the tone's place in the file), ms.
-    pub error_ms: f64,
-}
+/// Where the capture origin is taken from for each item: the reads within this much
+/// of it, so a slow drift between the sink's clock and the wall clock does not bias
+/// the items far from where a single origin was measured.
+pub const LOCAL_ORIGIN_US: i64 = 30_000_000;
 
-/// Finds the onsets of items planned at `planned_ms` whose tone starts `tone_at_ms`
-/// into the decoded file. An item whose onset is not found is left out (and counted by
-/// the caller).
-pub fn find(rec: &Recorded, origin_us: i64, planned_ms: &[i64], tone_at_ms: f64) -> Vec<Onset> {
+/// Finds, for each `(planned_ms, around_ms)`, the onset of the tone that starts
+/// `tone_at_ms` into the decoded file, searching ±1 s around `around_ms + tone_at_ms`
+/// (the agent's own start where it reported one: a late item is still found). The
+/// recording's frames are put on the wall clock by `origin_us(item's time in µs)`.
+/// Returns the wall time heard minus `tone_at_ms`, µs, or `None` where nothing was
+/// found.
+pub fn find(
+    rec: &Recorded,
+    origin_us: impl Fn(i64) -> Option<i64>,
+    items: &[(i64, i64)],
+    tone_at_ms: f64,
+) -> Vec<Option<f64>> {
     let peak = rec.left.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
     let threshold = peak / 10;
     let quiet = (RATE / 5) as usize;
-    let frame_of = |wall_us: f64| (wall_us - origin_us as f64) * f64::from(RATE) / 1e6;
-    let mut found = Vec::new();
-    for (index, &planned) in planned_ms.iter().enumerate() {
-        let expected_us = planned as f64 * 1000.0 + tone_at_ms * 1000.0;
-        let lo = frame_of(expected_us - 1e6).max(0.0) as usize;
-        let hi = (frame_of(expected_us + 1e6).max(0.0) as usize).min(rec.left.len());
-        let mut below = 0usize;
-        let hit = (lo..hi).find(|&i| {
-            if rec.left[i].unsigned_abs() > threshold {
-                below >= quiet
-            } else {
-                below += 1;
-                false
-            }
-        });
-        if let Some(frame) = hit {
-            let heard_us = origin_us as f64 + frame as f64 * 1e6 / f64::from(RATE);
-            found.push(Onset {
-                index,
-                error_ms: (heard_us - expected_us) / 1000.0,
-            });
-        }
-    }
-    found
+    items
+        .iter()
+        .map(|&(_, around)| {
+            let origin_us = origin_us(around * 1000)?;
+            let frame_of = |wall_us: f64| (wall_us - origin_us as f64) * f64::from(RATE) / 1e6;
+            let expected_us = (around as f64 + tone_at_ms) * 1000.0;
+            let lo = frame_of(expected_us - 1e6).max(0.0) as usize;
+            let hi = (frame_of(expected_us + 1e6).max(0.0) as usize).min(rec.left.len());
+            let mut below = 0usize;
+            let hit = (lo..hi).find(|&i| {
+                if rec.left[i].unsigned_abs() > threshold {
+                    below >= quiet
+                } else {
+                    below += 1;
+                    false
+                }
+            })?;
+            Some(origin_us as f64 + hit as f64 * 1e6 / f64::from(RATE) - tone_at_ms * 1000.0)
+        })
+        .collect()
 }
 
 /// Median, 99th percentile and maximum of a sample.

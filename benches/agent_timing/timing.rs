@@ -28,14 +28,20 @@ pub struct Figures {
     pub onset: Spread,
     /// The same with the capture origin from parec's first bytes only.
     pub onset_first_read: Option<Spread>,
-    /// |error − median|, ms: the jitter once the constant latency is taken out.
-    pub jitter: Spread,
+    /// Heard − the agent's recorded start, ms: the audio path's latency.
+    pub output: Spread,
+    /// |output latency − its median|, ms: the audio path's jitter.
+    pub output_jitter: Spread,
     /// The five latest onsets: (item number from 1, error ms).
     pub worst: Vec<(usize, f64)>,
-    /// Agent's own record: actual_start − planned_start, ms.
-    pub reported: Option<Spread>,
+    /// The agent's own record, actual_start − planned_start, ms: how late the player
+    /// started each item.
+    pub lateness: Option<Spread>,
     /// How far the capture origin moved between the first and the last minute, ms.
     pub origin_drift_ms: f64,
+    /// Between back-to-back items, the next one's start − the previous one's end as
+    /// the agent recorded them, ms: what each item adds to the lateness of the chain.
+    pub gaps: Option<Spread>,
     /// Idle before the first item (the sound card not yet opened).
     pub idle_before: Option<Usage>,
     /// Idle after the last item (the sound card open).
@@ -115,50 +121,80 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         .filter(|a| a.outcome != "aired")
         .map(|a| format!("{} {} {} {}", a.item_id, a.planned_ms, a.outcome, a.reason))
         .collect();
-    let planned: Vec<i64> = run
+    let aired: Vec<&&fixture::Airing> = run
         .iter()
         .filter(|a| a.outcome == "aired")
-        .map(|a| a.planned_ms)
         .take(ITEMS as usize)
         .collect();
-    let window = ((first_ms - 10_000) * 1000, end_ms * 1000);
-    let origin = recorded
-        .origin_us(window.0, window.1)
-        .expect("parec delivered audio while the items played");
+    let items: Vec<(i64, i64)> = aired
+        .iter()
+        .map(|a| (a.planned_ms, a.actual_ms.unwrap_or(a.planned_ms)))
+        .collect();
+    let local = onset::LOCAL_ORIGIN_US;
+    let origin = |t_us: i64| recorded.origin_us(t_us - local, t_us + local);
     let early = recorded.origin_us(first_ms * 1000, (first_ms + 60_000) * 1000);
     let late = recorded.origin_us((end_ms - 60_000) * 1000, end_ms * 1000);
     let origin_drift_ms = match (early, late) {
         (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
         _ => f64::NAN,
     };
-    let onsets = onset::find(&recorded, origin, &planned, segment.onset_ms);
-    let errors: Vec<f64> = onsets.iter().map(|o| o.error_ms).collect();
+    let heard = onset::find(&recorded, origin, &items, segment.onset_ms);
+    assert!(
+        heard.iter().any(Option::is_some),
+        "no onset found in the recording"
+    );
+    write_csv(&dir.join("onsets.csv"), &items, &heard);
+    let found: Vec<(usize, f64, f64)> = heard
+        .iter()
+        .zip(&items)
+        .enumerate()
+        .filter_map(|(n, (h, (planned, actual)))| {
+            let h = (*h)? / 1000.0;
+            Some((n + 1, h - *planned as f64, h - *actual as f64))
+        })
+        .collect();
+    let errors: Vec<f64> = found.iter().map(|f| f.1).collect();
+    let output: Vec<f64> = found.iter().map(|f| f.2).collect();
     let onset = Spread::of(&errors).expect("at least one onset found in the recording");
-    let mut worst: Vec<(usize, f64)> = onsets.iter().map(|o| (o.index + 1, o.error_ms)).collect();
+    let output = Spread::of(&output).expect("at least one onset found in the recording");
+    let output_jitter: Vec<f64> = found.iter().map(|f| (f.2 - output.median).abs()).collect();
+    let mut worst: Vec<(usize, f64)> = found.iter().map(|f| (f.0, f.1)).collect();
     worst.sort_by(|a, b| b.1.total_cmp(&a.1));
     worst.truncate(5);
-    let jitter: Vec<f64> = errors.iter().map(|e| (e - onset.median).abs()).collect();
     let onset_first_read = recorded.first_read_origin_us().and_then(|o| {
-        let e: Vec<f64> = onset::find(&recorded, o, &planned, segment.onset_ms)
+        let e: Vec<f64> = onset::find(&recorded, |_| Some(o), &items, segment.onset_ms)
             .iter()
-            .map(|x| x.error_ms)
+            .zip(&items)
+            .filter_map(|(h, (planned, _))| Some((*h)? / 1000.0 - *planned as f64))
             .collect();
         Spread::of(&e)
     });
-    let reported: Vec<f64> = run
+    let gaps: Vec<f64> = aired
+        .windows(2)
+        .filter_map(|w| match (w[0].actual_end_ms, w[1].actual_ms) {
+            (Some(end), Some(start))
+                if w[1].planned_ms == w[0].planned_ms + i64::from(segment.duration_ms) =>
+            {
+                Some((start - end) as f64)
+            }
+            _ => None,
+        })
+        .collect();
+    let lateness: Vec<f64> = aired
         .iter()
-        .filter(|a| planned.contains(&a.planned_ms))
         .filter_map(|a| a.actual_ms.map(|t| (t - a.planned_ms) as f64))
         .collect();
     Figures {
         planned: run.len(),
-        measured: onsets.len(),
+        measured: found.len(),
         not_aired,
         onset,
         onset_first_read,
-        jitter: Spread::of(&jitter).expect("jitter of the onsets"),
+        output,
+        output_jitter: Spread::of(&output_jitter).expect("jitter of the onsets"),
         worst,
-        reported: Spread::of(&reported),
+        lateness: Spread::of(&lateness),
+        gaps: Spread::of(&gaps),
         origin_drift_ms,
         idle_before: series.usage(ready_ms + 3_000, first_ms - 5_000),
         idle_after: series.usage(end_ms + 2_000, end_ms + 2_000 + IDLE_AFTER_MS),
@@ -166,4 +202,20 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         peak_kb: series.peak_kb(),
         playing_rss_kb: series.max_rss_kb(first_ms, end_ms),
     }
+}
+
+/// One line per item: planned, the agent's start, heard (ms since the epoch).
+fn write_csv(path: &Path, items: &[(i64, i64)], heard: &[Option<f64>]) {
+    let mut text = String::from("item,planned_ms,agent_start_ms,heard_ms,heard_minus_planned_ms\n");
+    for (n, ((planned, actual), h)) in items.iter().zip(heard).enumerate() {
+        let (h, e) = h.map_or((String::new(), String::new()), |h| {
+            (
+                format!("{:.1}", h / 1000.0),
+                format!("{:.1}", h / 1000.0 - *planned as f64),
+            )
+        });
+        text.push_str(&format!("{},{planned},{actual},{h},{e}\n", n + 1));
+    }
+    std::fs::write(path, text).expect("write onsets.csv");
+    println!("# per-item onsets: {}", path.display());
 }
