@@ -217,14 +217,25 @@ impl Summary {
             );
         }
         if let Some(b) = &self.binary {
-            let mib = |n: u64| n as f64 / 1024.0 / 1024.0;
+            let size = |n: u64| {
+                format!(
+                    "{:.1} MiB ({:.1} MB, {n} bytes)",
+                    n as f64 / 1024.0 / 1024.0,
+                    n as f64 / 1e6
+                )
+            };
             println!(
-                "agent-only binary `loa`:                     {:.1} MiB as built{}   target < 15 MB: {}",
-                mib(b.built),
-                b.stripped
-                    .map_or_else(String::new, |s| format!(", {:.1} MiB stripped", mib(s))),
-                verdict(b.built < 15 * 1024 * 1024)
+                "agent-only binary `loa`, as built:           {}   target < 15 MB: {}",
+                size(b.built),
+                verdict(b.built < 15_000_000)
             );
+            if let Some(s) = b.stripped {
+                println!(
+                    "agent-only binary `loa`, stripped:           {}   target < 15 MB: {}",
+                    size(s),
+                    verdict(s < 15_000_000)
+                );
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::procstat::{Sampler, Usage};
 use crate::pulse::Pulse;
 
 /// How long each mpg123 run is measured (after a second to settle).
-const MEASURE_MS: i64 = 20_000;
+const MEASURE_MS: i64 = 60_000;
 
 /// One mpg123 run.
 pub struct Figures {
