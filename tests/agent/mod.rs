@@ -36,6 +36,7 @@ pub struct TestAgent {
     /// Its clock.
     pub clock: SimClock,
     /// Its data directory.
+    #[allow(dead_code, reason = "for tests that look inside the agent's files")]
     pub data_dir: PathBuf,
     /// When the simulation started, ms.
     pub t0: i64,
@@ -82,6 +83,7 @@ pub struct ServerAiring {
     pub item_id: String,
     pub planned_start_ms: i64,
     pub outcome: String,
+    #[allow(dead_code, reason = "printed by Debug when an assertion fails")]
     pub reason: String,
 }
 

@@ -1,0 +1,267 @@
+//! Benchmark: `loa agent` on a real (paced) audio path, in one run.
+//!
+//! 1. Onset error: a private PulseAudio daemon with a null sink (paced by the system
+//!    clock, unlike ALSA's file or null devices), rodio reaching it through ALSA's pulse
+//!    plugin, `parec` recording the sink's monitor. A one-station schedule set with a
+//!    1 s tone + 2 s silence MP3 filling ~5 minutes back to back; `loa serve` seeded from
+//!    it, `loa agent --output default` enrolled against it; every onset in the recording
+//!    compared with the planned start the agent reported to the server.
+//! 2. CPU and peak RSS of the agent idle (20+ s before the first item, and 20 s after
+//!    the last) and playing, from `/proc`; `mpg123` looping the same MP3 into the same
+//!    sink as the baseline.
+//! 3. The size of the agent-only release binary (`--no-default-features --features
+//!    agent`, its own target dir).
+//!
+//! Run with `cargo bench --bench agent_timing` (release profile, no criterion); add
+//! `-- agent`, `-- mpg123` or `-- binary` to run only those parts. Needs pulseaudio,
+//! parec/pactl, ALSA's pulse plugin, mpg123, sox, lame, sqlite3 and curl
+//! (`scripts/install-agent-bench-tools.sh`). Everything stays on loopback and in a temp
+//! dir; every wait is bounded and every process started is stopped by its pid.
+
+mod binary;
+mod fixture;
+mod mpg123;
+mod onset;
+mod procs;
+mod procstat;
+mod pulse;
+mod timing;
+
+use std::path::PathBuf;
+
+fn main() {
+    // `cargo bench --bench agent_timing -- binary` runs only the parts named; cargo
+    // itself passes `--bench`.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
+    println!("== machine ==");
+    println!("{}", machine());
+    println!("load average at start: {}", load_average());
+    let loa = PathBuf::from(env!("CARGO_BIN_EXE_loa"));
+    let tmp = tempfile::Builder::new()
+        .prefix("loa-agent-bench-")
+        .tempdir()
+        .expect("a temp dir");
+    println!("temp dir: {}", tmp.path().display());
+    // LOA_BENCH_KEEP=1 keeps the logs, databases, recording analysis for a look after.
+    let keep = std::env::var_os("LOA_BENCH_KEEP").is_some_and(|v| v == "1");
+
+    let mut summary = Summary::default();
+    if wanted("agent") || wanted("mpg123") {
+        println!();
+        println!("== PulseAudio null sink and the test segment ==");
+        let pulse = pulse::Pulse::start(&tmp.path().join("pulse"));
+        let segment = fixture::make_segment(tmp.path(), &loa);
+        println!(
+            "segment: {} ms, sha256 {}, tone starts {:.2} ms into the decoded audio",
+            segment.duration_ms, segment.sha256, segment.onset_ms
+        );
+        if wanted("agent") {
+            println!();
+            println!("== loa agent: {} items, then idle ==", timing::ITEMS);
+            summary.agent = Some(timing::run(&loa, &pulse, &segment, tmp.path()));
+        }
+        if wanted("mpg123") {
+            println!();
+            println!("== mpg123 playing the same MP3 to the same sink ==");
+            for output in ["alsa", "pulse"] {
+                summary
+                    .mpg123
+                    .push(mpg123::run(&pulse, &segment.path, output, tmp.path()));
+            }
+        }
+        pulse.stop();
+    }
+    if wanted("binary") {
+        println!();
+        println!("== agent-only release binary ==");
+        summary.binary = Some(binary::run());
+    }
+    println!();
+    summary.print();
+    println!();
+    println!("load average at end: {}", load_average());
+    if keep {
+        println!("kept: {}", tmp.keep().display());
+    }
+}
+
+#[derive(Default)]
+struct Summary {
+    agent: Option<timing::Figures>,
+    mpg123: Vec<mpg123::Figures>,
+    binary: Option<binary::Figures>,
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1} MiB", kb as f64 / 1024.0)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "ok" } else { "MISSED" }
+}
+
+fn usage_line(u: Option<procstat::Usage>) -> String {
+    u.map_or_else(
+        || "not measured".to_owned(),
+        |u| {
+            format!(
+                "{:.2} % of a core ({:.2} s CPU in {:.1} s)",
+                u.percent, u.cpu_s, u.wall_s
+            )
+        },
+    )
+}
+
+impl Summary {
+    fn print(&self) {
+        println!("== figures ==");
+        let mpg123_alsa = self
+            .mpg123
+            .iter()
+            .find(|m| m.output == "alsa")
+            .and_then(|m| m.usage);
+        if let Some(a) = &self.agent {
+            println!(
+                "items: {} planned in the measured minutes, {} onsets measured (first {}); not aired: {}",
+                a.planned,
+                a.measured,
+                timing::ITEMS,
+                if a.not_aired.is_empty() {
+                    "none".to_owned()
+                } else {
+                    a.not_aired.join("; ")
+                }
+            );
+            println!(
+                "onset error, heard − planned (wall clock):   {}   target p99 < 20 ms: {}",
+                a.onset.line(),
+                verdict(a.onset.p99 < 20.0 && a.onset.min > -20.0)
+            );
+            if let Some(r) = &a.lateness {
+                println!("  = player lateness, agent's start − planned: {}", r.line());
+            }
+            if let Some(g) = &a.gaps {
+                println!(
+                    "    each back-to-back item adds (start − previous end): {}",
+                    g.line()
+                );
+            }
+            println!(
+                "  + audio path, heard − agent's start:        {}",
+                a.output.line()
+            );
+            println!(
+                "    constant latency (its median):            {:.1} ms (rodio/cpal → ALSA pulse plugin → PulseAudio null sink; capture origin)",
+                a.output.median
+            );
+            println!(
+                "    jitter, |latency − median|:               {}",
+                a.output_jitter.line()
+            );
+            let worst: Vec<String> = a
+                .worst
+                .iter()
+                .map(|(i, e)| format!("#{i} {e:+.1} ms"))
+                .collect();
+            println!(
+                "  latest onsets:                              {}",
+                worst.join(", ")
+            );
+            if let Some(f) = &a.onset_first_read {
+                println!("  origin from parec's first bytes only:       {}", f.line());
+            }
+            println!(
+                "  capture origin drift, first → last minute:  {:.2} ms",
+                a.origin_drift_ms
+            );
+            let idle_ok = |u: Option<procstat::Usage>| u.is_some_and(|u| u.percent < 0.5);
+            println!(
+                "agent CPU idle, before the first item:       {}   target ≈ 0 (< 0.5 %): {}",
+                usage_line(a.idle_before),
+                verdict(idle_ok(a.idle_before))
+            );
+            println!(
+                "agent CPU idle, after the last (device open): {}   target ≈ 0 (< 0.5 %): {}",
+                usage_line(a.idle_after),
+                verdict(idle_ok(a.idle_after))
+            );
+            let ratio = match (a.playing, mpg123_alsa) {
+                (Some(p), Some(m)) if m.percent > 0.0 => Some(p.percent / m.percent),
+                _ => None,
+            };
+            println!(
+                "agent CPU playing:                           {}{}",
+                usage_line(a.playing),
+                ratio.map_or_else(String::new, |r| format!(
+                    "   = {r:.2}× mpg123 -o alsa; target ≤ 1.5×: {}",
+                    verdict(r <= 1.5)
+                ))
+            );
+            println!(
+                "agent peak RSS (VmHWM):                      {} (VmRSS while playing ≤ {})   target < 30 MB: {}",
+                mb(a.peak_kb),
+                mb(a.playing_rss_kb),
+                verdict(a.peak_kb < 30 * 1024)
+            );
+        }
+        for m in &self.mpg123 {
+            println!(
+                "mpg123 -o {:<5} CPU playing:                 {}, peak RSS {}",
+                m.output,
+                usage_line(m.usage),
+                mb(m.peak_kb)
+            );
+        }
+        if let Some(b) = &self.binary {
+            let size = |n: u64| {
+                format!(
+                    "{:.1} MiB ({:.1} MB, {n} bytes)",
+                    n as f64 / 1024.0 / 1024.0,
+                    n as f64 / 1e6
+                )
+            };
+            println!(
+                "agent-only binary `loa`, as built:           {}   target < 15 MB: {}",
+                size(b.built),
+                verdict(b.built < 15_000_000)
+            );
+            if let Some(s) = b.stripped {
+                println!(
+                    "agent-only binary `loa`, stripped:           {}   target < 15 MB: {}",
+                    size(s),
+                    verdict(s < 15_000_000)
+                );
+            }
+        }
+    }
+}
+
+/// Cores, CPU model and memory, as the figures' context.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, m)| m.trim());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    format!("{cores} cores (available_parallelism), {model}, {mem_gib:.0} GiB RAM")
+}
+
+/// `/proc/loadavg`'s three averages (1, 5, 15 minutes).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
