@@ -1,5 +1,5 @@
-//! The agent-only release binary, as a station PC builds it:
-//! `cargo build --release --no-default-features --features agent` in a target dir of
+//! The agent-only binary, as a station PC builds it:
+//! `cargo build --profile station --no-default-features --features agent` in a target dir of
 //! its own (so the server's features do not leak in through a shared build), and the
 //! size of `loa` as built and stripped.
 
@@ -28,7 +28,8 @@ pub fn run() -> Figures {
         .env_remove("CARGO_TARGET_DIR")
         .args([
             "build",
-            "--release",
+            "--profile",
+            "station",
             "--no-default-features",
             "--features",
             "agent",
@@ -38,7 +39,7 @@ pub fn run() -> Figures {
         ])
         .arg(&target);
     procs::run(&mut cmd);
-    let bin = target.join("release").join("loa");
+    let bin = target.join("station").join("loa");
     let built = std::fs::metadata(&bin)
         .unwrap_or_else(|e| panic!("{}: {e}", bin.display()))
         .len();

@@ -206,6 +206,16 @@ impl Local {
         Ok(())
     }
 
+    /// Deletes an open airing whose audio never started (its record was committed
+    /// ahead of an item that then did not play).
+    pub async fn discard_open(&self, uuid: &str) -> Result<(), LocalError> {
+        sqlx::query("DELETE FROM outbox WHERE uuid = ? AND outcome IS NULL")
+            .bind(uuid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records an item that never started (`missed`, or `failed` before any audio), final
     /// at once.
     pub async fn record_unplayed(

@@ -50,6 +50,24 @@ pub(super) struct Player {
     verified: Option<(String, i64)>,
     /// The item whose file the output holds open, ready to start.
     prepared: Option<String>,
+    /// The next item's record, committed ahead while the current one plays.
+    pre_opened: Option<PreOpened>,
+    /// The record of the item that just ended, completed once the next has started.
+    pending_close: Option<PendingClose>,
+}
+
+struct PreOpened {
+    item_id: String,
+    uuid: String,
+    start_ms: i64,
+}
+
+struct PendingClose {
+    uuid: String,
+    item_id: String,
+    at: i64,
+    outcome: Outcome,
+    reason: &'static str,
 }
 
 impl Player {
@@ -93,6 +111,8 @@ impl Player {
             ready_ms,
             verified: None,
             prepared: None,
+            pre_opened: None,
+            pending_close: None,
         })
     }
 
@@ -121,6 +141,14 @@ impl Player {
                 }
             }
         }
+        // Whatever ended last is recorded before the player stops.
+        if let Err(e) = self.flush_pending().await {
+            self.shared.note_error(&e);
+        }
+        let pre = self.pre_opened.take();
+        if let Err(e) = self.discard(pre).await {
+            self.shared.note_error(&e);
+        }
     }
 
     fn grace_ms(&self) -> i64 {
@@ -133,13 +161,29 @@ impl Player {
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<Step> {
         if let Some(e) = self.next_emergency() {
+            self.flush_pending().await?;
+            let pre = self.pre_opened.take();
+            self.discard(pre).await?;
             return self.play_emergency(e, stop).await;
         }
         let now = self.shared.now();
         let held = self.shared.held();
         let items = held.timeline(now);
         let grace = self.grace_ms();
-        match timeline::next(&items, now, grace, self.since_ms, &self.done) {
+        let next = timeline::next(&items, now, grace, self.since_ms, &self.done);
+        // Anything but starting the item committed ahead completes the last record
+        // first, so the chain keeps the order things aired in.
+        let handover = match (&next, &self.pre_opened) {
+            (Next::Play(i), Some(p)) => i.id == p.item_id,
+            (Next::Wait(Some(t)), Some(p)) => p.start_ms >= *t,
+            _ => false,
+        };
+        if !handover {
+            self.flush_pending().await?;
+            let pre = self.pre_opened.take();
+            self.discard(pre).await?;
+        }
+        match next {
             Next::Miss(item) => {
                 let reason = if item.start_ms + grace < self.ready_ms {
                     "agent_down"
@@ -275,38 +319,52 @@ impl Player {
             .pop_front()
     }
 
-    /// Plays `item` from now; ends it at its length, at an emergency, or at shutdown.
+    /// Plays `item` from its planned start (or now, if that has passed); ends it at its
+    /// length, at an emergency, or at shutdown. When the next item follows back to back,
+    /// its file is opened and its record committed while this one plays, and this one's
+    /// record is completed only once the next has started: no disk write stands between
+    /// the two, so a run of items does not drift late.
     async fn play(
         &mut self,
         item: &PlanItem,
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<Step> {
         let offset = self.shared.sync.offset_ms();
-        if self.prepared.take().as_deref() != Some(item.id.as_str()) {
-            let path = self.shared.cache.path(&item.sha256);
-            if let Err(why) = self.output.prepare(&path, item.gain_db).await {
-                self.shared
+        let (uuid, start) = match self.pre_opened.take() {
+            Some(p) if p.item_id == item.id => (p.uuid, p.start_ms),
+            other => {
+                self.discard(other).await?;
+                if self.prepared.take().as_deref() != Some(item.id.as_str()) {
+                    let path = self.shared.cache.path(&item.sha256);
+                    if let Err(why) = self.output.prepare(&path, item.gain_db).await {
+                        self.flush_pending().await?;
+                        self.shared
+                            .local
+                            .record_unplayed(&item.id, item.start_ms, Outcome::Failed, &why, offset)
+                            .await?;
+                        self.finished(&item.id);
+                        return Ok(Step::Played(item.id.clone(), Outcome::Failed));
+                    }
+                }
+                // The record is committed first; then the audio starts.
+                let start = self.shared.now().max(item.start_ms);
+                let uuid = self
+                    .shared
                     .local
-                    .record_unplayed(&item.id, item.start_ms, Outcome::Failed, &why, offset)
+                    .open_airing(&item.id, item.start_ms, start, offset)
                     .await?;
-                self.finished(&item.id);
-                return Ok(Step::Played(item.id.clone(), Outcome::Failed));
+                (uuid, start)
             }
-        }
-        // The record is committed first; then the audio starts at the planned instant
-        // (or now, if that has passed).
-        let start = self.shared.now().max(item.start_ms);
-        let uuid = self
-            .shared
-            .local
-            .open_airing(&item.id, item.start_ms, start, offset)
-            .await?;
+        };
+        self.prepared = None;
         if start > self.shared.now() {
             self.shared.sleep_until(start).await;
         }
         self.output.start().await;
+        self.flush_pending().await?;
+        self.done.insert(item.id.clone());
         let end = start + i64::from(item.duration_ms);
-        let (outcome, reason, at) = self.hold(end, true, None, stop).await?;
+        let (outcome, reason, at) = self.hold_and_look_ahead(end, stop).await?;
         self.output
             .stop(u64::try_from(at - start).unwrap_or(0))
             .await;
@@ -315,12 +373,119 @@ impl Player {
         } else {
             reason
         };
-        self.shared
-            .local
-            .close_airing(&uuid, at, outcome, reason)
-            .await?;
-        self.finished(&item.id);
+        let close = PendingClose {
+            uuid,
+            item_id: item.id.clone(),
+            at,
+            outcome,
+            reason,
+        };
+        if outcome == Outcome::Aired && self.pre_opened.is_some() {
+            self.pending_close = Some(close);
+        } else {
+            let next = self.pre_opened.take();
+            self.discard(next).await?;
+            self.pending_close = Some(close);
+            self.flush_pending().await?;
+        }
+        self.shared.wake_upload.notify_one();
         Ok(Step::Played(item.id.clone(), outcome))
+    }
+
+    /// Holds until `end`, on the way opening the next item's file (three seconds
+    /// ahead) and committing its record (30 ms ahead) when it follows back to back.
+    async fn hold_and_look_ahead(
+        &mut self,
+        end: i64,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+        for (phase_end, step) in [(end - LEAD_MS, 0), (end - OPEN_AHEAD_MS, 1), (end, 2)] {
+            if phase_end > self.shared.now() {
+                let held = self.hold(phase_end, true, None, stop).await?;
+                if held.0 != Outcome::Aired || held.2 < phase_end {
+                    return Ok(held);
+                }
+            }
+            match step {
+                0 => self.prepare_next(end).await,
+                1 => self.pre_open_next(end).await?,
+                _ => {}
+            }
+        }
+        Ok((Outcome::Aired, "", end))
+    }
+
+    /// The item that will be due the moment the current one ends at `end`, if it is a
+    /// file item.
+    fn next_after(&self, end: i64) -> Option<PlanItem> {
+        let held = self.shared.held();
+        let items = held.timeline(end);
+        let grace = self.grace_ms();
+        let next = match timeline::next(&items, end, grace, self.since_ms, &self.done) {
+            Next::Play(i) => i,
+            Next::Wait(Some(t)) if t - end <= OPEN_AHEAD_MS => items
+                .iter()
+                .find(|i| i.start_ms == t && !self.done.contains(&i.id))?,
+            _ => return None,
+        };
+        (next.relay.is_none()).then(|| next.clone())
+    }
+
+    async fn prepare_next(&mut self, end: i64) {
+        let Some(next) = self.next_after(end) else {
+            return;
+        };
+        if self.ready(&next.sha256).await {
+            let path = self.shared.cache.path(&next.sha256);
+            if self.output.prepare(&path, next.gain_db).await.is_ok() {
+                self.prepared = Some(next.id);
+            }
+        }
+    }
+
+    async fn pre_open_next(&mut self, end: i64) -> anyhow::Result<()> {
+        let Some(next) = self.next_after(end) else {
+            return Ok(());
+        };
+        if self.prepared.as_deref() != Some(next.id.as_str()) {
+            return Ok(());
+        }
+        let start = end.max(next.start_ms);
+        let uuid = self
+            .shared
+            .local
+            .open_airing(&next.id, next.start_ms, start, self.shared.sync.offset_ms())
+            .await?;
+        self.pre_opened = Some(PreOpened {
+            item_id: next.id,
+            uuid,
+            start_ms: start,
+        });
+        Ok(())
+    }
+
+    /// Completes the previous item's record, if it waits for the next one's start.
+    async fn flush_pending(&mut self) -> anyhow::Result<()> {
+        if let Some(p) = self.pending_close.take() {
+            self.shared
+                .local
+                .close_airing(&p.uuid, p.at, p.outcome, p.reason)
+                .await?;
+            self.finished(&p.item_id);
+        }
+        Ok(())
+    }
+
+    /// Drops a record committed ahead for an item that then did not start (an
+    /// emergency came first, or the playlist changed): no audio, no airing.
+    async fn discard(&mut self, pre: Option<PreOpened>) -> anyhow::Result<()> {
+        if let Some(p) = pre {
+            self.shared.local.discard_open(&p.uuid).await?;
+            if self.prepared.as_deref() == Some(p.item_id.as_str()) {
+                self.prepared = None;
+            }
+        }
+        Ok(())
     }
 
     /// Relays `url` for the item's length from now (to its planned end); if the stream

@@ -172,14 +172,20 @@ impl Sink for WavSink {
     }
 }
 
-/// The sound card. The device is opened on first use and again after a failure, so a
-/// USB sound card plugged in late is picked up.
+/// The sound card. The device is opened when an item is readied (seconds ahead of its
+/// start) and closed again after [`IDLE_CLOSE`] with nothing to play: an open device
+/// costs CPU for ever, feeding silence. Reopening also picks up a USB sound card
+/// plugged in late.
 #[derive(Default)]
 pub(crate) struct DeviceSink {
     device: Option<rodio::MixerDeviceSink>,
     ready: Option<Source>,
     player: Option<rodio::Player>,
+    idle_since: Option<std::time::Instant>,
 }
+
+/// How long the sound card stays open with nothing playing or readied.
+const IDLE_CLOSE: Duration = Duration::from_secs(5);
 
 impl Sink for DeviceSink {
     fn prepare(&mut self, source: Source) -> Result<(), String> {
@@ -190,6 +196,7 @@ impl Sink for DeviceSink {
             self.device = Some(device);
         }
         self.ready = Some(source);
+        self.idle_since = None;
         Ok(())
     }
 
@@ -212,6 +219,16 @@ impl Sink for DeviceSink {
     fn stop(&mut self, _played_ms: u64) {
         if let Some(player) = self.player.take() {
             player.stop();
+        }
+        self.idle_since = Some(std::time::Instant::now());
+    }
+
+    fn tick(&mut self) {
+        let idle = self.player.is_none()
+            && self.ready.is_none()
+            && self.idle_since.is_some_and(|t| t.elapsed() >= IDLE_CLOSE);
+        if idle && self.device.take().is_some() {
+            self.idle_since = None;
         }
     }
 }
