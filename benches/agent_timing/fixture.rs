@@ -246,6 +246,10 @@ pub fn start_agent(loa: &Path, pulse: &Pulse, server: &Server, code: &str, dir: 
         ])
         .arg(&data_dir)
         .args(["--output", "default"]);
+    // e.g. LOA_BENCH_AGENT_ARGS="--output-latency-ms 65" to measure a calibrated station.
+    if let Ok(extra) = std::env::var("LOA_BENCH_AGENT_ARGS") {
+        cmd.args(extra.split_whitespace());
+    }
     let process = procs::spawn_logged(&mut cmd, &log);
     Agent {
         process,

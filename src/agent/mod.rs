@@ -64,6 +64,10 @@ pub struct AgentConfig {
     pub correct_clock: bool,
     /// Whether to listen to the server's event stream.
     pub events: bool,
+    /// How long the sound card takes to make a sample heard (its buffer): audio is
+    /// started this much ahead, so that it is heard at the planned instant. Measured
+    /// once per station (the agent_timing benchmark prints it for a capture).
+    pub output_latency: Duration,
 }
 
 impl AgentConfig {
@@ -81,6 +85,7 @@ impl AgentConfig {
             max_clock_offset: Duration::from_secs(1),
             correct_clock: true,
             events: true,
+            output_latency: Duration::ZERO,
         }
     }
 }

@@ -357,17 +357,21 @@ impl Player {
             }
         };
         self.prepared = None;
-        if start > self.shared.now() {
-            self.shared.sleep_until(start).await;
+        // Started ahead by the sound card's latency, the audio is heard at `start`.
+        let latency = i64::try_from(self.shared.config.output_latency.as_millis()).unwrap_or(0);
+        if start - latency > self.shared.now() {
+            self.shared.sleep_until(start - latency).await;
         }
         self.output.start().await;
         self.flush_pending().await?;
         self.done.insert(item.id.clone());
-        let end = start + i64::from(item.duration_ms);
+        let end = start + i64::from(item.duration_ms) - latency;
         let (outcome, reason, at) = self.hold_and_look_ahead(end, stop).await?;
         self.output
-            .stop(u64::try_from(at - start).unwrap_or(0))
+            .stop(u64::try_from(at - (start - latency)).unwrap_or(0))
             .await;
+        // What was handed to the card by `at` is heard until `at + latency`.
+        let at = (at + latency).max(start);
         let reason = if outcome == Outcome::Aired && item.fallback {
             "fallback_rotation"
         } else {

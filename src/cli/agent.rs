@@ -39,6 +39,9 @@ pub(super) struct AgentArgs {
     /// Dung lượng đĩa (MB) luôn để trống khi tải âm thanh.
     #[arg(long, default_value_t = 500)]
     pub reserve_mb: u64,
+    /// Độ trễ của card âm thanh (ms): bắt đầu phát sớm chừng ấy để tiếng ra loa đúng giờ.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=2000))]
+    pub output_latency_ms: u64,
     /// Chu kỳ hỏi danh sách phát (giây).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86400))]
     pub poll_s: u64,
@@ -126,6 +129,7 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
     config.grace = Duration::from_secs(args.grace_s);
     config.reserve_bytes = args.reserve_mb * 1024 * 1024;
     config.poll = Duration::from_secs(args.poll_s);
+    config.output_latency = Duration::from_millis(args.output_latency_ms);
     let clock: Arc<dyn clock::Clock> = match args.simulated_clock {
         Some(scaled) => {
             config.correct_clock = false;
