@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::num::NonZero;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::TryRecvError;
 use std::time::Duration;
 
@@ -180,22 +182,16 @@ impl Sink for WavSink {
 pub(crate) struct DeviceSink {
     device: Option<rodio::MixerDeviceSink>,
     ready: Option<Source>,
-    player: Option<rodio::Player>,
+    /// Set to stop what plays: the source ends at its next sample.
+    playing: Option<Arc<AtomicBool>>,
     idle_since: Option<std::time::Instant>,
 }
 
-/// Frames the sound card buffers (about 85 ms at 48 kHz): fewer wake-ups than the
-/// default, for a constant latency the player compensates (`--output-latency-ms`).
-const DEVICE_BUFFER_FRAMES: u32 = 4096;
-
+/// Opens the default sound card with its own buffer size: a larger one (4096 frames
+/// was measured) saves little CPU and doubles the onset jitter.
 fn open_device() -> Result<rodio::MixerDeviceSink, String> {
-    let fail = |e: rodio::DeviceSinkError| format!("không mở được card âm thanh: {e}");
-    // The larger buffer when the device takes it; its own default otherwise.
-    rodio::DeviceSinkBuilder::from_default_device()
-        .map(|b| b.with_buffer_size(rodio::cpal::BufferSize::Fixed(DEVICE_BUFFER_FRAMES)))
-        .and_then(|b| b.open_stream())
-        .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink())
-        .map_err(fail)
+    rodio::DeviceSinkBuilder::open_default_sink()
+        .map_err(|e| format!("không mở được card âm thanh: {e}"))
 }
 
 /// How long the sound card stays open with nothing playing or readied.
@@ -217,27 +213,36 @@ impl Sink for DeviceSink {
         let (Some(device), Some(source)) = (&self.device, self.ready.take()) else {
             return;
         };
-        let player = rodio::Player::connect_new(device.mixer());
+        // Straight into the mixer, not through a rodio `Player`: its chain of adapters
+        // (speed, position, pause, volume, skip, a 5 ms callback) costs CPU per sample
+        // and the agent needs none of it; the gain is already in the samples.
+        let stopped = Arc::new(AtomicBool::new(false));
         match source {
-            Source::File(stream) => player.append(Streamed(stream)),
-            Source::Live(feed) => player.append(LiveSource {
-                feed,
-                chunk: Vec::new(),
-                pos: 0,
+            Source::File(stream) => device.mixer().add(Stoppable {
+                inner: Streamed(stream),
+                stopped: stopped.clone(),
+            }),
+            Source::Live(feed) => device.mixer().add(Stoppable {
+                inner: LiveSource {
+                    feed,
+                    chunk: Vec::new(),
+                    pos: 0,
+                },
+                stopped: stopped.clone(),
             }),
         }
-        self.player = Some(player);
+        self.playing = Some(stopped);
     }
 
     fn stop(&mut self, _played_ms: u64) {
-        if let Some(player) = self.player.take() {
-            player.stop();
+        if let Some(stopped) = self.playing.take() {
+            stopped.store(true, Ordering::Relaxed);
         }
         self.idle_since = Some(std::time::Instant::now());
     }
 
     fn tick(&mut self) {
-        let idle = self.player.is_none()
+        let idle = self.playing.is_none()
             && self.ready.is_none()
             && self.idle_since.is_some_and(|t| t.elapsed() >= IDLE_CLOSE);
         if idle && self.device.take().is_some() {
@@ -252,6 +257,37 @@ impl Drop for DeviceSink {
         if self.device.is_some() {
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+}
+
+/// A source that ends as soon as its flag is set.
+struct Stoppable<S> {
+    inner: S,
+    stopped: Arc<AtomicBool>,
+}
+
+impl<S: Iterator<Item = f32>> Iterator for Stoppable<S> {
+    type Item = f32;
+    fn next(&mut self) -> Option<f32> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.inner.next()
+    }
+}
+
+impl<S: rodio::Source> rodio::Source for Stoppable<S> {
+    fn current_span_len(&self) -> Option<usize> {
+        self.inner.current_span_len()
+    }
+    fn channels(&self) -> rodio::ChannelCount {
+        self.inner.channels()
+    }
+    fn sample_rate(&self) -> rodio::SampleRate {
+        self.inner.sample_rate()
+    }
+    fn total_duration(&self) -> Option<Duration> {
+        None
     }
 }
 
