@@ -19,20 +19,7 @@ both_backends!(
 
 /// A segment the station plans to air: (sha256, bytes of the file).
 async fn planned_media(app: &TestApp) -> (String, Vec<u8>) {
-    let sha: String = sqlx::query_scalar(
-        "SELECT s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id
-         WHERE p.station_code = $1 ORDER BY p.start_ms LIMIT 1",
-    )
-    .bind(STATION.to_owned())
-    .fetch_one(app.state.store.pool())
-    .await
-    .expect("a planned segment");
-    let path = app
-        .data_dir
-        .join("media")
-        .join(&sha[0..2])
-        .join(&sha[2..4])
-        .join(&sha);
+    let (sha, path) = super::server_media(app, STATION, None).await;
     (sha, std::fs::read(path).expect("server copy"))
 }
 

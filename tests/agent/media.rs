@@ -118,21 +118,7 @@ async fn media_not_ready_at_air_time_is_missed_and_reported(app: TestApp) {
         chrono::Utc::now().timestamp_millis() + 60_000,
     )
     .await;
-    let sha: String = sqlx::query_scalar(
-        "SELECT s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id
-         WHERE p.station_code = $1 AND p.item_id = $2",
-    )
-    .bind(STATION.to_owned())
-    .bind(item.clone())
-    .fetch_one(app.state.store.pool())
-    .await
-    .expect("segment of the item");
-    let server_copy = app
-        .data_dir
-        .join("media")
-        .join(&sha[0..2])
-        .join(&sha[2..4])
-        .join(&sha);
+    let (_, server_copy) = super::server_media(&app, STATION, Some(&item)).await;
     std::fs::remove_file(&server_copy).expect("server copy removed");
 
     let agent = spawn_agent(

@@ -219,3 +219,28 @@ pub async fn first_item_after(app: &TestApp, station: &str, after_ms: i64) -> (S
     .expect("an item ahead");
     (row.get(0), row.get(1), row.get(2))
 }
+
+/// The SHA-256 of planned item `item_id` of `station` and where the server keeps its
+/// file; `None` for the station's first planned item.
+pub async fn server_media(
+    app: &TestApp,
+    station: &str,
+    item_id: Option<&str>,
+) -> (String, PathBuf) {
+    let sha: String = sqlx::query_scalar(
+        "SELECT s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id
+         WHERE p.station_code = $1 AND ($2 = '' OR p.item_id = $2) ORDER BY p.start_ms LIMIT 1",
+    )
+    .bind(station.to_owned())
+    .bind(item_id.unwrap_or("").to_owned())
+    .fetch_one(app.state.store.pool())
+    .await
+    .expect("a planned segment");
+    let path = app
+        .data_dir
+        .join("media")
+        .join(&sha[0..2])
+        .join(&sha[2..4])
+        .join(&sha);
+    (sha, path)
+}
