@@ -20,6 +20,8 @@
 
 mod binary;
 mod fixture;
+#[path = "../machine/mod.rs"]
+mod machine;
 mod mpg123;
 mod onset;
 mod procs;
@@ -38,8 +40,8 @@ fn main() {
         .collect();
     let wanted = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
     println!("== machine ==");
-    println!("{}", machine());
-    println!("load average at start: {}", load_average());
+    println!("{}", machine::machine());
+    println!("load average at start: {}", machine::load_average());
     let loa = PathBuf::from(env!("CARGO_BIN_EXE_loa"));
     let tmp = tempfile::Builder::new()
         .prefix("loa-agent-bench-")
@@ -83,7 +85,7 @@ fn main() {
     println!();
     summary.print();
     println!();
-    println!("load average at end: {}", load_average());
+    println!("load average at end: {}", machine::load_average());
     if keep {
         println!("kept: {}", tmp.keep().display());
     }
@@ -238,30 +240,4 @@ impl Summary {
             }
         }
     }
-}
-
-/// Cores, CPU model and memory, as the figures' context.
-fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, m)| m.trim());
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_gib = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
-    format!("{cores} cores (available_parallelism), {model}, {mem_gib:.0} GiB RAM")
-}
-
-/// `/proc/loadavg`'s three averages (1, 5, 15 minutes).
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

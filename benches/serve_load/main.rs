@@ -14,6 +14,8 @@
 //! need `LOA_BENCH_DATABASE_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`): each
 //! run works in a fresh schema and drops it afterwards.
 
+#[path = "../machine/mod.rs"]
+mod machine;
 #[path = "../national/mod.rs"]
 mod national;
 
@@ -36,8 +38,8 @@ fn main() {
         .collect();
     let wanted = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
     println!("== machine ==");
-    println!("{}", machine());
-    println!("load average at start: {}", load_average());
+    println!("{}", machine::machine());
+    println!("load average at start: {}", machine::load_average());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -69,37 +71,11 @@ fn main() {
         }
     }
     println!();
-    println!("load average at end: {}", load_average());
+    println!("load average at end: {}", machine::load_average());
 }
 
 fn skipped(what: &str) {
     println!("PostgreSQL {what}: skipped (set LOA_BENCH_DATABASE_URL=postgres://… to run it)");
-}
-
-/// Cores, CPU model and memory, as the figures' context.
-fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, m)| m.trim());
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_gib = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
-    format!("{cores} cores (available_parallelism), {model}, {mem_gib:.0} GiB RAM")
-}
-
-/// `/proc/loadavg`'s three averages (1, 5, 15 minutes).
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The repository's example province.
