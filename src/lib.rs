@@ -5,7 +5,7 @@
 //!
 //! - [`domain`]: the pure scheduling core. Area tree, stations and their broadcast
 //!   windows, segments, campaigns and rotations, crontab slot rules, and the playlist
-//!   compiler with its diagnostics. No I/O, no serde, no clocks: everything it needs,
+//!   compiler with its diagnostics, and report aggregation. No I/O, no serde, no clocks: everything it needs,
 //!   including the dates to compile, comes in as arguments.
 //! - [`schedule_file`]: reads a schedule set (TOML files plus an areas CSV) into
 //!   validated domain values, reporting every problem as `file:line:column`.
@@ -13,6 +13,8 @@
 //! - [`wire`]: the JSON shapes other programs read (the compiled plan).
 //! - [`store`]: the server's database (SQLite or PostgreSQL) and media folder.
 //! - [`server`]: `loa serve`, the HTTP API for stations and staff.
+//! - [`report`]: airing reports (counted in [`domain`]) written as a console table,
+//!   CSV or XLSX.
 //! - [`agent`]: `loa agent`, the station agent: playlist sync, media cache, playback
 //!   on time, the airing outbox.
 //! - [`cli`]: the `loa` command line.
@@ -22,6 +24,8 @@ pub mod agent;
 pub mod audio;
 pub mod cli;
 pub mod domain;
+#[cfg(feature = "server")]
+pub mod report;
 pub mod schedule_file;
 #[cfg(feature = "server")]
 pub mod server;

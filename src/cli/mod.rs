@@ -8,6 +8,8 @@
 mod agent;
 mod audio;
 mod plan_table;
+#[cfg(feature = "server")]
+mod report;
 mod schedule;
 #[cfg(feature = "server")]
 mod serve;
@@ -56,6 +58,9 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Station(StationCommand),
+    /// Báo cáo phát sóng: kế hoạch, đã phát, bỏ lỡ và lý do (bảng, CSV hoặc XLSX).
+    #[cfg(feature = "server")]
+    Report(report::ReportArgs),
 }
 
 #[cfg(feature = "server")]
@@ -187,6 +192,8 @@ pub fn main() -> ExitCode {
         Command::Station(StationCommand::EnrollCode { station, db }) => {
             serve::enroll_code(&db, &station)
         }
+        #[cfg(feature = "server")]
+        Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(code) => code,

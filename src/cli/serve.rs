@@ -25,7 +25,7 @@ pub(super) struct DbArgs {
 }
 
 impl DbArgs {
-    fn config(&self) -> anyhow::Result<Config> {
+    pub(super) fn config(&self) -> anyhow::Result<Config> {
         let mut config = Config::load(self.config.as_deref())?;
         if let Some(d) = &self.data_dir {
             config.data_dir.clone_from(d);
@@ -37,7 +37,7 @@ impl DbArgs {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,7 +1,8 @@
 //! The scheduling core: plain data and pure functions.
 //!
 //! Owns the meaning of areas, stations, broadcast windows, segments, campaigns,
-//! rotations and playlists, and the compiler that turns them into a station's plan.
+//! rotations and playlists, the compiler that turns them into a station's plan, and the
+//! aggregation of airings into reports.
 //! It must not do I/O: no files, network, database, clock or JSON. Callers pass the
 //! dates to compile and get plain values back; the same inputs always give the same
 //! output, byte for byte.
@@ -14,6 +15,7 @@ mod crontab;
 mod diagnostic;
 mod inputs;
 mod playlist;
+mod report;
 mod segment;
 mod sequence;
 mod station;
@@ -29,6 +31,10 @@ pub use crontab::{CronError, CronField, CronSchedule};
 pub use diagnostic::{Diagnostic, ShortfallReason};
 pub use inputs::{Inputs, InputsError, StationIdx};
 pub use playlist::{Item, ItemId, Playlist};
+pub use report::{
+    AiringCell, AreaTotals, GroupBy, Miss, Names, PlannedCell, Report, ReportInputs, ReportStation,
+    Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,
+};
 pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest};
 pub use station::{Station, StationCode};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};

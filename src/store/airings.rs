@@ -76,7 +76,8 @@ pub async fn ingest(
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = store.begin_write().await?;
     let (mut results, to_insert) = judge(&mut tx, station, batch).await?;
-    let inserted = insert(&mut tx, station, &to_insert, now).await?;
+    let plan = planned_of(&mut tx, station, &to_insert).await?;
+    let inserted = insert(&mut tx, station, &to_insert, &plan, now).await?;
     let mut breaks = 0u32;
     for row in &to_insert {
         if !inserted.contains(&row.airing.uuid) {
@@ -222,24 +223,66 @@ async fn lookup(
     Ok((held, known))
 }
 
+/// What a report needs of a planned item: campaign, segment, priority.
+type PlanFacts = (String, String, String);
+
+/// The planned items the rows are records of, by item id.
+async fn planned_of(
+    tx: &mut sqlx::AnyConnection,
+    station: &str,
+    rows: &[NewAiring<'_>],
+) -> Result<HashMap<String, PlanFacts>, StoreError> {
+    let mut plan = HashMap::new();
+    for chunk in rows.chunks(200) {
+        let sql = format!(
+            "SELECT item_id, campaign_id, segment_id, priority FROM planned_items
+             WHERE station_code = $1 AND item_id IN ({})",
+            placeholders(chunk.len(), 2)
+        );
+        // Only placeholders are formatted into the text; values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(station.to_owned());
+        for row in chunk {
+            q = q.bind(row.airing.item_id.clone());
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            plan.insert(
+                row.try_get(0)?,
+                (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+            );
+        }
+    }
+    Ok(plan)
+}
+
+/// Where a record with no planned item came from: an emergency bulletin's item id is
+/// `emergency:<id>`; anything else is the fallback rotation.
+fn unplanned_source(item_id: &str) -> &'static str {
+    if item_id.starts_with("emergency:") {
+        "emergency"
+    } else {
+        "fallback"
+    }
+}
+
 /// Inserts `rows`, skipping UUIDs stored meanwhile; returns the UUIDs really inserted.
 async fn insert(
     tx: &mut sqlx::AnyConnection,
     station: &str,
     rows: &[NewAiring<'_>],
+    plan: &HashMap<String, PlanFacts>,
     now: i64,
 ) -> Result<HashSet<String>, StoreError> {
     let mut inserted = HashSet::new();
     for chunk in rows.chunks(50) {
         let mut sql = String::from(
-            "INSERT INTO airings (uuid, station_code, item_id, planned_start_ms, actual_start_ms, actual_end_ms, outcome, reason, clock_offset_ms, prev_hash, hash, received_at) VALUES ",
+            "INSERT INTO airings (uuid, station_code, item_id, planned_start_ms, actual_start_ms, actual_end_ms, outcome, reason, clock_offset_ms, prev_hash, hash, received_at, campaign_id, segment_id, priority, source) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push(',');
             }
             sql.push('(');
-            sql.push_str(&placeholders(12, i * 12 + 1));
+            sql.push_str(&placeholders(16, i * 16 + 1));
             sql.push(')');
         }
         sql.push_str(" ON CONFLICT (uuid) DO NOTHING RETURNING uuid");
@@ -258,6 +301,18 @@ async fn insert(
                 .bind(a.prev_hash.clone())
                 .bind(a.hash.clone())
                 .bind(now);
+            q = match plan.get(&a.item_id) {
+                Some((campaign, segment, priority)) => q
+                    .bind(Some(campaign.clone()))
+                    .bind(Some(segment.clone()))
+                    .bind(Some(priority.clone()))
+                    .bind("planned"),
+                None => q
+                    .bind(None::<String>)
+                    .bind(None::<String>)
+                    .bind(None::<String>)
+                    .bind(unplanned_source(&a.item_id)),
+            };
         }
         for row in q.fetch_all(&mut *tx).await? {
             inserted.insert(row.try_get(0)?);

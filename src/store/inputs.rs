@@ -24,7 +24,7 @@ pub struct Loaded {
     pub target_lufs: Vec<f64>,
 }
 
-fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
+pub(super) fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
     StoreError::Corrupt {
         what: what.into(),
         detail: detail.to_string(),
@@ -60,8 +60,8 @@ pub(crate) fn windows_from_text(text: &str) -> Result<Windows, String> {
     Windows::new(list).map_err(|e| e.to_string())
 }
 
-/// Loads the whole schedule from the database and validates it.
-pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
+/// Loads and validates the administrative tree.
+pub(super) async fn load_tree(store: &Store) -> Result<AreaTree, StoreError> {
     let pool = store.pool();
     let mut areas = Vec::new();
     for row in sqlx::query("SELECT code, name, kind, parent_code FROM areas")
@@ -81,7 +81,13 @@ pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
                 .map_err(|e| corrupt(format!("area {code}"), e))?,
         });
     }
-    let tree = AreaTree::build(areas).map_err(|e| corrupt("areas", e))?;
+    AreaTree::build(areas).map_err(|e| corrupt("areas", e))
+}
+
+/// Loads the whole schedule from the database and validates it.
+pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
+    let pool = store.pool();
+    let tree = load_tree(store).await?;
     let area_id = |code: &str| -> Result<AreaId, StoreError> {
         AreaCode::parse(code)
             .ok()

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_emergency_targets.sql"),
     ),
+    (3, include_str!("../../migrations/sqlite/0003_reports.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -25,6 +26,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         3,
         include_str!("../../migrations/postgres/0003_playlist_body_lz4.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_reports.sql"),
     ),
 ];
 

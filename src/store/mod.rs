@@ -17,6 +17,7 @@ mod media;
 mod migrate;
 mod planned;
 mod playlists;
+mod reports;
 pub mod segments;
 mod stations;
 
@@ -31,7 +32,8 @@ pub use inputs::load_inputs;
 pub(crate) use inputs::windows_from_text;
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
-pub use stations::{StationRow, get_station, list_stations, write_station};
+pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
+pub use stations::{StationRow, get_station, list_stations, record_heartbeat, write_station};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -128,3 +128,35 @@ pub async fn write_station(
     tx.commit().await?;
     Ok(true)
 }
+
+/// Records a station's heartbeat at `at_ms`, and the UTC day it falls on in
+/// `heartbeat_days` (what reports read to find silent stations).
+pub async fn record_heartbeat(
+    store: &Store,
+    station: &str,
+    at_ms: i64,
+    body: &str,
+) -> Result<(), StoreError> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("INSERT INTO heartbeats (station_code, at_ms, body) VALUES ($1, $2, $3)")
+        .bind(station.to_owned())
+        .bind(at_ms)
+        .bind(body.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO heartbeat_days (station_code, day, first_ms, last_ms) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (station_code, day) DO UPDATE SET
+           first_ms = CASE WHEN excluded.first_ms < heartbeat_days.first_ms
+                      THEN excluded.first_ms ELSE heartbeat_days.first_ms END,
+           last_ms = CASE WHEN excluded.last_ms > heartbeat_days.last_ms
+                     THEN excluded.last_ms ELSE heartbeat_days.last_ms END",
+    )
+    .bind(station.to_owned())
+    .bind(at_ms.div_euclid(86_400_000))
+    .bind(at_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

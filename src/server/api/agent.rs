@@ -205,12 +205,8 @@ pub(super) async fn heartbeat(
     ApiJson(hb): ApiJson<HeartbeatJson>,
 ) -> ApiResult<Response> {
     let now = chrono::Utc::now().timestamp_millis();
-    sqlx::query("INSERT INTO heartbeats (station_code, at_ms, body) VALUES ($1, $2, $3)")
-        .bind(auth.station)
-        .bind(now)
-        .bind(serde_json::to_string(&hb).map_err(|e| ApiError::Internal(e.into()))?)
-        .execute(state.store.pool())
-        .await?;
+    let body = serde_json::to_string(&hb).map_err(|e| ApiError::Internal(e.into()))?;
+    crate::store::record_heartbeat(&state.store, &auth.station, now, &body).await?;
     Ok((
         [server_time()],
         axum::Json(HeartbeatResponse {

@@ -9,6 +9,7 @@ mod json;
 mod library;
 mod openapi;
 mod ops;
+mod reports;
 mod scope;
 mod stations;
 
@@ -36,6 +37,7 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(stations::routes())
                 .merge(campaigns::routes())
                 .merge(admin::routes())
+                .merge(reports::routes())
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

@@ -1,0 +1,617 @@
+//! Airing reports: what was planned, what aired, what was missed and why, per area
+//! (rolled up the tree), station, campaign, segment, language, priority and period.
+//!
+//! Pure: the store counts rows into [`PlannedCell`]s and [`AiringCell`]s (one per
+//! station, local day, campaign, segment, priority and outcome); this module matches
+//! them, rolls them up and returns plain rows. It knows no SQL and no file format.
+//!
+//! Truthful numbers: an item still in the future is `upcoming`, never missed; an item
+//! whose time has passed with no record from the station is `unreported` (the station
+//! may still be offline and send it later, which then changes the report); a record
+//! that has no planned item (fallback rotation, emergency bulletin) is counted apart.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{AreaId, AreaTree, Outcome};
+
+/// The reason key under which items with no record yet are counted.
+pub const UNREPORTED: &str = "unreported";
+
+/// A station a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportStation {
+    /// Station code.
+    pub code: String,
+    /// Station name.
+    pub name: String,
+    /// The area it stands in.
+    pub area: AreaId,
+}
+
+/// Where an airing record came from, when it is not a planned item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// One of the station's planned items.
+    Planned,
+    /// The fallback rotation, played when the horizon ran out.
+    Fallback,
+    /// An emergency bulletin.
+    Emergency,
+}
+
+/// Planned items of one station, local day, campaign, segment and priority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCell {
+    /// Station code.
+    pub station: String,
+    /// Local day, when the report is counted by day.
+    pub day: Option<NaiveDate>,
+    /// Campaign id.
+    pub campaign: String,
+    /// Segment id.
+    pub segment: String,
+    /// Priority keyword.
+    pub priority: String,
+    /// Whether these items' planned start has passed.
+    pub due: bool,
+    /// How many items.
+    pub count: u64,
+    /// Their planned length together, ms.
+    pub duration_ms: i64,
+}
+
+/// Airing records of one station, local day (of the planned start), campaign, segment,
+/// priority, outcome and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiringCell {
+    /// Station code.
+    pub station: String,
+    /// Local day of the planned start, when the report is counted by day.
+    pub day: Option<NaiveDate>,
+    /// Planned item, fallback or emergency.
+    pub source: Source,
+    /// Campaign id of the planned item (empty otherwise).
+    pub campaign: String,
+    /// Segment id of the planned item (empty otherwise).
+    pub segment: String,
+    /// Priority of the planned item (empty otherwise).
+    pub priority: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Reason, empty when none.
+    pub reason: String,
+    /// How many records.
+    pub count: u64,
+    /// Time on air together (end − start of those that started), ms.
+    pub aired_ms: i64,
+}
+
+/// Counts for one row of a report. Sums of rows are sums of their fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Items planned in the period, future ones included.
+    pub planned: u64,
+    /// Planned items not yet due.
+    pub upcoming: u64,
+    /// Played in full.
+    pub aired: u64,
+    /// Cut short.
+    pub partial: u64,
+    /// Not played.
+    pub missed: u64,
+    /// Tried and failed.
+    pub failed: u64,
+    /// Interrupted by an emergency bulletin.
+    pub preempted: u64,
+    /// Due, but no record from the station yet.
+    pub unreported: u64,
+    /// Records beyond one per planned item (a station fault; shown, never merged).
+    pub extra: u64,
+    /// Planned length of the due items, ms.
+    pub due_ms: i64,
+    /// Time on air of planned items, ms.
+    pub aired_ms: i64,
+    /// Records of the fallback rotation.
+    pub fallback: u64,
+    /// Records of emergency bulletins.
+    pub emergency: u64,
+    /// Time on air of fallback and emergency records, ms.
+    pub unplanned_ms: i64,
+    /// Items not aired in full, by reason: `missed`/`failed`/`partial`/`preempted`
+    /// records by their reason (or the outcome when none), and [`UNREPORTED`].
+    pub reasons: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    /// Items whose time has passed.
+    pub fn due(&self) -> u64 {
+        self.planned - self.upcoming
+    }
+
+    /// Share of the due items aired in full, in percent; `None` when none is due.
+    pub fn completion_pct(&self) -> Option<f64> {
+        let due = self.due();
+        (due > 0).then(|| self.aired as f64 * 100.0 / due as f64)
+    }
+
+    /// Minutes on air of planned items.
+    pub fn minutes_aired(&self) -> f64 {
+        self.aired_ms as f64 / 60_000.0
+    }
+
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &Tally) {
+        self.planned += other.planned;
+        self.upcoming += other.upcoming;
+        self.aired += other.aired;
+        self.partial += other.partial;
+        self.missed += other.missed;
+        self.failed += other.failed;
+        self.preempted += other.preempted;
+        self.unreported += other.unreported;
+        self.extra += other.extra;
+        self.due_ms += other.due_ms;
+        self.aired_ms += other.aired_ms;
+        self.fallback += other.fallback;
+        self.emergency += other.emergency;
+        self.unplanned_ms += other.unplanned_ms;
+        for (reason, n) in &other.reasons {
+            *self.reasons.entry(reason.clone()).or_default() += n;
+        }
+    }
+}
+
+/// How a report's rows are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One row per station.
+    Station,
+    /// One row per area at every level of the tree, each the sum of its stations.
+    Area,
+    /// One row per campaign.
+    Campaign,
+    /// One row per segment.
+    Segment,
+    /// One row per language.
+    Language,
+    /// One row per priority.
+    Priority,
+    /// One row per local day.
+    Day,
+    /// One row per ISO week (Monday to Sunday).
+    Week,
+    /// One row per calendar month.
+    Month,
+}
+
+impl GroupBy {
+    /// Parses the keyword of `--by`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "station" => Self::Station,
+            "area" => Self::Area,
+            "campaign" => Self::Campaign,
+            "segment" => Self::Segment,
+            "language" => Self::Language,
+            "priority" => Self::Priority,
+            "day" => Self::Day,
+            "week" => Self::Week,
+            "month" => Self::Month,
+            _ => return None,
+        })
+    }
+
+    /// The keywords, for messages.
+    pub const KEYWORDS: &'static str =
+        "station, area, campaign, segment, language, priority, day, week, month";
+
+    /// Whether the cells must carry the local day.
+    pub fn needs_day(self) -> bool {
+        matches!(self, Self::Day | Self::Week | Self::Month)
+    }
+}
+
+/// Names the rows are labelled with.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Campaign id → name.
+    pub campaigns: HashMap<String, String>,
+    /// Segment id → (title, language).
+    pub segments: HashMap<String, (String, String)>,
+}
+
+/// One row of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Sort and identity key: station or area code, campaign id, `yyyy-mm-dd`, ….
+    pub key: String,
+    /// What the row is about, for people (name, title, `dd/mm/yyyy`, …).
+    pub label: String,
+    /// For area rows, the area and its depth under the report's root (0 = the root).
+    pub area: Option<(AreaId, u8)>,
+    /// The counts.
+    pub tally: Tally,
+}
+
+/// Per station, for integrity columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationFacts {
+    /// Breaks found in the station's log chain among the period's records.
+    pub chain_breaks: u64,
+    /// Whether the station sent a heartbeat in the period.
+    pub heard: bool,
+}
+
+/// A whole report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The rows, in key order (area rows in tree order).
+    pub rows: Vec<Row>,
+    /// All rows together.
+    pub total: Tally,
+    /// Every station covered, with its counts.
+    pub stations: Vec<StationTotals>,
+    /// Every area of the covered tree with its sums, parents before children.
+    pub areas: Vec<AreaTotals>,
+}
+
+/// One station's sums in a report.
+#[derive(Debug, Clone)]
+pub struct StationTotals {
+    /// The station.
+    pub station: ReportStation,
+    /// Its counts.
+    pub tally: Tally,
+    /// Its counts per campaign id.
+    pub by_campaign: BTreeMap<String, Tally>,
+    /// Chain breaks and heartbeats.
+    pub facts: StationFacts,
+}
+
+/// One area's sums in a report.
+#[derive(Debug, Clone)]
+pub struct AreaTotals {
+    /// The area.
+    pub area: AreaId,
+    /// Depth under the report's root (0 = the root).
+    pub depth: u8,
+    /// Counts of all its stations.
+    pub tally: Tally,
+    /// Counts per campaign id.
+    pub by_campaign: BTreeMap<String, Tally>,
+    /// Its stations with a break in their log chain.
+    pub chain_breaks: u64,
+    /// Its stations that sent no heartbeat in the period.
+    pub silent_stations: u64,
+}
+
+/// The finest key cells are matched under: everything a cell carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CellKey {
+    station: String,
+    day: Option<NaiveDate>,
+    campaign: String,
+    segment: String,
+    priority: String,
+}
+
+/// Matches planned and airing cells into one tally per finest key (so `unreported` and
+/// `extra` are found per item group, never netted across stations or days).
+fn match_cells(planned: &[PlannedCell], airings: &[AiringCell]) -> HashMap<CellKey, Tally> {
+    let mut out: HashMap<CellKey, Tally> = HashMap::new();
+    let key = |station: &str, day, campaign: &str, segment: &str, priority: &str| CellKey {
+        station: station.to_owned(),
+        day,
+        campaign: campaign.to_owned(),
+        segment: segment.to_owned(),
+        priority: priority.to_owned(),
+    };
+    for c in planned {
+        let t = out
+            .entry(key(&c.station, c.day, &c.campaign, &c.segment, &c.priority))
+            .or_default();
+        t.planned += c.count;
+        if c.due {
+            t.due_ms += c.duration_ms;
+        } else {
+            t.upcoming += c.count;
+        }
+    }
+    for c in airings {
+        let t = out
+            .entry(key(&c.station, c.day, &c.campaign, &c.segment, &c.priority))
+            .or_default();
+        match c.source {
+            Source::Planned => {
+                t.aired_ms += c.aired_ms;
+                let slot = match c.outcome {
+                    Outcome::Aired => &mut t.aired,
+                    Outcome::Partial => &mut t.partial,
+                    Outcome::Missed => &mut t.missed,
+                    Outcome::Failed => &mut t.failed,
+                    Outcome::Preempted => &mut t.preempted,
+                };
+                *slot += c.count;
+                if c.outcome != Outcome::Aired {
+                    let reason = if c.reason.is_empty() {
+                        c.outcome.as_str().to_owned()
+                    } else {
+                        c.reason.clone()
+                    };
+                    *t.reasons.entry(reason).or_default() += c.count;
+                }
+            }
+            Source::Fallback => {
+                t.fallback += c.count;
+                t.unplanned_ms += c.aired_ms;
+            }
+            Source::Emergency => {
+                t.emergency += c.count;
+                t.unplanned_ms += c.aired_ms;
+            }
+        }
+    }
+    for t in out.values_mut() {
+        let reported = t.aired + t.partial + t.missed + t.failed + t.preempted;
+        let due = t.due();
+        if reported < due {
+            t.unreported = due - reported;
+            *t.reasons.entry(UNREPORTED.to_owned()).or_default() += t.unreported;
+        } else {
+            t.extra = reported.saturating_sub(t.planned);
+        }
+    }
+    out
+}
+
+/// What a report is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInputs<'a> {
+    /// The administrative tree.
+    pub tree: &'a AreaTree,
+    /// The subtree covered; `None` for the whole tree.
+    pub root: Option<AreaId>,
+    /// Every station covered, in the order wanted.
+    pub stations: &'a [ReportStation],
+    /// Integrity facts per station code.
+    pub facts: &'a HashMap<String, StationFacts>,
+    /// Names for labels.
+    pub names: &'a Names,
+    /// Planned items, counted.
+    pub planned: &'a [PlannedCell],
+    /// Airing records, counted.
+    pub airings: &'a [AiringCell],
+}
+
+/// Builds the report, rows split by `by`.
+pub fn aggregate(inputs: &ReportInputs<'_>, by: GroupBy) -> Report {
+    let ReportInputs {
+        tree,
+        root,
+        stations,
+        facts,
+        names,
+        planned,
+        airings,
+    } = *inputs;
+    let cells = match_cells(planned, airings);
+    let station_index: HashMap<&str, usize> = stations
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let mut per_station = vec![Tally::default(); stations.len()];
+    let mut per_station_campaign: Vec<BTreeMap<String, Tally>> =
+        vec![BTreeMap::new(); stations.len()];
+    let mut grouped: BTreeMap<String, (String, Tally)> = BTreeMap::new();
+    let mut total = Tally::default();
+    for (k, t) in &cells {
+        let Some(&si) = station_index.get(k.station.as_str()) else {
+            // Not a station of this report (the store asked for more than it covers).
+            continue;
+        };
+        per_station[si].add(t);
+        total.add(t);
+        if !k.campaign.is_empty() {
+            per_station_campaign[si]
+                .entry(k.campaign.clone())
+                .or_default()
+                .add(t);
+        }
+        if let Some((key, label)) = row_key(by, k, &stations[si], names) {
+            grouped
+                .entry(key)
+                .or_insert_with(|| (label, Tally::default()))
+                .1
+                .add(t);
+        }
+    }
+    let areas = area_totals(
+        tree,
+        root,
+        stations,
+        facts,
+        &per_station,
+        &per_station_campaign,
+    );
+    let rows = match by {
+        GroupBy::Area => areas
+            .iter()
+            .map(|a| {
+                let area = tree.area(a.area);
+                Row {
+                    key: area.code.as_str().to_owned(),
+                    label: area.name.clone(),
+                    area: Some((a.area, a.depth)),
+                    tally: a.tally.clone(),
+                }
+            })
+            .collect(),
+        GroupBy::Station => stations
+            .iter()
+            .zip(&per_station)
+            .map(|(s, t)| Row {
+                key: s.code.clone(),
+                label: s.name.clone(),
+                area: None,
+                tally: t.clone(),
+            })
+            .collect(),
+        _ => grouped
+            .into_iter()
+            .map(|(key, (label, tally))| Row {
+                key,
+                label,
+                area: None,
+                tally,
+            })
+            .collect(),
+    };
+    let stations = stations
+        .iter()
+        .zip(per_station.into_iter().zip(per_station_campaign))
+        .map(|(s, (tally, by_campaign))| StationTotals {
+            station: s.clone(),
+            tally,
+            by_campaign,
+            facts: facts.get(&s.code).cloned().unwrap_or_default(),
+        })
+        .collect();
+    Report {
+        rows,
+        total,
+        stations,
+        areas,
+    }
+}
+
+/// The row a cell falls in for the grouped kinds (campaign, segment, …), or `None`
+/// when the cell has nothing to say there (a fallback record has no campaign).
+fn row_key(
+    by: GroupBy,
+    k: &CellKey,
+    station: &ReportStation,
+    names: &Names,
+) -> Option<(String, String)> {
+    let named = |map: &HashMap<String, String>, id: &str| {
+        map.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    };
+    Some(match by {
+        GroupBy::Station | GroupBy::Area => (station.code.clone(), station.name.clone()),
+        GroupBy::Campaign if k.campaign.is_empty() => return None,
+        GroupBy::Campaign => (k.campaign.clone(), named(&names.campaigns, &k.campaign)),
+        GroupBy::Segment if k.segment.is_empty() => return None,
+        GroupBy::Segment => {
+            let title = names.segments.get(&k.segment).map(|(t, _)| t.clone());
+            (
+                k.segment.clone(),
+                title.unwrap_or_else(|| k.segment.clone()),
+            )
+        }
+        GroupBy::Language => {
+            let lang = names.segments.get(&k.segment).map(|(_, l)| l.clone())?;
+            (lang.clone(), lang)
+        }
+        GroupBy::Priority if k.priority.is_empty() => return None,
+        GroupBy::Priority => (k.priority.clone(), k.priority.clone()),
+        GroupBy::Day => {
+            let d = k.day?;
+            (
+                d.format("%Y-%m-%d").to_string(),
+                d.format("%d/%m/%Y").to_string(),
+            )
+        }
+        GroupBy::Week => {
+            let d = k.day?;
+            let w = d.iso_week();
+            let monday = NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon)?;
+            let sunday = monday + chrono::Days::new(6);
+            (
+                format!("{}-W{:02}", w.year(), w.week()),
+                format!(
+                    "Tuần {} ({} – {})",
+                    w.week(),
+                    monday.format("%d/%m/%Y"),
+                    sunday.format("%d/%m/%Y")
+                ),
+            )
+        }
+        GroupBy::Month => {
+            let d = k.day?;
+            (
+                d.format("%Y-%m").to_string(),
+                format!("Tháng {}/{}", d.month(), d.year()),
+            )
+        }
+    })
+}
+
+/// Sums stations into every area under `root`, parents before children.
+fn area_totals(
+    tree: &AreaTree,
+    root: Option<AreaId>,
+    stations: &[ReportStation],
+    facts: &HashMap<String, StationFacts>,
+    per_station: &[Tally],
+    per_station_campaign: &[BTreeMap<String, Tally>],
+) -> Vec<AreaTotals> {
+    let root_depth = root.map_or(0, |r| tree.depth(r));
+    let mut index: HashMap<AreaId, usize> = HashMap::new();
+    let mut out: Vec<AreaTotals> = Vec::new();
+    for id in tree.ids() {
+        if root.is_none_or(|r| tree.is_within(id, r)) {
+            index.insert(id, out.len());
+            out.push(AreaTotals {
+                area: id,
+                depth: tree.depth(id) - root_depth,
+                tally: Tally::default(),
+                by_campaign: BTreeMap::new(),
+                chain_breaks: 0,
+                silent_stations: 0,
+            });
+        }
+    }
+    for (i, s) in stations.iter().enumerate() {
+        let f = facts.get(&s.code).cloned().unwrap_or_default();
+        // The station's own area and each ancestor up to the root.
+        for id in tree.ancestors(s.area) {
+            let Some(&ai) = index.get(&id) else { break };
+            let a = &mut out[ai];
+            a.tally.add(&per_station[i]);
+            for (c, t) in &per_station_campaign[i] {
+                a.by_campaign.entry(c.clone()).or_default().add(t);
+            }
+            a.chain_breaks += u64::from(f.chain_breaks > 0);
+            a.silent_stations += u64::from(!f.heard);
+            if Some(id) == root {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A due planned item that did not air in full, for the misses list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    /// Station code.
+    pub station: String,
+    /// Item id.
+    pub item_id: String,
+    /// Planned start, ms since the epoch.
+    pub start_ms: i64,
+    /// Planned length, ms.
+    pub duration_ms: i64,
+    /// Campaign id.
+    pub campaign: String,
+    /// Segment id.
+    pub segment: String,
+    /// The station's record of it; `None` when no record has arrived.
+    pub outcome: Option<Outcome>,
+    /// Its reason ([`UNREPORTED`] when no record has arrived).
+    pub reason: String,
+    /// Time on air, ms.
+    pub aired_ms: i64,
+}

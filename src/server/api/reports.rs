@@ -1,0 +1,235 @@
+//! `GET /api/v1/reports`: the airing report of an area subtree and period, as JSON,
+//! CSV or XLSX. The area must lie in the caller's subtree (absent: the caller's own
+//! area); outside it, the area looks absent (404), as everywhere in the API.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::scope::Scope;
+use crate::domain::{AreaCode, GroupBy, Report, Tally};
+use crate::report::{Format, MakeError, compute, make};
+use crate::server::AppState;
+use crate::server::auth::StaffAuth;
+use crate::server::error::{ApiError, ApiResult};
+use crate::store::{ReportError, ReportQuery};
+
+/// The reports part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(report),
+    components(schemas(ReportJson, ReportRowJson, TallyJson))
+)]
+pub(super) struct Doc;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/reports", get(report))
+}
+
+/// Query of `GET /api/v1/reports`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReportParams {
+    /// First local day, `YYYY-MM-DD`.
+    from: String,
+    /// Last local day (inclusive), `YYYY-MM-DD`.
+    until: String,
+    /// Area code (default: the caller's area).
+    area: Option<String>,
+    /// Only this campaign.
+    campaign: Option<String>,
+    /// station, area (default), campaign, segment, language, priority, day, week, month.
+    by: Option<String>,
+    /// json (default), csv, xlsx, table.
+    format: Option<String>,
+}
+
+/// Counts of one row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct TallyJson {
+    planned: u64,
+    due: u64,
+    upcoming: u64,
+    aired: u64,
+    partial: u64,
+    missed: u64,
+    failed: u64,
+    preempted: u64,
+    unreported: u64,
+    extra_records: u64,
+    minutes_aired: f64,
+    /// Aired in full over due, percent; absent when nothing is due.
+    completion_pct: Option<f64>,
+    fallback: u64,
+    emergency: u64,
+    /// Not aired in full, by reason (`agent_down`, `media_missing`, `unreported`, …).
+    reasons: BTreeMap<String, u64>,
+}
+
+impl From<&Tally> for TallyJson {
+    fn from(t: &Tally) -> Self {
+        Self {
+            planned: t.planned,
+            due: t.due(),
+            upcoming: t.upcoming,
+            aired: t.aired,
+            partial: t.partial,
+            missed: t.missed,
+            failed: t.failed,
+            preempted: t.preempted,
+            unreported: t.unreported,
+            extra_records: t.extra,
+            minutes_aired: (t.minutes_aired() * 10.0).round() / 10.0,
+            completion_pct: t.completion_pct().map(|p| (p * 10.0).round() / 10.0),
+            fallback: t.fallback,
+            emergency: t.emergency,
+            reasons: t.reasons.clone(),
+        }
+    }
+}
+
+/// One row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ReportRowJson {
+    /// Station or area code, campaign id, `YYYY-MM-DD`, ….
+    key: String,
+    /// Name, title or `dd/mm/yyyy`.
+    label: String,
+    /// Depth under the report's area, for area rows.
+    depth: Option<u8>,
+    counts: TallyJson,
+}
+
+/// A report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ReportJson {
+    from: String,
+    until: String,
+    area: String,
+    by: String,
+    stations: usize,
+    total: TallyJson,
+    rows: Vec<ReportRowJson>,
+    /// Stations whose log chain has a break among the period's records.
+    chain_breaks: Vec<String>,
+    /// Stations that sent no heartbeat in the period.
+    silent_stations: Vec<String>,
+}
+
+fn to_json(q: &ReportQuery, area: &str, by: &str, r: &Report) -> ReportJson {
+    ReportJson {
+        from: q.from.to_string(),
+        until: q.until.to_string(),
+        area: area.to_owned(),
+        by: by.to_owned(),
+        stations: r.stations.len(),
+        total: (&r.total).into(),
+        rows: r
+            .rows
+            .iter()
+            .map(|row| ReportRowJson {
+                key: row.key.clone(),
+                label: row.label.clone(),
+                depth: row.area.map(|(_, d)| d),
+                counts: (&row.tally).into(),
+            })
+            .collect(),
+        chain_breaks: r
+            .stations
+            .iter()
+            .filter(|s| s.facts.chain_breaks > 0)
+            .map(|s| s.station.code.clone())
+            .collect(),
+        silent_stations: r
+            .stations
+            .iter()
+            .filter(|s| !s.facts.heard)
+            .map(|s| s.station.code.clone())
+            .collect(),
+    }
+}
+
+fn day(name: &str, s: &str) -> ApiResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| ApiError::BadRequest(format!("{name} `{s}` không hợp lệ: viết YYYY-MM-DD")))
+}
+
+fn refused(e: ReportError) -> ApiError {
+    match e {
+        ReportError::Range { .. } => ApiError::BadRequest(e.to_string()),
+        ReportError::UnknownArea(_) | ReportError::UnknownCampaign(_) => {
+            ApiError::NotFound(e.to_string())
+        }
+        ReportError::Store(s) => ApiError::Internal(s.into()),
+    }
+}
+
+/// The airing report of an area and period.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ReportParams),
+    security(("session_token" = [])),
+    responses((status = 200, body = ReportJson, description = "JSON, or the CSV/XLSX file asked for"),
+        (status = 400, description = "bad date, range or keyword"),
+        (status = 404, description = "area or campaign unknown or outside the caller's area")))]
+pub(super) async fn report(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(p): Query<ReportParams>,
+) -> ApiResult<Response> {
+    let scope = Scope::load(&state.store, &auth).await?;
+    let area = p.area.clone().unwrap_or_else(|| auth.area_code.clone());
+    if !scope.contains(&area) {
+        return Err(ApiError::NotFound(format!(
+            "không có đơn vị hành chính mã `{area}`"
+        )));
+    }
+    let by_text = p.by.as_deref().unwrap_or("area");
+    let by = GroupBy::parse(by_text).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "by `{by_text}` không hợp lệ: dùng {}",
+            GroupBy::KEYWORDS
+        ))
+    })?;
+    let query = ReportQuery {
+        from: day("from", &p.from)?,
+        until: day("until", &p.until)?,
+        area: Some(AreaCode::parse(&area).map_err(|e| ApiError::BadRequest(format!("area: {e}")))?),
+        campaign: p.campaign.clone(),
+        by,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let format = match p.format.as_deref().unwrap_or("json") {
+        "json" => None,
+        other => Some(Format::parse(other).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "format `{other}` không hợp lệ: dùng json, csv, xlsx hoặc table"
+            ))
+        })?),
+    };
+    let Some(format) = format else {
+        let (_, report) = compute(&state.store, &query).await.map_err(refused)?;
+        return Ok(axum::Json(to_json(&query, &area, by_text, &report)).into_response());
+    };
+    let made = make(&state.store, &query, format)
+        .await
+        .map_err(|e| match e {
+            MakeError::Report(e) => refused(e),
+            other => ApiError::Internal(other.into()),
+        })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, made.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", made.file_name),
+            ),
+        ],
+        made.bytes,
+    )
+        .into_response())
+}

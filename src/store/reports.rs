@@ -1,0 +1,613 @@
+//! Reading what a report needs: the stations of an area subtree, their planned items
+//! and airing records counted into cells per local day in SQL, chain breaks, heartbeat
+//! days and the misses list. The counting rules live in `domain::report`; this module
+//! only groups rows, and must not decide what counts as missed.
+//!
+//! A station's local day is found by its time zone. The period is split per zone into
+//! runs of days with one UTC offset (all of Vietnam: one run), so a day is
+//! `(planned_start_ms + offset) / 86 400 000` inside SQL; a day on which the offset
+//! changes (daylight saving elsewhere) is a run of its own.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Days, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use sqlx::Row;
+
+use super::inputs::{corrupt, load_tree};
+use super::{Store, StoreError};
+use crate::domain::{
+    AiringCell, AreaCode, AreaId, AreaTree, GroupBy, Miss, Names, Outcome, PlannedCell,
+    ReportStation, Source, StationFacts,
+};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    /// First local day, inclusive.
+    pub from: NaiveDate,
+    /// Last local day, inclusive.
+    pub until: NaiveDate,
+    /// The area subtree; `None` for every station.
+    pub area: Option<AreaCode>,
+    /// Only this campaign's items.
+    pub campaign: Option<String>,
+    /// How rows are split (decides whether days are counted).
+    pub by: GroupBy,
+    /// Items planned at or after this instant are upcoming, ms since the epoch.
+    pub now_ms: i64,
+}
+
+/// Why a report cannot be made; nothing is changed either way.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// `from` after `until`.
+    #[error(
+        "khoảng ngày không hợp lệ: từ {} đến {} (ngày bắt đầu sau ngày kết thúc)",
+        from.format("%d/%m/%Y"),
+        until.format("%d/%m/%Y")
+    )]
+    Range {
+        /// First day.
+        from: NaiveDate,
+        /// Last day.
+        until: NaiveDate,
+    },
+    /// No such area.
+    #[error("không có đơn vị hành chính mã `{0}`")]
+    UnknownArea(String),
+    /// No such campaign.
+    #[error("không có chiến dịch `{0}`")]
+    UnknownCampaign(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything [`crate::domain::aggregate`] needs, loaded.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// The administrative tree.
+    pub tree: AreaTree,
+    /// The subtree reported on.
+    pub root: Option<AreaId>,
+    /// Stations covered, in tree order then code.
+    pub stations: Vec<ReportStation>,
+    /// Station code → time zone name.
+    pub timezones: HashMap<String, String>,
+    /// Chain breaks and heartbeats per station code.
+    pub facts: HashMap<String, StationFacts>,
+    /// Campaign and segment names.
+    pub names: Names,
+    /// Planned items, counted.
+    pub planned: Vec<PlannedCell>,
+    /// Airing records, counted.
+    pub airings: Vec<AiringCell>,
+}
+
+impl ReportData {
+    /// The inputs of [`crate::domain::aggregate`].
+    pub fn inputs(&self) -> crate::domain::ReportInputs<'_> {
+        crate::domain::ReportInputs {
+            tree: &self.tree,
+            root: self.root,
+            stations: &self.stations,
+            facts: &self.facts,
+            names: &self.names,
+            planned: &self.planned,
+            airings: &self.airings,
+        }
+    }
+}
+
+/// Days from `from` to `until` with one UTC offset: `[start_ms, end_ms)`, and either
+/// the offset (ms) that turns an instant into its local day, or the one day it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    start_ms: i64,
+    end_ms: i64,
+    day: DayRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayRule {
+    Offset(i64),
+    Fixed(NaiveDate),
+}
+
+/// The first instant of local day `d` in `tz`, ms (a midnight skipped by a clock
+/// change is taken at the first hour that exists).
+fn day_start_ms(tz: Tz, d: NaiveDate) -> i64 {
+    (0..24)
+        .find_map(|h| {
+            tz.from_local_datetime(&d.and_hms_opt(h, 0, 0)?)
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        })
+        .unwrap_or_else(|| {
+            d.and_hms_opt(0, 0, 0)
+                .map_or(0, |t| t.and_utc().timestamp_millis())
+        })
+}
+
+/// Splits `from..=until` in `tz` into runs of one offset each.
+fn runs(tz: Tz, from: NaiveDate, until: NaiveDate) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    let mut d = from;
+    let mut start = day_start_ms(tz, d);
+    while d <= until {
+        let next = d + Days::new(1);
+        let end = day_start_ms(tz, next);
+        let epoch_day = d.signed_duration_since(NaiveDate::default()).num_days();
+        let offset = epoch_day * DAY_MS - start;
+        let rule = if end - start == DAY_MS {
+            DayRule::Offset(offset)
+        } else {
+            DayRule::Fixed(d)
+        };
+        match out.last_mut() {
+            Some(last) if last.day == rule && matches!(rule, DayRule::Offset(_)) => {
+                last.end_ms = end;
+            }
+            _ => out.push(Run {
+                start_ms: start,
+                end_ms: end,
+                day: rule,
+            }),
+        }
+        d = next;
+        start = end;
+    }
+    out
+}
+
+/// Loads a report's data. Checks the query first: an unknown area or campaign, or a
+/// range that ends before it starts, is refused by name.
+pub async fn load_report(store: &Store, q: &ReportQuery) -> Result<ReportData, ReportError> {
+    if q.from > q.until {
+        return Err(ReportError::Range {
+            from: q.from,
+            until: q.until,
+        });
+    }
+    let tree = load_tree(store).await?;
+    let root = match &q.area {
+        Some(code) => Some(
+            tree.get(code)
+                .ok_or_else(|| ReportError::UnknownArea(code.as_str().to_owned()))?,
+        ),
+        None => None,
+    };
+    let names = load_names(store).await?;
+    if let Some(c) = &q.campaign
+        && !names.campaigns.contains_key(c)
+    {
+        return Err(ReportError::UnknownCampaign(c.clone()));
+    }
+    let (stations, timezones) = load_stations(store, &tree, root).await?;
+    let zones: BTreeSet<&str> = timezones.values().map(String::as_str).collect();
+    let mut data = ReportData {
+        root,
+        stations: Vec::new(),
+        timezones: HashMap::new(),
+        facts: HashMap::new(),
+        names,
+        planned: Vec::new(),
+        airings: Vec::new(),
+        tree: AreaTree::default(),
+    };
+    for &zone in &zones {
+        let tz: Tz = zone
+            .parse()
+            .map_err(|_| corrupt("stations", format!("timezone {zone}")))?;
+        let zone_runs = if q.by.needs_day() {
+            runs(tz, q.from, q.until)
+        } else {
+            let start_ms = day_start_ms(tz, q.from);
+            let end_ms = day_start_ms(tz, q.until + Days::new(1));
+            vec![Run {
+                start_ms,
+                end_ms,
+                day: DayRule::Fixed(q.from),
+            }]
+        };
+        for run in &zone_runs {
+            let scope = Scope {
+                q,
+                zone,
+                run,
+                with_day: q.by.needs_day(),
+            };
+            data.planned.extend(planned_cells(store, &scope).await?);
+            data.airings.extend(airing_cells(store, &scope).await?);
+        }
+        let (first, last) = (zone_runs[0].start_ms, zone_runs[zone_runs.len() - 1].end_ms);
+        station_facts(store, zone, first, last, &mut data.facts).await?;
+    }
+    data.tree = tree;
+    data.stations = stations;
+    data.timezones = timezones;
+    Ok(data)
+}
+
+/// One SQL pass: a query, one time zone, one run of days.
+struct Scope<'a> {
+    q: &'a ReportQuery,
+    zone: &'a str,
+    run: &'a Run,
+    with_day: bool,
+}
+
+impl Scope<'_> {
+    /// The SQL giving a row's local day number (days since 1970-01-01), or 0.
+    fn day_sql(&self, column: &str) -> String {
+        match (self.with_day, self.run.day) {
+            (false, _) => "0".to_owned(),
+            (true, DayRule::Offset(off)) => format!("(({column} + {off}) / {DAY_MS})"),
+            (true, DayRule::Fixed(d)) => d
+                .signed_duration_since(NaiveDate::default())
+                .num_days()
+                .to_string(),
+        }
+    }
+
+    fn day_of(&self, n: i64) -> Option<NaiveDate> {
+        self.with_day
+            .then(|| NaiveDate::default().checked_add_days(Days::new(n.max(0) as u64)))
+            .flatten()
+    }
+
+    /// `$2 …`: the stations filter; binds zone (and area) after `$1`… of the caller.
+    fn stations_sql(&self, first: usize) -> String {
+        match &self.q.area {
+            Some(_) => format!(
+                "station_code IN (SELECT code FROM stations WHERE timezone = ${first} AND area_code IN (SELECT code FROM sub))"
+            ),
+            None => {
+                format!("station_code IN (SELECT code FROM stations WHERE timezone = ${first})")
+            }
+        }
+    }
+
+    /// `WITH RECURSIVE sub …` when an area is asked for (bound as `$1`).
+    fn with_sql(&self) -> &'static str {
+        if self.q.area.is_some() {
+            "WITH RECURSIVE sub(code) AS (SELECT code FROM areas WHERE code = $1 UNION ALL SELECT a.code FROM areas a JOIN sub ON a.parent_code = sub.code) "
+        } else {
+            ""
+        }
+    }
+
+    /// Binds `$1` (area, if any), the zone, start, end, then the campaign if any.
+    fn bind<'q>(
+        &self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        if let Some(a) = &self.q.area {
+            query = query.bind(a.as_str().to_owned());
+        }
+        query = query
+            .bind(self.zone.to_owned())
+            .bind(self.run.start_ms)
+            .bind(self.run.end_ms);
+        if let Some(c) = &self.q.campaign {
+            query = query.bind(c.clone());
+        }
+        query
+    }
+
+    /// Placeholders after the area: (zone, start, end, campaign).
+    fn params(&self) -> (usize, usize, usize, usize) {
+        let z = if self.q.area.is_some() { 2 } else { 1 };
+        (z, z + 1, z + 2, z + 3)
+    }
+}
+
+async fn planned_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<PlannedCell>, StoreError> {
+    let (z, a, b, c) = s.params();
+    let campaign = if s.q.campaign.is_some() {
+        format!(" AND campaign_id = ${c}")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "{with}SELECT station_code, {day} AS d, campaign_id, segment_id, priority,
+                CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS due,
+                COUNT(*), SUM(duration_ms)
+         FROM planned_items
+         WHERE start_ms >= ${a} AND start_ms < ${b} AND {stations}{campaign}
+         GROUP BY station_code, d, campaign_id, segment_id, priority, due",
+        with = s.with_sql(),
+        day = s.day_sql("start_ms"),
+        now = s.q.now_ms,
+        stations = s.stations_sql(z),
+    );
+    // Only numbers this module computed and placeholders are formatted into the text.
+    let rows = s
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PlannedCell {
+                station: r.try_get(0)?,
+                day: s.day_of(r.try_get(1)?),
+                campaign: r.try_get(2)?,
+                segment: r.try_get(3)?,
+                priority: r.try_get(4)?,
+                due: r.try_get::<i64, _>(5)? == 1,
+                count: r.try_get::<i64, _>(6)? as u64,
+                duration_ms: r.try_get(7)?,
+            })
+        })
+        .collect()
+}
+
+async fn airing_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<AiringCell>, StoreError> {
+    let (z, a, b, c) = s.params();
+    let campaign = if s.q.campaign.is_some() {
+        format!(" AND campaign_id = ${c}")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "{with}SELECT station_code, {day} AS d, source, COALESCE(campaign_id, '') AS c,
+                COALESCE(segment_id, '') AS g, COALESCE(priority, '') AS p, outcome,
+                COALESCE(reason, '') AS r, COUNT(*),
+                SUM(CASE WHEN actual_end_ms IS NULL OR actual_start_ms IS NULL THEN 0
+                         ELSE actual_end_ms - actual_start_ms END)
+         FROM airings
+         WHERE planned_start_ms >= ${a} AND planned_start_ms < ${b} AND {stations}{campaign}
+         GROUP BY station_code, d, source, c, g, p, outcome, r",
+        with = s.with_sql(),
+        day = s.day_sql("planned_start_ms"),
+        stations = s.stations_sql(z),
+    );
+    // Only numbers this module computed and placeholders are formatted into the text.
+    let rows = s
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let source: String = r.try_get(2)?;
+            let outcome: String = r.try_get(6)?;
+            Ok(AiringCell {
+                station: r.try_get(0)?,
+                day: s.day_of(r.try_get(1)?),
+                source: match source.as_str() {
+                    "planned" => Source::Planned,
+                    "emergency" => Source::Emergency,
+                    _ => Source::Fallback,
+                },
+                campaign: r.try_get(3)?,
+                segment: r.try_get(4)?,
+                priority: r.try_get(5)?,
+                outcome: Outcome::parse(&outcome)
+                    .ok_or_else(|| corrupt("airings", format!("outcome {outcome}")))?,
+                reason: r.try_get(7)?,
+                count: r.try_get::<i64, _>(8)? as u64,
+                aired_ms: r.try_get(9)?,
+            })
+        })
+        .collect()
+}
+
+/// Chain breaks among the zone's records planned in `[start, end)`, and which of its
+/// stations sent a heartbeat then.
+async fn station_facts(
+    store: &Store,
+    zone: &str,
+    start_ms: i64,
+    end_ms: i64,
+    facts: &mut HashMap<String, StationFacts>,
+) -> Result<(), StoreError> {
+    let breaks = sqlx::query(
+        "SELECT b.station_code, COUNT(*) FROM chain_breaks b
+         JOIN airings a ON a.uuid = b.airing_uuid
+         JOIN stations s ON s.code = b.station_code
+         WHERE s.timezone = $1 AND a.planned_start_ms >= $2 AND a.planned_start_ms < $3
+         GROUP BY b.station_code",
+    )
+    .bind(zone.to_owned())
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch_all(store.pool())
+    .await?;
+    for r in breaks {
+        let code: String = r.try_get(0)?;
+        facts.entry(code).or_default().chain_breaks = r.try_get::<i64, _>(1)? as u64;
+    }
+    let heard = sqlx::query(
+        "SELECT DISTINCT h.station_code FROM heartbeat_days h
+         JOIN stations s ON s.code = h.station_code
+         WHERE s.timezone = $1 AND h.day >= $2 AND h.day <= $3
+           AND h.last_ms >= $4 AND h.first_ms < $5",
+    )
+    .bind(zone.to_owned())
+    .bind(start_ms.div_euclid(DAY_MS))
+    .bind((end_ms - 1).div_euclid(DAY_MS))
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch_all(store.pool())
+    .await?;
+    for r in heard {
+        let code: String = r.try_get(0)?;
+        facts.entry(code).or_default().heard = true;
+    }
+    Ok(())
+}
+
+async fn load_names(store: &Store) -> Result<Names, StoreError> {
+    let mut names = Names::default();
+    for r in sqlx::query("SELECT id, name FROM campaigns")
+        .fetch_all(store.pool())
+        .await?
+    {
+        names.campaigns.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    for r in sqlx::query("SELECT id, title, language FROM segments")
+        .fetch_all(store.pool())
+        .await?
+    {
+        names
+            .segments
+            .insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+    }
+    Ok(names)
+}
+
+/// The stations under `root` (all when `None`) in tree order, then by code, and their
+/// time zones.
+async fn load_stations(
+    store: &Store,
+    tree: &AreaTree,
+    root: Option<AreaId>,
+) -> Result<(Vec<ReportStation>, HashMap<String, String>), StoreError> {
+    let order: HashMap<AreaId, usize> = tree.ids().enumerate().map(|(i, id)| (id, i)).collect();
+    let mut stations = Vec::new();
+    let mut zones = HashMap::new();
+    for r in sqlx::query("SELECT code, name, area_code, timezone FROM stations")
+        .fetch_all(store.pool())
+        .await?
+    {
+        let code: String = r.try_get(0)?;
+        let area: String = r.try_get(2)?;
+        let area = AreaCode::parse(&area)
+            .ok()
+            .and_then(|c| tree.get(&c))
+            .ok_or_else(|| corrupt(format!("station {code}"), format!("area {area}")))?;
+        if root.is_some_and(|root| !tree.is_within(area, root)) {
+            continue;
+        }
+        zones.insert(code.clone(), r.try_get(3)?);
+        stations.push(ReportStation {
+            code,
+            name: r.try_get(1)?,
+            area,
+        });
+    }
+    stations.sort_by(|a, b| (order[&a.area], &a.code).cmp(&(order[&b.area], &b.code)));
+    Ok((stations, zones))
+}
+
+/// Every due planned item of the covered stations in the period that did not air in
+/// full, oldest first per station, at most `limit`; and whether there were more.
+pub async fn load_misses(
+    store: &Store,
+    data: &ReportData,
+    q: &ReportQuery,
+    limit: usize,
+) -> Result<(Vec<Miss>, bool), StoreError> {
+    let mut out = Vec::new();
+    let mut more = false;
+    for station in &data.stations {
+        if out.len() > limit {
+            more = true;
+            break;
+        }
+        let Some(zone) = data.timezones.get(&station.code) else {
+            continue;
+        };
+        let tz: Tz = zone
+            .parse()
+            .map_err(|_| corrupt("stations", format!("timezone {zone}")))?;
+        let start = day_start_ms(tz, q.from);
+        let end = day_start_ms(tz, q.until + Days::new(1)).min(q.now_ms);
+        let campaign = if q.campaign.is_some() {
+            " AND p.campaign_id = $5"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id,
+                    a.outcome, a.reason, a.actual_start_ms, a.actual_end_ms
+             FROM planned_items p
+             LEFT JOIN airings a ON a.station_code = p.station_code AND a.item_id = p.item_id
+             WHERE p.station_code = $1 AND p.start_ms >= $2 AND p.start_ms < $3
+               AND (a.outcome IS NULL OR a.outcome <> 'aired'){campaign}
+             ORDER BY p.start_ms LIMIT $4"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(station.code.clone())
+            .bind(start)
+            .bind(end)
+            .bind((limit + 1 - out.len()) as i64);
+        if let Some(c) = &q.campaign {
+            query = query.bind(c.clone());
+        }
+        for r in query.fetch_all(store.pool()).await? {
+            let outcome: Option<String> = r.try_get(5)?;
+            let outcome = outcome
+                .map(|o| {
+                    Outcome::parse(&o).ok_or_else(|| corrupt("airings", format!("outcome {o}")))
+                })
+                .transpose()?;
+            let reason: Option<String> = r.try_get(6)?;
+            let started: Option<i64> = r.try_get(7)?;
+            let ended: Option<i64> = r.try_get(8)?;
+            out.push(Miss {
+                station: station.code.clone(),
+                item_id: r.try_get(0)?,
+                start_ms: r.try_get(1)?,
+                duration_ms: r.try_get(2)?,
+                campaign: r.try_get(3)?,
+                segment: r.try_get(4)?,
+                reason: match (&outcome, reason) {
+                    (None, _) => crate::domain::UNREPORTED.to_owned(),
+                    (Some(_), Some(r)) if !r.is_empty() => r,
+                    (Some(o), _) => o.as_str().to_owned(),
+                },
+                outcome,
+                aired_ms: match (started, ended) {
+                    (Some(s), Some(e)) => e - s,
+                    _ => 0,
+                },
+            });
+        }
+    }
+    if out.len() > limit {
+        out.truncate(limit);
+        more = true;
+    }
+    Ok((out, more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
+    }
+
+    #[test]
+    fn vietnam_is_one_run_and_its_days_start_at_local_midnight() {
+        let tz: Tz = "Asia/Ho_Chi_Minh".parse().expect("a zone");
+        let r = runs(tz, date("2026-01-01"), date("2026-12-31"));
+        assert_eq!(r.len(), 1);
+        // 00:00 on 1 January in Hà Nội is 17:00 UTC on 31 December.
+        assert_eq!(r[0].start_ms, 1_767_200_400_000);
+        assert_eq!(r[0].day, DayRule::Offset(7 * 3_600_000));
+        // An instant at 23:59 local on 1 January falls on day 1 January.
+        let at = r[0].start_ms + DAY_MS - 60_000;
+        let DayRule::Offset(off) = r[0].day else {
+            unreachable!()
+        };
+        assert_eq!((at + off) / DAY_MS, 20_454);
+        assert_eq!(NaiveDate::default() + Days::new(20_454), date("2026-01-01"));
+    }
+
+    #[test]
+    fn a_clock_change_day_is_a_run_of_its_own() {
+        let tz: Tz = "Europe/Berlin".parse().expect("a zone");
+        let r = runs(tz, date("2026-03-27"), date("2026-03-31"));
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r[1].day, DayRule::Fixed(date("2026-03-29")));
+        assert_eq!(r[1].end_ms - r[1].start_ms, DAY_MS - 3_600_000);
+        assert_eq!(r[0].end_ms, r[1].start_ms);
+        assert_eq!(r[1].end_ms, r[2].start_ms);
+    }
+}
