@@ -49,16 +49,8 @@ pub async fn make(store: &Store, q: &ReportQuery, format: Format) -> Result<Made
     } else {
         (Vec::new(), false)
     };
-    let area_name = data.root.map(|id| {
-        let a = data.tree.area(id);
-        let kind = a.kind.label_vi();
-        let mut k = kind.chars();
-        let kind: String = k
-            .next()
-            .map(|c| c.to_uppercase().chain(k).collect())
-            .unwrap_or_default();
-        format!("{kind} {}", a.name)
-    });
+    // Official names carry their level already ("Tỉnh Bắc Kạn", "Xã Bằng Thành").
+    let area_name = data.root.map(|id| data.tree.area(id).name.clone());
     let campaign_name = q.campaign.as_ref().map(|c| {
         data.names
             .campaigns

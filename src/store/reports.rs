@@ -314,8 +314,8 @@ async fn planned_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<PlannedCell>,
     };
     let sql = format!(
         "{with}SELECT station_code, {day} AS d, campaign_id, segment_id, priority,
-                CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS due,
-                COUNT(*), SUM(duration_ms)
+                CAST(CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS BIGINT) AS due,
+                COUNT(*), CAST(SUM(duration_ms) AS BIGINT)
          FROM planned_items
          WHERE start_ms >= ${a} AND start_ms < ${b} AND {stations}{campaign}
          GROUP BY station_code, d, campaign_id, segment_id, priority, due",
@@ -356,8 +356,8 @@ async fn airing_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<AiringCell>, S
         "{with}SELECT station_code, {day} AS d, source, COALESCE(campaign_id, '') AS c,
                 COALESCE(segment_id, '') AS g, COALESCE(priority, '') AS p, outcome,
                 COALESCE(reason, '') AS r, COUNT(*),
-                SUM(CASE WHEN actual_end_ms IS NULL OR actual_start_ms IS NULL THEN 0
-                         ELSE actual_end_ms - actual_start_ms END)
+                CAST(SUM(CASE WHEN actual_end_ms IS NULL OR actual_start_ms IS NULL THEN 0
+                         ELSE actual_end_ms - actual_start_ms END) AS BIGINT)
          FROM airings
          WHERE planned_start_ms >= ${a} AND planned_start_ms < ${b} AND {stations}{campaign}
          GROUP BY station_code, d, source, c, g, p, outcome, r",

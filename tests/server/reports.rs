@@ -1,0 +1,662 @@
+//! Airing reports end to end on the 3-tier Bắc Kạn tree: planned items written into the
+//! server's database, airings sent by enrolled stations through `POST /api/v1/airings`,
+//! then `GET /api/v1/reports` as JSON, CSV and XLSX (read back with calamine) and
+//! `loa report` on the command line, every number checked against a hand count.
+//!
+//! The hand count (items of 5 minutes, 10 and 11 March 2026, station-local time):
+//!
+//! | station | item | local start | campaign | record |
+//! |---|---|---|---|---|
+//! | 01834 (TP Bắc Kạn) | a1 | 10/03 07:00 | xhht | aired |
+//! | | a2 | 10/03 17:00 | xhht | missed, agent_down |
+//! | | a3 | 10/03 23:55 | sách | aired |
+//! | | a4 | 11/03 00:05 | sách | partial 120 s, agent_restart |
+//! | | a5 | 11/03 07:00 | xhht | preempted 60 s, emergency (+ the bulletin, 30 s) |
+//! | 01837 (TP Bắc Kạn) | b1 | 10/03 07:00 | xhht | aired |
+//! | | b2 | 10/03 17:00 | xhht | failed, decode_error |
+//! | | b3 | 11/03 07:00 | xhht | missed, media_missing |
+//! | | b4 | 11/03 17:00 | xhht | none (unreported) (+ a fallback record, 5 min) |
+//! | 01858 (Pác Nặm) | c1 | 10/03 07:00 | sách | aired |
+//! | | c2 | 11/03 07:00 | sách | aired, its chain broken |
+//!
+//! a3 and a4 straddle local midnight (a4 is still 10 March in UTC).
+
+use calamine::{Data, DataType, Reader, Xlsx};
+use chrono::{NaiveDate, TimeZone};
+use loa::domain::{AiringRecord, GENESIS_HASH, Outcome};
+use loa::wire::AiringJson;
+use serde_json::{Value, json};
+
+use super::TestApp;
+use super::admin::account;
+use crate::both_backends_seeded;
+
+both_backends_seeded!(crate::server::bac_kan_dir;
+    reports_match_the_hand_count,
+    future_items_are_upcoming_and_heartbeats_are_seen,
+);
+
+const XHHT: &str = "xhht-ca-nam";
+const SACH: &str = "ngay-sach-2025";
+const MIN5: i64 = 300_000;
+
+/// Milliseconds of a local time in Hà Nội.
+fn local(day: u32, h: u32, m: u32) -> i64 {
+    chrono_tz::Asia::Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 3, day, h, m, 0)
+        .single()
+        .expect("a local time")
+        .timestamp_millis()
+}
+
+struct Planned {
+    id: &'static str,
+    start: i64,
+    campaign: &'static str,
+}
+
+async fn plan(app: &TestApp, station: &str, items: &[Planned]) {
+    let pool = app.state.store.pool();
+    sqlx::query("DELETE FROM planned_items WHERE station_code = $1")
+        .bind(station.to_owned())
+        .execute(pool)
+        .await
+        .expect("clear plan");
+    for p in items {
+        let segment = if p.campaign == XHHT {
+            "gia-dinh-hoc-tap"
+        } else {
+            "ngay-sach-van-hoa-doc"
+        };
+        sqlx::query("INSERT INTO planned_items (station_code, item_id, start_ms, duration_ms, segment_id, campaign_id, priority) VALUES ($1, $2, $3, $4, $5, $6, 'normal')")
+            .bind(station.to_owned())
+            .bind(p.id.to_owned())
+            .bind(p.start)
+            .bind(MIN5)
+            .bind(segment.to_owned())
+            .bind(p.campaign.to_owned())
+            .execute(pool)
+            .await
+            .expect("plan item");
+    }
+}
+
+/// A record: item, planned start, outcome, reason, seconds aired.
+type Rec = (&'static str, i64, &'static str, &'static str, i64);
+
+/// The records chained from `prev`; returns them and the last hash.
+fn chain(prev: &str, recs: &[Rec]) -> (Vec<AiringJson>, String) {
+    let mut prev = prev.to_owned();
+    let mut out = Vec::new();
+    for &(item, start, outcome, reason, secs) in recs {
+        let (a, b) = if outcome == "missed" {
+            (None, None)
+        } else {
+            (Some(start + 40), Some(start + 40 + secs * 1000))
+        };
+        let mut j = AiringJson {
+            uuid: uuid::Uuid::new_v4().to_string(),
+            item_id: item.to_owned(),
+            planned_start_ms: start,
+            actual_start_ms: a,
+            actual_end_ms: b,
+            outcome: outcome.to_owned(),
+            reason: reason.to_owned(),
+            clock_offset_ms: 12,
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        j.hash = AiringRecord {
+            uuid: &j.uuid,
+            item_id: &j.item_id,
+            planned_start_ms: j.planned_start_ms,
+            actual_start_ms: j.actual_start_ms,
+            actual_end_ms: j.actual_end_ms,
+            outcome: Outcome::parse(&j.outcome).expect("outcome"),
+            reason: &j.reason,
+            clock_offset_ms: j.clock_offset_ms,
+            prev_hash: &j.prev_hash,
+        }
+        .chain_hash();
+        prev = j.hash.clone();
+        out.push(j);
+    }
+    (out, prev)
+}
+
+async fn send(app: &TestApp, token: &str, airings: &[AiringJson]) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/airings"))
+        .bearer_auth(token)
+        .json(&json!({ "airings": airings }))
+        .send()
+        .await
+        .expect("airings");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("json");
+    for r in body["results"].as_array().expect("results") {
+        assert_eq!(r["status"], "stored", "{body}");
+    }
+}
+
+async fn report(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/reports?{query}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("report");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.bytes().await.expect("body").to_vec())
+}
+
+async fn json_report(app: &TestApp, token: &str, query: &str) -> Value {
+    let (status, _, body) = report(app, token, query).await;
+    let v: Value = serde_json::from_slice(&body).expect("json report");
+    assert_eq!(status, 200, "{v}");
+    v
+}
+
+fn row<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["key"] == key)
+        .unwrap_or_else(|| panic!("row {key} in {v}"))
+}
+
+/// planned, aired, partial, preempted, missed, failed, unreported of a counts object.
+fn counts(c: &Value) -> [u64; 7] {
+    [
+        "planned",
+        "aired",
+        "partial",
+        "preempted",
+        "missed",
+        "failed",
+        "unreported",
+    ]
+    .map(|k| c[k].as_u64().unwrap_or_else(|| panic!("{k} in {c}")))
+}
+
+async fn load_march(app: &TestApp) -> (String, String) {
+    plan(
+        app,
+        "01834",
+        &[
+            Planned {
+                id: "a1",
+                start: local(10, 7, 0),
+                campaign: XHHT,
+            },
+            Planned {
+                id: "a2",
+                start: local(10, 17, 0),
+                campaign: XHHT,
+            },
+            Planned {
+                id: "a3",
+                start: local(10, 23, 55),
+                campaign: SACH,
+            },
+            Planned {
+                id: "a4",
+                start: local(11, 0, 5),
+                campaign: SACH,
+            },
+            Planned {
+                id: "a5",
+                start: local(11, 7, 0),
+                campaign: XHHT,
+            },
+        ],
+    )
+    .await;
+    plan(
+        app,
+        "01837",
+        &[
+            Planned {
+                id: "b1",
+                start: local(10, 7, 0),
+                campaign: XHHT,
+            },
+            Planned {
+                id: "b2",
+                start: local(10, 17, 0),
+                campaign: XHHT,
+            },
+            Planned {
+                id: "b3",
+                start: local(11, 7, 0),
+                campaign: XHHT,
+            },
+            Planned {
+                id: "b4",
+                start: local(11, 17, 0),
+                campaign: XHHT,
+            },
+        ],
+    )
+    .await;
+    plan(
+        app,
+        "01858",
+        &[
+            Planned {
+                id: "c1",
+                start: local(10, 7, 0),
+                campaign: SACH,
+            },
+            Planned {
+                id: "c2",
+                start: local(11, 7, 0),
+                campaign: SACH,
+            },
+        ],
+    )
+    .await;
+    let a = app.enroll("01834").await;
+    let (recs, _) = chain(
+        GENESIS_HASH,
+        &[
+            ("a1", local(10, 7, 0), "aired", "", 300),
+            ("a2", local(10, 17, 0), "missed", "agent_down", 0),
+            ("a3", local(10, 23, 55), "aired", "", 300),
+            ("a4", local(11, 0, 5), "partial", "agent_restart", 120),
+            ("a5", local(11, 7, 0), "preempted", "emergency", 60),
+            ("emergency:e1", local(11, 7, 1), "aired", "", 30),
+        ],
+    );
+    send(app, &a, &recs).await;
+    let c = app.enroll("01858").await;
+    let (recs, _) = chain(GENESIS_HASH, &[("c1", local(10, 7, 0), "aired", "", 300)]);
+    send(app, &c, &recs).await;
+    // c2 follows a hash the server never saw: a break in the chain, stored and shown.
+    let (recs, _) = chain(
+        &"ab".repeat(32),
+        &[("c2", local(11, 7, 0), "aired", "", 300)],
+    );
+    send(app, &c, &recs).await;
+    let b = app.enroll("01837").await;
+    (b, app.admin().await)
+}
+
+async fn reports_match_the_hand_count(app: TestApp) {
+    let (b, admin) = load_march(&app).await;
+    let q = "from=2026-03-10&until=2026-03-11";
+
+    // Station 01837 has sent nothing yet: all four of its items are unreported.
+    let v = json_report(&app, &admin, &format!("{q}&by=station")).await;
+    assert_eq!(counts(&row(&v, "01837")["counts"]), [4, 0, 0, 0, 0, 0, 4]);
+
+    // Its records arrive days late: the same report now counts them.
+    let (recs, _) = chain(
+        GENESIS_HASH,
+        &[
+            ("b1", local(10, 7, 0), "aired", "", 300),
+            ("b2", local(10, 17, 0), "failed", "decode_error", 0),
+            ("b3", local(11, 7, 0), "missed", "media_missing", 0),
+            ("fb-1", local(11, 20, 0), "aired", "", 300),
+        ],
+    );
+    send(&app, &b, &recs).await;
+
+    let v = json_report(&app, &admin, &format!("{q}&by=station")).await;
+    assert_eq!(counts(&row(&v, "01834")["counts"]), [5, 2, 1, 1, 1, 0, 0]);
+    assert_eq!(counts(&row(&v, "01837")["counts"]), [4, 1, 0, 0, 1, 1, 1]);
+    assert_eq!(counts(&row(&v, "01858")["counts"]), [2, 2, 0, 0, 0, 0, 0]);
+    let a = &row(&v, "01834")["counts"];
+    assert_eq!(a["minutes_aired"], 13.0);
+    assert_eq!(a["completion_pct"], 40.0);
+    assert_eq!(a["emergency"], 1);
+    assert_eq!(
+        a["reasons"],
+        json!({"agent_down": 1, "agent_restart": 1, "emergency": 1})
+    );
+    let b_counts = &row(&v, "01837")["counts"];
+    assert_eq!(b_counts["fallback"], 1);
+    assert_eq!(
+        b_counts["reasons"],
+        json!({"decode_error": 1, "media_missing": 1, "unreported": 1})
+    );
+    // Another station of the province had nothing planned: zeros, not missing.
+    assert_eq!(counts(&row(&v, "01840")["counts"]), [0; 7]);
+    assert_eq!(v["chain_breaks"], json!(["01858"]));
+    assert_eq!(v["stations"], 108);
+    // No heartbeat in March from anyone.
+    assert_eq!(v["silent_stations"].as_array().map(Vec::len), Some(108));
+
+    // Rolled up: commune, district, province.
+    let v = json_report(&app, &admin, q).await;
+    assert_eq!(counts(&row(&v, "058")["counts"]), [9, 3, 1, 1, 2, 1, 1]);
+    assert_eq!(row(&v, "058")["counts"]["minutes_aired"], 18.0);
+    assert_eq!(row(&v, "058")["counts"]["completion_pct"], 33.3);
+    assert_eq!(counts(&row(&v, "060")["counts"]), [2, 2, 0, 0, 0, 0, 0]);
+    assert_eq!(counts(&row(&v, "06")["counts"]), [11, 5, 1, 1, 2, 1, 1]);
+    assert_eq!(row(&v, "06")["depth"], 0);
+    assert_eq!(row(&v, "058")["depth"], 1);
+    assert_eq!(row(&v, "01834")["depth"], 2);
+    assert_eq!(v["total"]["minutes_aired"], 28.0);
+    assert_eq!(v["total"]["completion_pct"], 45.5);
+    assert_eq!(v["total"], row(&v, "06")["counts"]);
+
+    // Local midnight: a3 (23:55) is 10 March, a4 (00:05) is 11 March.
+    let v = json_report(&app, &admin, &format!("{q}&by=day")).await;
+    assert_eq!(
+        counts(&row(&v, "2026-03-10")["counts"]),
+        [6, 4, 0, 0, 1, 1, 0]
+    );
+    assert_eq!(
+        counts(&row(&v, "2026-03-11")["counts"]),
+        [5, 1, 1, 1, 1, 0, 1]
+    );
+    assert_eq!(row(&v, "2026-03-10")["label"], "10/03/2026");
+    let v = json_report(&app, &admin, "from=2026-03-11&until=2026-03-11&area=01834").await;
+    assert_eq!(counts(&v["total"]), [2, 0, 1, 1, 0, 0, 0]);
+
+    let v = json_report(&app, &admin, &format!("{q}&by=campaign")).await;
+    assert_eq!(counts(&row(&v, XHHT)["counts"]), [7, 2, 0, 1, 2, 1, 1]);
+    assert_eq!(counts(&row(&v, SACH)["counts"]), [4, 3, 1, 0, 0, 0, 0]);
+    let v = json_report(&app, &admin, &format!("{q}&campaign={SACH}")).await;
+    assert_eq!(counts(&v["total"]), [4, 3, 1, 0, 0, 0, 0]);
+
+    // A district viewer sees only its subtree; another district looks absent.
+    let viewer = account(&app, &admin, "xem.060", "viewer", "060").await;
+    let v = json_report(&app, &viewer, q).await;
+    assert_eq!(counts(&v["total"]), [2, 2, 0, 0, 0, 0, 0]);
+    let (status, _, _) = report(&app, &viewer, &format!("{q}&area=058")).await;
+    assert_eq!(status, 404);
+
+    // Bad input is refused by name.
+    for (query, status, words) in [
+        ("from=2026-03-12&until=2026-03-10", 400, "12/03/2026"),
+        ("from=2026-13-01&until=2026-03-10", 400, "2026-13-01"),
+        ("from=2026-03-10&until=2026-03-11&by=tinh", 400, "tinh"),
+        ("from=2026-03-10&until=2026-03-11&format=pdf", 400, "pdf"),
+        (
+            "from=2026-03-10&until=2026-03-11&campaign=khong-co",
+            404,
+            "khong-co",
+        ),
+        ("from=2026-03-10&until=2026-03-11&area=99999", 404, "99999"),
+    ] {
+        let (got, _, body) = report(&app, &admin, query).await;
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(got, status, "{query}: {text}");
+        assert!(text.contains(words), "{query}: {text}");
+    }
+
+    check_csv(&app, &admin, q).await;
+    check_xlsx(&app, &admin, q).await;
+}
+
+async fn check_csv(app: &TestApp, admin: &str, q: &str) {
+    let (status, headers, body) = report(app, admin, &format!("{q}&by=station&format=csv")).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/csv")
+    );
+    assert!(
+        body.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 BOM for Excel"
+    );
+    let text = String::from_utf8(body[3..].to_vec()).expect("UTF-8");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let head: Vec<String> = r
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("record")).collect();
+    let a = rows.iter().find(|x| &x[0] == "01834").expect("01834");
+    assert_eq!(&a[1], "Trạm truyền thanh Phường Nguyễn Thị Minh Khai");
+    assert_eq!(&a[2], "Phường Nguyễn Thị Minh Khai");
+    assert_eq!(&a[col("Kế hoạch")], "5");
+    assert_eq!(&a[col("Đã phát")], "2");
+    assert_eq!(&a[col("Bị tin khẩn cắt")], "1");
+    assert_eq!(&a[col("Số phút đã phát")], "13.0");
+    assert_eq!(&a[col("Hoàn thành (%)")], "40.0");
+    let c = rows.iter().find(|x| &x[0] == "01858").expect("01858");
+    assert_eq!(&c[col("Số lần đứt chuỗi nhật ký")], "1");
+    let total = rows.last().expect("totals");
+    assert_eq!(&total[0], "Tổng cộng");
+    assert_eq!(&total[col("Kế hoạch")], "11");
+    assert_eq!(&total[col("Chưa báo cáo")], "1");
+}
+
+fn sheet(book: &mut Xlsx<std::io::Cursor<Vec<u8>>>, name: &str) -> calamine::Range<Data> {
+    book.worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"))
+}
+
+fn find_row<'a>(range: &'a calamine::Range<Data>, key: &str) -> &'a [Data] {
+    range
+        .rows()
+        .find(|r| r.first().is_some_and(|c| c.to_string() == key))
+        .unwrap_or_else(|| panic!("row {key}"))
+}
+
+fn num(d: &Data) -> f64 {
+    d.as_f64().unwrap_or_else(|| panic!("number, got {d:?}"))
+}
+
+async fn check_xlsx(app: &TestApp, admin: &str, q: &str) {
+    let (status, headers, body) = report(app, admin, &format!("{q}&format=xlsx")).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .expect("disposition")
+            .contains(".xlsx")
+    );
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body)).expect("xlsx");
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Tổng hợp",
+            "Cấp tỉnh",
+            "Cấp huyện",
+            "Cấp xã",
+            "Trạm",
+            "Theo chiến dịch",
+            "Chưa phát đủ"
+        ]
+    );
+    let summary = sheet(&mut book, "Tổng hợp");
+    let title = summary.get_value((0, 0)).expect("title").to_string();
+    assert_eq!(
+        title,
+        "Báo cáo phát sóng từ 10/03/2026 đến 11/03/2026 — Tỉnh Bắc Kạn"
+    );
+    assert_eq!(num(&find_row(&summary, "Kế hoạch")[1]), 11.0);
+    assert_eq!(
+        num(&find_row(&summary, "Chưa nhận báo cáo từ trạm")[1]),
+        1.0
+    );
+    assert_eq!(
+        num(&find_row(&summary, "Trạm có nhật ký bị đứt chuỗi")[1]),
+        1.0
+    );
+
+    // District sheet: heading row, then 058 with its counts from column D.
+    let districts = sheet(&mut book, "Cấp huyện");
+    let head: Vec<String> = districts
+        .rows()
+        .next()
+        .expect("head")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let d = find_row(&districts, "058");
+    assert_eq!(d[1].to_string(), "Thành Phố Bắc Kạn");
+    assert_eq!(d[2].to_string(), "Tỉnh Bắc Kạn");
+    for (name, want) in [
+        ("Kế hoạch", 9.0),
+        ("Đã phát", 3.0),
+        ("Phát dở", 1.0),
+        ("Bị tin khẩn cắt", 1.0),
+        ("Bỏ lỡ", 2.0),
+        ("Lỗi phát", 1.0),
+        ("Chưa báo cáo", 1.0),
+        ("Số phút đã phát", 18.0),
+        ("Hoàn thành (%)", 33.3),
+    ] {
+        assert_eq!(num(&d[col(name)]), want, "{name}");
+    }
+    let p = find_row(&districts, "060");
+    assert_eq!(num(&p[col("Số trạm đứt chuỗi nhật ký")]), 1.0);
+    let total = find_row(&districts, "Tổng cộng");
+    assert_eq!(num(&total[col("Kế hoạch")]), 11.0);
+    let communes = sheet(&mut book, "Cấp xã");
+    assert_eq!(num(&find_row(&communes, "01837")[col("Chưa báo cáo")]), 1.0);
+
+    // The learning-society layout: per commune, broadcasts and minutes by campaign.
+    let layout = sheet(&mut book, "Theo chiến dịch");
+    let head: Vec<String> = layout
+        .rows()
+        .next()
+        .expect("head")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {head:?}"))
+    };
+    let a = find_row(&layout, "01834");
+    let sach = "Ngày Sách và Văn hóa đọc Việt Nam 2025";
+    let xhht = "Xây dựng xã hội học tập (kế hoạch cả năm)";
+    assert_eq!(num(&a[col(&format!("{sach}: số lần phát"))]), 2.0);
+    assert_eq!(num(&a[col(&format!("{sach}: số phút"))]), 7.0);
+    assert_eq!(num(&a[col(&format!("{xhht}: số lần phát"))]), 2.0);
+    assert_eq!(num(&a[col(&format!("{xhht}: số phút"))]), 6.0);
+    assert_eq!(num(&a[col("Tổng số lần phát")]), 4.0);
+    let total = find_row(&layout, "Tổng cộng");
+    assert_eq!(num(&total[col("Tổng số lần phát")]), 7.0);
+    assert_eq!(num(&total[col("Tổng số phút")]), 28.0);
+
+    // Every miss with its reason, dated dd/mm/yyyy.
+    let misses = sheet(&mut book, "Chưa phát đủ");
+    let rows: Vec<&[Data]> = misses
+        .rows()
+        .skip(1)
+        .filter(|r| r[0].to_string().starts_with('0'))
+        .collect();
+    assert_eq!(rows.len(), 6);
+    let reasons: Vec<String> = rows.iter().map(|r| r[7].to_string()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "Máy trạm tắt hoặc mất điện",
+            "Máy trạm khởi động lại giữa chừng",
+            "Bị tin khẩn cắt ngang",
+            "decode_error",
+            "Chưa có tệp âm thanh",
+            "Chưa nhận báo cáo từ trạm",
+        ]
+    );
+    let a4 = rows[1];
+    let day = a4[2].as_date().expect("a date cell");
+    assert_eq!(day, NaiveDate::from_ymd_opt(2026, 3, 11).expect("date"));
+    assert_eq!(a4[3].to_string(), "00:05");
+    assert_eq!(a4[6].to_string(), "Phát dở");
+    assert_eq!(num(&a4[8]), 120.0);
+    let number_format = misses.get((1, 2)).expect("date cell");
+    assert!(
+        matches!(number_format, Data::DateTime(_)),
+        "{number_format:?}"
+    );
+}
+
+async fn future_items_are_upcoming_and_heartbeats_are_seen(app: TestApp) {
+    let now = chrono::Utc::now().timestamp_millis();
+    // Keep both items inside today in Hà Nội, whatever the hour the test runs.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let start = chrono_tz::Asia::Ho_Chi_Minh
+        .from_local_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .expect("midnight")
+        .timestamp_millis();
+    let past = (now - 60_000).max(start);
+    let future = (now + 60_000).min(start + 86_400_000 - 1);
+    let pool = app.state.store.pool();
+    sqlx::query("DELETE FROM planned_items WHERE station_code = '01834'")
+        .execute(pool)
+        .await
+        .expect("clear");
+    for (id, at) in [("p", past), ("f", future)] {
+        sqlx::query("INSERT INTO planned_items (station_code, item_id, start_ms, duration_ms, segment_id, campaign_id, priority) VALUES ('01834', $1, $2, 1000, 'gia-dinh-hoc-tap', 'xhht-ca-nam', 'normal')")
+            .bind(id.to_owned())
+            .bind(at)
+            .execute(pool)
+            .await
+            .expect("plan");
+    }
+    let token = app.enroll("01834").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/heartbeat"))
+        .bearer_auth(&token)
+        .json(&json!({ "version": "test" }))
+        .send()
+        .await
+        .expect("heartbeat");
+    assert_eq!(res.status(), 200);
+    let admin = app.admin().await;
+    let (_, _, body) = report(
+        &app,
+        &admin,
+        &format!("from={today}&until={today}&area=01834&by=station"),
+    )
+    .await;
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    let c = &v["total"];
+    // The past item has no record yet (unreported, not missed); the future one is upcoming.
+    assert_eq!(
+        (c["planned"].as_u64(), c["due"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (c["upcoming"].as_u64(), c["unreported"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(c["missed"], 0);
+    assert_eq!(c["completion_pct"], 0.0);
+    assert_eq!(v["silent_stations"], json!([]));
+
+    let (_, _, body) = report(
+        &app,
+        &admin,
+        &format!("from={today}&until={today}&area=01837&by=station"),
+    )
+    .await;
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(v["silent_stations"], json!(["01837"]));
+}
