@@ -8,6 +8,7 @@ mod agent;
 mod audio;
 mod cli;
 mod compile;
+mod report;
 mod schedule_files;
 #[cfg(feature = "server")]
 mod server;

@@ -34,6 +34,7 @@ use crate::both_backends_seeded;
 both_backends_seeded!(crate::server::bac_kan_dir;
     reports_match_the_hand_count,
     future_items_are_upcoming_and_heartbeats_are_seen,
+    the_command_line_prints_and_writes_the_same_report,
 );
 
 const XHHT: &str = "xhht-ca-nam";
@@ -659,4 +660,109 @@ async fn future_items_are_upcoming_and_heartbeats_are_seen(app: TestApp) {
     .await;
     let v: Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(v["silent_stations"], json!(["01837"]));
+}
+
+/// Runs the `loa` binary against the test server's database.
+fn loa_report(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_loa"));
+    cmd.arg("report")
+        .args(args)
+        .arg("--data-dir")
+        .arg(&app.data_dir);
+    if let Some(url) = &app.state.config.database_url {
+        cmd.arg("--database-url").arg(url);
+    }
+    cmd.output().expect("run loa report")
+}
+
+async fn the_command_line_prints_and_writes_the_same_report(app: TestApp) {
+    load_march(&app).await;
+    let out = loa_report(
+        &app,
+        &[
+            "--from",
+            "10/03/2026",
+            "--until",
+            "2026-03-11",
+            "--area",
+            "058",
+            "--by",
+            "station",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("Báo cáo phát sóng từ 10/03/2026 đến 11/03/2026 — Thành Phố Bắc Kạn\n"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("01834"))
+        .expect("01834 line");
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    // Kế hoạch, Đến hạn, Đã phát, Phát dở, Bị tin khẩn cắt, Bỏ lỡ, Lỗi phát, Chưa báo
+    // cáo, Sắp phát, minutes, completion.
+    let want = ["5", "5", "2", "1", "1", "1", "0", "0", "0", "13.0", "40.0"];
+    assert!(tokens.windows(want.len()).any(|w| w == want), "{line}");
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("Tổng cộng"))
+        .expect("totals");
+    assert!(total.split_whitespace().nth(2) == Some("9"), "{total}");
+    assert!(text.contains("Máy trạm tắt hoặc mất điện: 1"), "{text}");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("bao-cao.xlsx");
+    let out = loa_report(
+        &app,
+        &[
+            "--year",
+            "2026",
+            "--format",
+            "xlsx",
+            "-o",
+            file.to_str().expect("path"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook(&file).expect("xlsx written");
+    let summary = book.worksheet_range("Tổng hợp").expect("summary");
+    assert_eq!(num(&find_row(&summary, "Kế hoạch")[1]), 11.0);
+
+    // Bad input: named, exit status 1, nothing written.
+    let missing = dir.path().join("khong.xlsx");
+    for (args, words) in [
+        (vec!["--year", "2026", "--area", "99999"], "99999"),
+        (
+            vec!["--from", "2026-03-11", "--until", "2026-03-10"],
+            "11/03/2026",
+        ),
+        (vec!["--year", "2026", "--format", "xlsx"], "-o"),
+        (
+            vec![
+                "--year",
+                "2026",
+                "--campaign",
+                "khong-co",
+                "-o",
+                missing.to_str().expect("path"),
+            ],
+            "khong-co",
+        ),
+    ] {
+        let out = loa_report(&app, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+    assert!(!missing.exists());
 }
