@@ -451,7 +451,7 @@ fn sheet(book: &mut Xlsx<std::io::Cursor<Vec<u8>>>, name: &str) -> calamine::Ran
 fn find_row<'a>(range: &'a calamine::Range<Data>, key: &str) -> &'a [Data] {
     range
         .rows()
-        .find(|r| r.first().is_some_and(|c| c.to_string() == key))
+        .find(|r| r.first().is_some_and(|c| matches!(c, Data::String(s) if s == key)))
         .unwrap_or_else(|| panic!("row {key}"))
 }
 
