@@ -233,3 +233,15 @@ fn facts_cells(f: &StationFacts) -> [String; 2] {
 
 /// The integrity headings of station rows.
 const FACTS_HEADINGS: [&str; 2] = ["Số lần đứt chuỗi nhật ký", "Có tín hiệu trong kỳ"];
+
+/// At most this many station codes are listed in a line of text; the rest are counted.
+const LISTED_CODES: usize = 30;
+
+/// "01834, 01837 và 12 trạm khác".
+fn list_codes(codes: &[&str]) -> String {
+    let mut text = codes[..codes.len().min(LISTED_CODES)].join(", ");
+    if codes.len() > LISTED_CODES {
+        text.push_str(&format!(" và {} trạm khác", codes.len() - LISTED_CODES));
+    }
+    text
+}

@@ -2,7 +2,8 @@
 //! air in full and which stations' logs cannot be trusted.
 
 use super::{
-    COLUMNS, Document, FACTS_HEADINGS, facts_cells, label_cells, label_columns, reason_vi,
+    COLUMNS, Document, FACTS_HEADINGS, facts_cells, label_cells, label_columns, list_codes,
+    reason_vi,
 };
 use crate::domain::GroupBy;
 
@@ -88,7 +89,7 @@ pub fn to_table(doc: &Document<'_>) -> String {
         out.push_str(&format!(
             "\nCẢNH BÁO: nhật ký phát sóng bị đứt chuỗi ở {} trạm: {}\n",
             broken.len(),
-            broken.join(", ")
+            list_codes(&broken)
         ));
     }
     let silent: Vec<&str> = report
@@ -101,7 +102,7 @@ pub fn to_table(doc: &Document<'_>) -> String {
         out.push_str(&format!(
             "\nTrạm không gửi tín hiệu trong kỳ ({}): {}\n",
             silent.len(),
-            silent.join(", ")
+            list_codes(&silent)
         ));
     }
     out

@@ -7,7 +7,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::{
-    COLUMNS, Document, FACTS_HEADINGS, Value, label_cells, label_columns, outcome_vi, reason_vi,
+    COLUMNS, Document, FACTS_HEADINGS, Value, label_cells, label_columns, list_codes, outcome_vi,
+    reason_vi,
 };
 use crate::domain::{GroupBy, Tally};
 
@@ -142,7 +143,7 @@ fn summary(ws: &mut Worksheet, doc: &Document<'_>, st: &Styles) -> Result<(), Xl
     ws.write_string_with_format(r, 0, "Trạm có nhật ký bị đứt chuỗi", &st.total)?;
     ws.write_number(r, 1, broken.len() as f64)?;
     if !broken.is_empty() {
-        ws.write_string(r, 2, broken.join(", "))?;
+        ws.write_string(r, 2, list_codes(&broken))?;
     }
     r += 1;
     let silent: Vec<&str> = doc
@@ -155,7 +156,7 @@ fn summary(ws: &mut Worksheet, doc: &Document<'_>, st: &Styles) -> Result<(), Xl
     ws.write_string_with_format(r, 0, "Trạm không gửi tín hiệu trong kỳ", &st.total)?;
     ws.write_number(r, 1, silent.len() as f64)?;
     if !silent.is_empty() {
-        ws.write_string(r, 2, silent.join(", "))?;
+        ws.write_string(r, 2, list_codes(&silent))?;
     }
     Ok(())
 }

@@ -451,7 +451,10 @@ fn sheet(book: &mut Xlsx<std::io::Cursor<Vec<u8>>>, name: &str) -> calamine::Ran
 fn find_row<'a>(range: &'a calamine::Range<Data>, key: &str) -> &'a [Data] {
     range
         .rows()
-        .find(|r| r.first().is_some_and(|c| matches!(c, Data::String(s) if s == key)))
+        .find(|r| {
+            r.first()
+                .is_some_and(|c| matches!(c, Data::String(s) if s == key))
+        })
         .unwrap_or_else(|| panic!("row {key}"))
 }
 
@@ -592,6 +595,19 @@ async fn check_xlsx(app: &TestApp, admin: &str, q: &str) {
         matches!(number_format, Data::DateTime(_)),
         "{number_format:?}"
     );
+
+    // Rows by day get a sheet of their own, the day a real date.
+    let (_, _, body) = report(app, admin, &format!("{q}&by=day&format=xlsx")).await;
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body)).expect("xlsx");
+    assert!(book.sheet_names().contains(&"Theo ngày".to_owned()));
+    let days = sheet(&mut book, "Theo ngày");
+    let first = days.rows().nth(1).expect("first day");
+    assert_eq!(first[0].as_date(), NaiveDate::from_ymd_opt(2026, 3, 10));
+    assert_eq!(num(&first[1]), 6.0);
+    let second = days.rows().nth(2).expect("second day");
+    assert_eq!(second[0].as_date(), NaiveDate::from_ymd_opt(2026, 3, 11));
+    assert_eq!(num(&second[1]), 5.0);
 }
 
 async fn future_items_are_upcoming_and_heartbeats_are_seen(app: TestApp) {
