@@ -10,18 +10,22 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Days, NaiveDate, TimeZone};
+use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use sqlx::Row;
+
+mod days;
+mod misses;
+
+use days::{DAY_MS, DayRule, Run, day_start_ms, runs};
+pub use misses::load_misses;
 
 use super::inputs::{corrupt, load_tree};
 use super::{Store, StoreError};
 use crate::domain::{
-    AiringCell, AreaCode, AreaId, AreaTree, GroupBy, Miss, Names, Outcome, PlannedCell,
-    ReportStation, Source, StationFacts,
+    AiringCell, AreaCode, AreaId, AreaTree, GroupBy, Names, Outcome, PlannedCell, ReportStation,
+    Source, StationFacts,
 };
-
-const DAY_MS: i64 = 86_400_000;
 
 /// What to report on.
 #[derive(Debug, Clone)]
@@ -100,67 +104,6 @@ impl ReportData {
             airings: &self.airings,
         }
     }
-}
-
-/// Days from `from` to `until` with one UTC offset: `[start_ms, end_ms)`, and either
-/// the offset (ms) that turns an instant into its local day, or the one day it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Run {
-    start_ms: i64,
-    end_ms: i64,
-    day: DayRule,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DayRule {
-    Offset(i64),
-    Fixed(NaiveDate),
-}
-
-/// The first instant of local day `d` in `tz`, ms (a midnight skipped by a clock
-/// change is taken at the first hour that exists).
-fn day_start_ms(tz: Tz, d: NaiveDate) -> i64 {
-    (0..24)
-        .find_map(|h| {
-            tz.from_local_datetime(&d.and_hms_opt(h, 0, 0)?)
-                .earliest()
-                .map(|t| t.timestamp_millis())
-        })
-        .unwrap_or_else(|| {
-            d.and_hms_opt(0, 0, 0)
-                .map_or(0, |t| t.and_utc().timestamp_millis())
-        })
-}
-
-/// Splits `from..=until` in `tz` into runs of one offset each.
-fn runs(tz: Tz, from: NaiveDate, until: NaiveDate) -> Vec<Run> {
-    let mut out: Vec<Run> = Vec::new();
-    let mut d = from;
-    let mut start = day_start_ms(tz, d);
-    while d <= until {
-        let next = d + Days::new(1);
-        let end = day_start_ms(tz, next);
-        let epoch_day = d.signed_duration_since(NaiveDate::default()).num_days();
-        let offset = epoch_day * DAY_MS - start;
-        let rule = if end - start == DAY_MS {
-            DayRule::Offset(offset)
-        } else {
-            DayRule::Fixed(d)
-        };
-        match out.last_mut() {
-            Some(last) if last.day == rule && matches!(rule, DayRule::Offset(_)) => {
-                last.end_ms = end;
-            }
-            _ => out.push(Run {
-                start_ms: start,
-                end_ms: end,
-                day: rule,
-            }),
-        }
-        d = next;
-        start = end;
-    }
-    out
 }
 
 /// Loads a report's data. Checks the query first: an unknown area or campaign, or a
@@ -491,123 +434,4 @@ async fn load_stations(
     }
     stations.sort_by(|a, b| (order[&a.area], &a.code).cmp(&(order[&b.area], &b.code)));
     Ok((stations, zones))
-}
-
-/// Every due planned item of the covered stations in the period that did not air in
-/// full, oldest first per station, at most `limit`; and whether there were more.
-pub async fn load_misses(
-    store: &Store,
-    data: &ReportData,
-    q: &ReportQuery,
-    limit: usize,
-) -> Result<(Vec<Miss>, bool), StoreError> {
-    let mut out = Vec::new();
-    let mut more = false;
-    for station in &data.stations {
-        if out.len() > limit {
-            more = true;
-            break;
-        }
-        let Some(zone) = data.timezones.get(&station.code) else {
-            continue;
-        };
-        let tz: Tz = zone
-            .parse()
-            .map_err(|_| corrupt("stations", format!("timezone {zone}")))?;
-        let start = day_start_ms(tz, q.from);
-        let end = day_start_ms(tz, q.until + Days::new(1)).min(q.now_ms);
-        let campaign = if q.campaign.is_some() {
-            " AND p.campaign_id = $5"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id,
-                    a.outcome, a.reason, a.actual_start_ms, a.actual_end_ms
-             FROM planned_items p
-             LEFT JOIN airings a ON a.station_code = p.station_code AND a.item_id = p.item_id
-             WHERE p.station_code = $1 AND p.start_ms >= $2 AND p.start_ms < $3
-               AND (a.outcome IS NULL OR a.outcome <> 'aired'){campaign}
-             ORDER BY p.start_ms LIMIT $4"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(station.code.clone())
-            .bind(start)
-            .bind(end)
-            .bind((limit + 1 - out.len()) as i64);
-        if let Some(c) = &q.campaign {
-            query = query.bind(c.clone());
-        }
-        for r in query.fetch_all(store.pool()).await? {
-            let outcome: Option<String> = r.try_get(5)?;
-            let outcome = outcome
-                .map(|o| {
-                    Outcome::parse(&o).ok_or_else(|| corrupt("airings", format!("outcome {o}")))
-                })
-                .transpose()?;
-            let reason: Option<String> = r.try_get(6)?;
-            let started: Option<i64> = r.try_get(7)?;
-            let ended: Option<i64> = r.try_get(8)?;
-            out.push(Miss {
-                station: station.code.clone(),
-                item_id: r.try_get(0)?,
-                start_ms: r.try_get(1)?,
-                duration_ms: r.try_get(2)?,
-                campaign: r.try_get(3)?,
-                segment: r.try_get(4)?,
-                reason: match (&outcome, reason) {
-                    (None, _) => crate::domain::UNREPORTED.to_owned(),
-                    (Some(_), Some(r)) if !r.is_empty() => r,
-                    (Some(o), _) => o.as_str().to_owned(),
-                },
-                outcome,
-                aired_ms: match (started, ended) {
-                    (Some(s), Some(e)) => e - s,
-                    _ => 0,
-                },
-            });
-        }
-    }
-    if out.len() > limit {
-        out.truncate(limit);
-        more = true;
-    }
-    Ok((out, more))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn date(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
-    }
-
-    #[test]
-    fn vietnam_is_one_run_and_its_days_start_at_local_midnight() {
-        let tz: Tz = "Asia/Ho_Chi_Minh".parse().expect("a zone");
-        let r = runs(tz, date("2026-01-01"), date("2026-12-31"));
-        assert_eq!(r.len(), 1);
-        // 00:00 on 1 January in Hà Nội is 17:00 UTC on 31 December.
-        assert_eq!(r[0].start_ms, 1_767_200_400_000);
-        assert_eq!(r[0].day, DayRule::Offset(7 * 3_600_000));
-        // An instant at 23:59 local on 1 January falls on day 1 January.
-        let at = r[0].start_ms + DAY_MS - 60_000;
-        let DayRule::Offset(off) = r[0].day else {
-            unreachable!()
-        };
-        assert_eq!((at + off) / DAY_MS, 20_454);
-        assert_eq!(NaiveDate::default() + Days::new(20_454), date("2026-01-01"));
-    }
-
-    #[test]
-    fn a_clock_change_day_is_a_run_of_its_own() {
-        let tz: Tz = "Europe/Berlin".parse().expect("a zone");
-        let r = runs(tz, date("2026-03-27"), date("2026-03-31"));
-        assert_eq!(r.len(), 3, "{r:?}");
-        assert_eq!(r[1].day, DayRule::Fixed(date("2026-03-29")));
-        assert_eq!(r[1].end_ms - r[1].start_ms, DAY_MS - 3_600_000);
-        assert_eq!(r[0].end_ms, r[1].start_ms);
-        assert_eq!(r[1].end_ms, r[2].start_ms);
-    }
 }
