@@ -215,6 +215,11 @@ impl GroupBy {
     pub fn needs_day(self) -> bool {
         matches!(self, Self::Day | Self::Week | Self::Month)
     }
+
+    /// Whether the cells must carry the segment (its title or language labels rows).
+    pub fn needs_segment(self) -> bool {
+        matches!(self, Self::Segment | Self::Language)
+    }
 }
 
 /// Names the rows are labelled with.

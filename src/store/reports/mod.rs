@@ -141,6 +141,17 @@ pub async fn load_report(store: &Store, q: &ReportQuery) -> Result<ReportData, R
         airings: Vec::new(),
         tree: AreaTree::default(),
     };
+    // One snapshot for every query, so a batch arriving meanwhile is counted whole or
+    // not at all. PostgreSQL: a year of a country groups tens of millions of rows; give
+    // the hash room (the default 4 MB spills to disk) and skip JIT (it costs more than
+    // it saves on these queries).
+    let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+    if store.backend() == super::Backend::Postgres {
+        sqlx::raw_sql("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
     for &zone in &zones {
         let tz: Tz = zone
             .parse()
@@ -162,13 +173,16 @@ pub async fn load_report(store: &Store, q: &ReportQuery) -> Result<ReportData, R
                 zone,
                 run,
                 with_day: q.by.needs_day(),
+                with_segment: q.by.needs_segment(),
+                with_priority: q.by == GroupBy::Priority,
             };
-            data.planned.extend(planned_cells(store, &scope).await?);
-            data.airings.extend(airing_cells(store, &scope).await?);
+            data.planned.extend(planned_cells(&mut tx, &scope).await?);
+            data.airings.extend(airing_cells(&mut tx, &scope).await?);
         }
         let (first, last) = (zone_runs[0].start_ms, zone_runs[zone_runs.len() - 1].end_ms);
-        station_facts(store, zone, first, last, &mut data.facts).await?;
+        station_facts(&mut tx, zone, first, last, &mut data.facts).await?;
     }
+    tx.commit().await.map_err(StoreError::from)?;
     data.tree = tree;
     data.stations = stations;
     data.timezones = timezones;
@@ -180,19 +194,51 @@ struct Scope<'a> {
     q: &'a ReportQuery,
     zone: &'a str,
     run: &'a Run,
+    /// Whether rows are counted per local day, segment, priority: each dimension left
+    /// out is a column fewer to group tens of millions of rows by.
     with_day: bool,
+    with_segment: bool,
+    with_priority: bool,
 }
 
 impl Scope<'_> {
+    /// The SELECT and GROUP BY lists: `station_code`, the local day, `campaign_id`,
+    /// the segment and the priority, each left out of the grouping (and selected as a
+    /// constant) when the report does not need it.
+    fn dimensions(&self, start: &str) -> (String, String) {
+        let day = self.day_sql(start);
+        let mut select = vec![
+            "station_code".to_owned(),
+            format!("{day} AS d"),
+            "campaign_id".to_owned(),
+        ];
+        let mut group = vec!["station_code", "campaign_id"];
+        if self.with_day {
+            group.push("d");
+        }
+        for (on, column) in [
+            (self.with_segment, "segment_id"),
+            (self.with_priority, "priority"),
+        ] {
+            if on {
+                select.push(column.to_owned());
+                group.push(column);
+            } else {
+                select.push("NULL".to_owned());
+            }
+        }
+        (select.join(", "), group.join(", "))
+    }
+
     /// The SQL giving a row's local day number (days since 1970-01-01), or 0.
     fn day_sql(&self, column: &str) -> String {
         match (self.with_day, self.run.day) {
-            (false, _) => "0".to_owned(),
+            (false, _) => "CAST(0 AS BIGINT)".to_owned(),
             (true, DayRule::Offset(off)) => format!("(({column} + {off}) / {DAY_MS})"),
-            (true, DayRule::Fixed(d)) => d
-                .signed_duration_since(NaiveDate::default())
-                .num_days()
-                .to_string(),
+            (true, DayRule::Fixed(d)) => format!(
+                "CAST({} AS BIGINT)",
+                d.signed_duration_since(NaiveDate::default()).num_days()
+            ),
         }
     }
 
@@ -248,29 +294,32 @@ impl Scope<'_> {
     }
 }
 
-async fn planned_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<PlannedCell>, StoreError> {
+async fn planned_cells(
+    conn: &mut sqlx::AnyConnection,
+    s: &Scope<'_>,
+) -> Result<Vec<PlannedCell>, StoreError> {
     let (z, a, b, c) = s.params();
     let campaign = if s.q.campaign.is_some() {
         format!(" AND campaign_id = ${c}")
     } else {
         String::new()
     };
+    let (select, group) = s.dimensions("start_ms");
     let sql = format!(
-        "{with}SELECT station_code, {day} AS d, campaign_id, segment_id, priority,
+        "{with}SELECT {select},
                 CAST(CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS BIGINT) AS due,
                 COUNT(*), CAST(SUM(duration_ms) AS BIGINT)
          FROM planned_items
          WHERE start_ms >= ${a} AND start_ms < ${b} AND {stations}{campaign}
-         GROUP BY station_code, d, campaign_id, segment_id, priority, due",
+         GROUP BY {group}, due",
         with = s.with_sql(),
-        day = s.day_sql("start_ms"),
         now = s.q.now_ms,
         stations = s.stations_sql(z),
     );
     // Only numbers this module computed and placeholders are formatted into the text.
     let rows = s
         .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(store.pool())
+        .fetch_all(&mut *conn)
         .await?;
     rows.iter()
         .map(|r| {
@@ -278,8 +327,8 @@ async fn planned_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<PlannedCell>,
                 station: r.try_get(0)?,
                 day: s.day_of(r.try_get(1)?),
                 campaign: r.try_get(2)?,
-                segment: r.try_get(3)?,
-                priority: r.try_get(4)?,
+                segment: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+                priority: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
                 due: r.try_get::<i64, _>(5)? == 1,
                 count: r.try_get::<i64, _>(6)? as u64,
                 duration_ms: r.try_get(7)?,
@@ -288,34 +337,38 @@ async fn planned_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<PlannedCell>,
         .collect()
 }
 
-async fn airing_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<AiringCell>, StoreError> {
+async fn airing_cells(
+    conn: &mut sqlx::AnyConnection,
+    s: &Scope<'_>,
+) -> Result<Vec<AiringCell>, StoreError> {
     let (z, a, b, c) = s.params();
     let campaign = if s.q.campaign.is_some() {
         format!(" AND campaign_id = ${c}")
     } else {
         String::new()
     };
+    let (select, group) = s.dimensions("planned_start_ms");
     let sql = format!(
-        "{with}SELECT station_code, {day} AS d, source, COALESCE(campaign_id, '') AS c,
-                COALESCE(segment_id, '') AS g, COALESCE(priority, '') AS p, outcome,
-                COALESCE(reason, '') AS r, COUNT(*),
+        "{with}SELECT {select}, source, outcome, reason, COUNT(*),
                 CAST(SUM(CASE WHEN actual_end_ms IS NULL OR actual_start_ms IS NULL THEN 0
                          ELSE actual_end_ms - actual_start_ms END) AS BIGINT)
          FROM airings
          WHERE planned_start_ms >= ${a} AND planned_start_ms < ${b} AND {stations}{campaign}
-         GROUP BY station_code, d, source, c, g, p, outcome, r",
+         GROUP BY {group}, source, outcome, reason",
         with = s.with_sql(),
-        day = s.day_sql("planned_start_ms"),
         stations = s.stations_sql(z),
     );
     // Only numbers this module computed and placeholders are formatted into the text.
     let rows = s
         .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(store.pool())
+        .fetch_all(&mut *conn)
         .await?;
+    let text = |r: &sqlx::any::AnyRow, i: usize| -> Result<String, StoreError> {
+        Ok(r.try_get::<Option<String>, _>(i)?.unwrap_or_default())
+    };
     rows.iter()
         .map(|r| {
-            let source: String = r.try_get(2)?;
+            let source: String = r.try_get(5)?;
             let outcome: String = r.try_get(6)?;
             Ok(AiringCell {
                 station: r.try_get(0)?,
@@ -325,12 +378,12 @@ async fn airing_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<AiringCell>, S
                     "emergency" => Source::Emergency,
                     _ => Source::Fallback,
                 },
-                campaign: r.try_get(3)?,
-                segment: r.try_get(4)?,
-                priority: r.try_get(5)?,
+                campaign: text(r, 2)?,
+                segment: text(r, 3)?,
+                priority: text(r, 4)?,
                 outcome: Outcome::parse(&outcome)
                     .ok_or_else(|| corrupt("airings", format!("outcome {outcome}")))?,
-                reason: r.try_get(7)?,
+                reason: text(r, 7)?,
                 count: r.try_get::<i64, _>(8)? as u64,
                 aired_ms: r.try_get(9)?,
             })
@@ -341,7 +394,7 @@ async fn airing_cells(store: &Store, s: &Scope<'_>) -> Result<Vec<AiringCell>, S
 /// Chain breaks among the zone's records planned in `[start, end)`, and which of its
 /// stations sent a heartbeat then.
 async fn station_facts(
-    store: &Store,
+    conn: &mut sqlx::AnyConnection,
     zone: &str,
     start_ms: i64,
     end_ms: i64,
@@ -357,7 +410,7 @@ async fn station_facts(
     .bind(zone.to_owned())
     .bind(start_ms)
     .bind(end_ms)
-    .fetch_all(store.pool())
+    .fetch_all(&mut *conn)
     .await?;
     for r in breaks {
         let code: String = r.try_get(0)?;
@@ -374,7 +427,7 @@ async fn station_facts(
     .bind((end_ms - 1).div_euclid(DAY_MS))
     .bind(start_ms)
     .bind(end_ms)
-    .fetch_all(store.pool())
+    .fetch_all(&mut *conn)
     .await?;
     for r in heard {
         let code: String = r.try_get(0)?;
