@@ -28,6 +28,10 @@ const PERIOD_FRAMES: u32 = OUTPUT_RATE / 10;
 /// How long the sound card stays open with nothing playing or readied.
 const IDLE_CLOSE: Duration = Duration::from_secs(5);
 
+/// How often the open card is looked at: to close it when idle, to log what its
+/// callback noticed.
+const TICK: Duration = Duration::from_secs(1);
+
 /// A late start worth a warning in the log.
 const LATE_WARN: Duration = Duration::from_millis(5);
 
@@ -215,6 +219,10 @@ impl Sink for DeviceSink {
             let _ = card.events.send(Event::Stop { id, at });
         }
         self.silent_from = Some(at);
+    }
+
+    fn tick_every(&self) -> Option<Duration> {
+        self.card.is_some().then_some(TICK)
     }
 
     fn tick(&mut self) {

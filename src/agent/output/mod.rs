@@ -108,12 +108,24 @@ impl Output {
                         return;
                     }
                 };
+                // Woken by a command, or when the sink wants a tick (a live stream's
+                // chunks to move along, an idle card to close); asleep otherwise.
+                let mut next_tick: Option<Instant> = None;
                 loop {
-                    // Wake every 50 ms to move a live stream's chunks along.
-                    let cmd = match rx.recv_timeout(Duration::from_millis(50)) {
+                    next_tick = match (next_tick, sink.tick_every()) {
+                        (_, None) => None,
+                        (Some(t), Some(_)) => Some(t),
+                        (None, Some(every)) => Some(Instant::now() + every),
+                    };
+                    let received = match next_tick {
+                        Some(t) => rx.recv_timeout(t.saturating_duration_since(Instant::now())),
+                        None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                    };
+                    let cmd = match received {
                         Ok(cmd) => cmd,
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             sink.tick();
+                            next_tick = None;
                             continue;
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => break,

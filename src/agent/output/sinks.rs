@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::TryRecvError;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::feed::Feed;
 use crate::audio::{OUTPUT_RATE, SampleStream, ToStereo48k};
@@ -27,8 +27,20 @@ pub(crate) trait Sink {
     /// Stops, to fall silent at `at`; `played_ms` is how long it ran by the player's
     /// clock.
     fn stop(&mut self, played_ms: u64, at: Instant);
-    /// Called every few tens of milliseconds, to move a live feed along.
+    /// Called every [`Sink::tick_every`], to move a live feed along.
     fn tick(&mut self) {}
+    /// How often [`Sink::tick`] is wanted now; `None` for never (each wake-up of the
+    /// output thread costs CPU, on an idle station too).
+    fn tick_every(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// How often a live feed is moved along by a sink that does not play it.
+const LIVE_TICK: Duration = Duration::from_millis(50);
+
+fn plays_live(playing: &Option<Source>) -> Option<Duration> {
+    matches!(playing, Some(Source::Live(_))).then_some(LIVE_TICK)
 }
 
 /// Plays nothing; a live feed is still read (and so its failure noticed).
@@ -48,6 +60,9 @@ impl Sink for NullSink {
     }
     fn stop(&mut self, _played_ms: u64, _at: Instant) {
         self.playing = None;
+    }
+    fn tick_every(&self) -> Option<Duration> {
+        plays_live(&self.playing)
     }
     fn tick(&mut self) {
         if let Some(Source::Live(feed)) = &self.playing {
@@ -164,6 +179,9 @@ impl Sink for WavSink {
         if let Err(e) = result {
             tracing::error!(error = %e, "không ghi được tệp WAV đầu ra");
         }
+    }
+    fn tick_every(&self) -> Option<Duration> {
+        plays_live(&self.playing)
     }
     fn tick(&mut self) {
         if matches!(self.playing, Some(Source::Live(_)))
