@@ -1,7 +1,7 @@
 //! Benchmark: `loa agent` on a real (paced) audio path, in one run.
 //!
 //! 1. Onset error: a private PulseAudio daemon with a null sink (paced by the system
-//!    clock, unlike ALSA's file or null devices), rodio reaching it through ALSA's pulse
+//!    clock, unlike ALSA's file or null devices), cpal reaching it through ALSA's pulse
 //!    plugin, `parec` recording the sink's monitor. A one-station schedule set with a
 //!    1 s tone + 2 s silence MP3 filling ~5 minutes back to back; `loa serve` seeded from
 //!    it, `loa agent --output default` enrolled against it; every onset in the recording
@@ -157,7 +157,7 @@ impl Summary {
                 a.output.line()
             );
             println!(
-                "    constant latency (its median):            {:.1} ms (rodio/cpal → ALSA pulse plugin → PulseAudio null sink; capture origin)",
+                "    constant latency (its median):            {:.1} ms (cpal → ALSA pulse plugin → PulseAudio null sink; capture origin)",
                 a.output.median
             );
             println!(

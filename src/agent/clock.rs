@@ -20,6 +20,10 @@ pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub trait Clock: Send + Sync + 'static {
     /// Now, ms since the epoch, as this PC's clock says.
     fn now_ms(&self) -> i64;
+    /// Now, µs since the epoch: the same clock, finer, for placing audio on an instant.
+    fn now_us(&self) -> i64 {
+        self.now_ms() * 1000
+    }
     /// Resolves once [`Clock::now_ms`] has reached `deadline_ms`.
     fn sleep_until(&self, deadline_ms: i64) -> Sleep;
     /// Marks the calling loop as one whose waits a simulated clock must account for;
@@ -52,6 +56,10 @@ impl Clock for SystemClock {
         chrono::Utc::now().timestamp_millis()
     }
 
+    fn now_us(&self) -> i64 {
+        chrono::Utc::now().timestamp_micros()
+    }
+
     fn sleep_until(&self, deadline_ms: i64) -> Sleep {
         Box::pin(async move {
             loop {
@@ -76,6 +84,10 @@ pub struct SkewedClock {
 impl Clock for SkewedClock {
     fn now_ms(&self) -> i64 {
         SystemClock.now_ms() + self.skew_ms
+    }
+
+    fn now_us(&self) -> i64 {
+        SystemClock.now_us() + self.skew_ms * 1000
     }
 
     fn sleep_until(&self, deadline_ms: i64) -> Sleep {

@@ -64,9 +64,9 @@ pub struct AgentConfig {
     pub correct_clock: bool,
     /// Whether to listen to the server's event stream.
     pub events: bool,
-    /// How long the sound card takes to make a sample heard (its buffer): audio is
-    /// started this much ahead, so that it is heard at the planned instant. Measured
-    /// once per station (the agent_timing benchmark prints it for a capture).
+    /// How far ahead of its callback the sound card plays, for a card that does not
+    /// say so itself (its callback timestamps are missing or absurd); any other card
+    /// places each item on its planned instant by its own figure.
     pub output_latency: Duration,
 }
 
@@ -128,6 +128,20 @@ impl Shared {
         }
     }
 
+    /// The monotonic instant at which server-time `t_ms` falls (see [`Shared::now`]),
+    /// for the audio output; exact to the microsecond on the system clock.
+    fn instant_of(&self, t_ms: i64) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        let ahead_us = t_ms * 1000 - (self.clock.now_us() - self.correction() * 1000);
+        let by = Duration::from_micros(ahead_us.unsigned_abs());
+        let at = if ahead_us >= 0 {
+            now.checked_add(by)
+        } else {
+            now.checked_sub(by)
+        };
+        at.unwrap_or(now)
+    }
+
     /// Waits until server-time `t_ms` (see [`Shared::now`]).
     fn sleep_until(&self, t_ms: i64) -> clock::Sleep {
         self.clock.sleep_until(t_ms + self.correction())
@@ -185,7 +199,7 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let client = client::Client::new(&config.server, &config.token, clock.clone(), sync.clone());
     let cache = cache::MediaCache::new(&config.data_dir, config.reserve_bytes);
     let held = playlist::load(&config.data_dir, &local).await;
-    let output = output::Output::spawn(config.output.clone())
+    let output = output::Output::spawn(config.output.clone(), config.output_latency)
         .with_context(|| format!("không mở được đầu ra âm thanh {:?}", config.output))?;
     let started_ms = clock.now_ms();
     let shared = Arc::new(Shared {

@@ -11,16 +11,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::Shared;
-use super::output::Output;
+use super::output::{AHEAD_MS as OUTPUT_AHEAD_MS, Output};
 use super::timeline::{self, Next, PlanItem};
 use crate::domain::Outcome;
 use crate::wire::EmergencyEventJson;
 
 /// Verify and open an item's file this long before it starts.
 const LEAD_MS: i64 = 3_000;
-/// Commit the airing's record this long before its audio starts, so the disk write is
-/// not in the way of the start.
+/// Commit the airing's record this long before its audio is handed to the output, so
+/// the disk write is not in the way of the start.
 const OPEN_AHEAD_MS: i64 = 30;
+/// Connect to a relay's stream this long before its start is handed to the output.
+const RELAY_CONNECT_MS: i64 = 400;
 /// While an item plays, note the time this often, so a power cut costs at most this
 /// much of the `partial` record's length.
 const ALIVE_EVERY_MS: i64 = 5_000;
@@ -224,6 +226,21 @@ impl Player {
                 let until = until.unwrap_or(now + 60_000);
                 if let Some(next) = items.iter().find(|i| i.start_ms == until)
                     && until - now <= LEAD_MS
+                    && let Some(url) = next.relay.clone()
+                    && self.ready(&next.sha256).await
+                {
+                    // Connected and handed over ahead, so the stream is heard from its
+                    // planned start.
+                    let next = next.clone();
+                    let connect_at = until - OUTPUT_AHEAD_MS - RELAY_CONNECT_MS;
+                    if self.shared.now() >= connect_at {
+                        return self.play_relay(&next, &url, stop).await;
+                    }
+                    self.wait_until(connect_at, stop).await;
+                    return Ok(Step::Waited);
+                }
+                if let Some(next) = items.iter().find(|i| i.start_ms == until)
+                    && until - now <= LEAD_MS
                     && next.relay.is_none()
                 {
                     let next = next.clone();
@@ -238,10 +255,11 @@ impl Player {
                         }
                     }
                     if self.prepared.as_deref() == Some(next.id.as_str()) {
-                        if until - self.shared.now() <= OPEN_AHEAD_MS {
+                        let open_at = until - OUTPUT_AHEAD_MS - OPEN_AHEAD_MS;
+                        if self.shared.now() >= open_at {
                             return self.play(&next, stop).await;
                         }
-                        self.wait_until(until - OPEN_AHEAD_MS, stop).await;
+                        self.wait_until(open_at, stop).await;
                     } else {
                         self.wait_until(until, stop).await;
                     }
@@ -319,8 +337,9 @@ impl Player {
             .pop_front()
     }
 
-    /// Plays `item` from its planned start (or now, if that has passed); ends it at its
-    /// length, at an emergency, or at shutdown. When the next item follows back to back,
+    /// Plays `item` from its planned start (or as soon as the output can place it, if
+    /// that is too close or has passed); ends it at its length, at an emergency, or at
+    /// shutdown. When the next item follows back to back,
     /// its file is opened and its record committed while this one plays, and this one's
     /// record is completed only once the next has started: no disk write stands between
     /// the two, so a run of items does not drift late.
@@ -347,7 +366,7 @@ impl Player {
                     }
                 }
                 // The record is committed first; then the audio starts.
-                let start = self.shared.now().max(item.start_ms);
+                let start = (self.shared.now() + OUTPUT_AHEAD_MS).max(item.start_ms);
                 let uuid = self
                     .shared
                     .local
@@ -357,21 +376,15 @@ impl Player {
             }
         };
         self.prepared = None;
-        // Started ahead by the sound card's latency, the audio is heard at `start`.
-        let latency = i64::try_from(self.shared.config.output_latency.as_millis()).unwrap_or(0);
-        if start - latency > self.shared.now() {
-            self.shared.sleep_until(start - latency).await;
+        if start - OUTPUT_AHEAD_MS > self.shared.now() {
+            self.shared.sleep_until(start - OUTPUT_AHEAD_MS).await;
         }
-        self.output.start().await;
+        self.output.start(self.shared.instant_of(start)).await;
         self.flush_pending().await?;
         self.done.insert(item.id.clone());
-        let end = start + i64::from(item.duration_ms) - latency;
-        let (outcome, reason, at) = self.hold_and_look_ahead(end, stop).await?;
-        self.output
-            .stop(u64::try_from(at - (start - latency)).unwrap_or(0))
-            .await;
-        // What was handed to the card by `at` is heard until `at + latency`.
-        let at = (at + latency).max(start);
+        let end = start + i64::from(item.duration_ms);
+        let (outcome, reason, held) = self.hold_and_look_ahead(end, stop).await?;
+        let at = self.stop_output(start, held, end).await;
         let reason = if outcome == Outcome::Aired && item.fallback {
             "fallback_rotation"
         } else {
@@ -396,14 +409,17 @@ impl Player {
         Ok(Step::Played(item.id.clone(), outcome))
     }
 
-    /// Holds until `end`, on the way opening the next item's file (three seconds
-    /// ahead) and committing its record (30 ms ahead) when it follows back to back.
+    /// Holds until the stop of an item ending at `end` is due to be handed to the
+    /// output, on the way opening the next item's file (three seconds ahead) and
+    /// committing its record (30 ms ahead) when it follows back to back. Returns how the
+    /// hold ended and when (player time, not yet the instant heard).
     async fn hold_and_look_ahead(
         &mut self,
         end: i64,
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<(Outcome, &'static str, i64)> {
-        for (phase_end, step) in [(end - LEAD_MS, 0), (end - OPEN_AHEAD_MS, 1), (end, 2)] {
+        let hand = end - OUTPUT_AHEAD_MS;
+        for (phase_end, step) in [(hand - LEAD_MS, 0), (hand - OPEN_AHEAD_MS, 1), (hand, 2)] {
             if phase_end > self.shared.now() {
                 let held = self.hold(phase_end, true, None, stop).await?;
                 if held.0 != Outcome::Aired || held.2 < phase_end {
@@ -416,7 +432,20 @@ impl Player {
                 _ => {}
             }
         }
-        Ok((Outcome::Aired, "", end))
+        Ok((Outcome::Aired, "", hand))
+    }
+
+    /// Stops what `start`ed, handed at `held` (player time): it falls silent a lead
+    /// later, or at `end` if that comes first. Returns that instant, as recorded.
+    async fn stop_output(&self, start: i64, held: i64, end: i64) -> i64 {
+        let at = (held + OUTPUT_AHEAD_MS).clamp(start, end.max(start));
+        self.output
+            .stop(
+                u64::try_from(at - start).unwrap_or(0),
+                self.shared.instant_of(at),
+            )
+            .await;
+        at
     }
 
     /// The item that will be due the moment the current one ends at `end`, if it is a
@@ -492,23 +521,16 @@ impl Player {
         Ok(())
     }
 
-    /// Relays `url` for the item's length from now (to its planned end); if the stream
-    /// cannot be opened, fails or stalls, plays the fallback segment for what is left.
-    /// The airing is `aired`, with reason `relay_fallback` when the fallback aired.
+    /// Relays `url` from its planned start (or as soon as it can be) to its planned
+    /// end; if the stream cannot be opened, fails or stalls, plays the fallback segment
+    /// for what is left. The airing is `aired`, with reason `relay_fallback` when the
+    /// fallback aired.
     async fn play_relay(
         &mut self,
         item: &PlanItem,
         url: &str,
         stop: &mut tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<Step> {
-        let offset = self.shared.sync.offset_ms();
-        let start = self.shared.now();
-        let end = item.end_ms().max(start);
-        let uuid = self
-            .shared
-            .local
-            .open_airing(&item.id, item.start_ms, start, offset)
-            .await?;
         // Whatever the output held ready is replaced.
         self.prepared = None;
         let ended = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -520,19 +542,29 @@ impl Player {
             }
             Err(why) => Err(why),
         };
-        let mut at = self.shared.now();
+        // The record is committed before any audio is handed to the output.
+        let offset = self.shared.sync.offset_ms();
+        let start = (self.shared.now() + OUTPUT_AHEAD_MS).max(item.start_ms);
+        let end = item.end_ms().max(start);
+        let uuid = self
+            .shared
+            .local
+            .open_airing(&item.id, item.start_ms, start, offset)
+            .await?;
+        let mut at = start;
         let why = match live {
             Ok(()) => {
-                self.output.start().await;
-                let (outcome, reason, t) = self.hold(end, true, Some(&ended), stop).await?;
-                self.output
-                    .stop(u64::try_from(t - start).unwrap_or(0))
-                    .await;
-                at = t;
-                if outcome != Outcome::Aired || t >= end {
-                    return self.close(&uuid, &item.id, t, outcome, reason).await;
+                if start - OUTPUT_AHEAD_MS > self.shared.now() {
+                    self.shared.sleep_until(start - OUTPUT_AHEAD_MS).await;
                 }
-                format!("luồng tiếp sóng {url} ngừng sau {} s", (t - start) / 1000)
+                self.output.start(self.shared.instant_of(start)).await;
+                let hand = end - OUTPUT_AHEAD_MS;
+                let (outcome, reason, t) = self.hold(hand, true, Some(&ended), stop).await?;
+                at = self.stop_output(start, t, end).await;
+                if outcome != Outcome::Aired || at >= end {
+                    return self.close(&uuid, &item.id, at, outcome, reason).await;
+                }
+                format!("luồng tiếp sóng {url} ngừng sau {} s", (at - start) / 1000)
             }
             Err(why) => why,
         };
@@ -541,18 +573,19 @@ impl Player {
         let path = self.shared.cache.path(&item.sha256);
         let ready = self.ready(&item.sha256).await;
         if ready && self.output.prepare(&path, item.gain_db).await.is_ok() {
-            let fallback_start = self.shared.now();
-            self.output.start().await;
-            let (outcome, reason, t) = self.hold(end, true, None, stop).await?;
+            let fallback_start = (self.shared.now() + OUTPUT_AHEAD_MS).max(at).min(end);
             self.output
-                .stop(u64::try_from(t - fallback_start).unwrap_or(0))
+                .start(self.shared.instant_of(fallback_start))
                 .await;
+            let hand = end - OUTPUT_AHEAD_MS;
+            let (outcome, reason, t) = self.hold(hand, true, None, stop).await?;
+            let at = self.stop_output(fallback_start, t, end).await;
             let reason = if outcome == Outcome::Aired {
                 "relay_fallback"
             } else {
                 reason
             };
-            return self.close(&uuid, &item.id, t, outcome, reason).await;
+            return self.close(&uuid, &item.id, at, outcome, reason).await;
         }
         // Neither the stream nor the fallback: what aired, aired.
         let outcome = if at > start {
@@ -663,18 +696,16 @@ impl Player {
             return Ok(Step::Emergency(e.emergency));
         }
         // Whatever was playing has ended (the preempt signal stopped it); now air.
-        let start = self.shared.now();
+        let start = self.shared.now() + OUTPUT_AHEAD_MS;
         let uuid = self
             .shared
             .local
             .open_airing(&item_id, received, start, offset)
             .await?;
-        self.output.start().await;
+        self.output.start(self.shared.instant_of(start)).await;
         let end = start + i64::from(e.duration_ms);
-        let (outcome, reason, at) = self.hold(end, false, None, stop).await?;
-        self.output
-            .stop(u64::try_from(at - start).unwrap_or(0))
-            .await;
+        let (outcome, reason, held) = self.hold(end - OUTPUT_AHEAD_MS, false, None, stop).await?;
+        let at = self.stop_output(start, held, end).await;
         self.shared
             .local
             .close_airing(&uuid, at, outcome, reason)

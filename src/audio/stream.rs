@@ -127,6 +127,21 @@ impl SampleStream {
         self.sample_rate
     }
 
+    /// Appends up to `samples` samples to `out`, a packet's worth at a time; fewer only
+    /// at the end of the stream.
+    pub fn read_into(&mut self, out: &mut Vec<f32>, samples: usize) {
+        let mut left = samples;
+        while left > 0 {
+            if self.pos >= self.buf.len() && !self.refill() {
+                return;
+            }
+            let n = left.min(self.buf.len() - self.pos);
+            out.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            left -= n;
+        }
+    }
+
     /// Decodes the next packet of the track into `buf`; false at the end (a damaged
     /// packet ends the stream: what played, played).
     fn refill(&mut self) -> bool {

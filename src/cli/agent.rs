@@ -39,7 +39,8 @@ pub(super) struct AgentArgs {
     /// Dung lượng đĩa (MB) luôn để trống khi tải âm thanh.
     #[arg(long, default_value_t = 500)]
     pub reserve_mb: u64,
-    /// Độ trễ của card âm thanh (ms): bắt đầu phát sớm chừng ấy để tiếng ra loa đúng giờ.
+    /// Độ trễ của card âm thanh (ms), chỉ dùng khi card không tự báo thời điểm phát:
+    /// đặt mẫu sớm chừng ấy để tiếng ra loa đúng giờ.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=2000))]
     pub output_latency_ms: u64,
     /// Chu kỳ hỏi danh sách phát (giây).

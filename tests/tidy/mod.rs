@@ -58,6 +58,7 @@ fn domain_does_no_io() {
         "sqlx",
         "reqwest",
         "rodio",
+        "cpal",
         "axum",
         "serde_json",
         "Serialize",

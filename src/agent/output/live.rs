@@ -7,15 +7,11 @@ use std::sync::mpsc;
 
 use tokio::sync::Notify;
 
-use crate::audio::{OUTPUT_RATE, SampleStream, ToStereo48k};
+use super::feed::{Chunks, Feed};
+use crate::audio::SampleStream;
 
-/// Samples per chunk (100 ms of stereo).
-const CHUNK: usize = OUTPUT_RATE as usize / 10 * 2;
-
-/// Decoded chunks of a live stream; the sender side ends when the stream does.
-pub(crate) struct LiveFeed {
-    pub chunks: mpsc::Receiver<Vec<f32>>,
-}
+/// Chunks decoded ahead at most: about three seconds.
+const CHUNKS_AHEAD: usize = 32;
 
 /// Starts decoding `reader` (gain `gain_db`); `ended` is notified once the stream is
 /// over (closed, failed, stalled or undecodable).
@@ -24,18 +20,16 @@ pub(crate) fn spawn(
     name: String,
     gain_db: f64,
     ended: Arc<Notify>,
-) -> std::io::Result<LiveFeed> {
-    // About three seconds decoded ahead at most.
-    let (tx, rx) = mpsc::sync_channel(32);
+) -> std::io::Result<Feed> {
+    let (tx, rx) = mpsc::sync_channel(CHUNKS_AHEAD);
     std::thread::Builder::new()
         .name("loa-relay".to_owned())
         .spawn(move || {
             match SampleStream::from_reader(reader, &name, gain_db) {
                 Ok(stream) => {
-                    let (channels, rate) = (stream.channels(), stream.sample_rate());
-                    let mut samples = ToStereo48k::new(stream, channels, rate);
+                    let mut chunks = Chunks::new(stream);
                     loop {
-                        let chunk: Vec<f32> = samples.by_ref().take(CHUNK).collect();
+                        let chunk = chunks.next_chunk();
                         // An empty chunk is the end; a closed receiver, a stop.
                         if chunk.is_empty() || tx.send(chunk).is_err() {
                             break;
@@ -46,5 +40,5 @@ pub(crate) fn spawn(
             }
             ended.notify_one();
         })?;
-    Ok(LiveFeed { chunks: rx })
+    Ok(Feed { chunks: rx })
 }

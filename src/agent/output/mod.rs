@@ -1,29 +1,42 @@
-//! Where the audio goes: the sound card (rodio), nowhere (`null`), or a WAV file of
+//! Where the audio goes: the sound card (cpal), nowhere (`null`), or a WAV file of
 //! exactly the samples that would have played (`wav:PATH`).
 //!
 //! Every output runs on its own thread and is told when to start and stop; none keeps
 //! time. The player decides how long an item plays by its clock, so a device that does
 //! not block (the ALSA file device) or a simulated week cannot make an item run long.
-//! A relay's live stream is decoded on a thread of its own (`live`) and fed to the sink
-//! in chunks; the sinks are in `sinks`.
+//! Each start and stop carries the instant it is to be heard at, and comes ahead of it:
+//! the sound card places it there to the sample (`placement`), whatever its buffer.
+//! Audio reaches the card decoded ahead in chunks (`feed`, `live`); the sinks are in
+//! `sinks` and `device`.
 
+mod device;
+mod feed;
 mod live;
+mod placement;
 mod sinks;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, oneshot};
 
 use crate::audio::SampleStream;
-use sinks::{DeviceSink, NullSink, Sink, Source, WavSink};
+use device::DeviceSink;
+use sinks::{NullSink, Sink, Source, WavSink};
+
+/// How long before its instant a start or stop is handed to the output, ms: more
+/// than a sound card plays ahead of its callback (its buffer and the sound server's:
+/// about a quarter of a second on the benchmark's PulseAudio path) plus a period, so
+/// that the card places it on the instant to the sample. The player records those
+/// instants: when the audio is heard.
+pub const AHEAD_MS: i64 = 600;
 
 /// Which output to use, from `--output`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputKind {
-    /// The default sound card, through rodio.
+    /// The default sound card, through cpal.
     Default,
     /// Plays nothing; the player still keeps real time.
     Null,
@@ -56,8 +69,8 @@ enum Cmd {
         Arc<Notify>,
         oneshot::Sender<Result<(), String>>,
     ),
-    Start(oneshot::Sender<()>),
-    Stop(u64, oneshot::Sender<()>),
+    Start(Instant, oneshot::Sender<()>),
+    Stop(u64, Instant, oneshot::Sender<()>),
 }
 
 /// A handle to the output thread.
@@ -68,7 +81,9 @@ pub struct Output {
 
 impl Output {
     /// Starts the output thread. For `wav:PATH`, the file is created (emptied) now.
-    pub fn spawn(kind: OutputKind) -> std::io::Result<Self> {
+    /// `fallback_latency` is how far ahead of its callback a sound card that reports no
+    /// usable timestamp is taken to play (`--output-latency-ms`).
+    pub fn spawn(kind: OutputKind, fallback_latency: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
         let (made_tx, made_rx) = mpsc::channel();
         // The sound card's stream cannot move between threads: make every sink on the
@@ -81,7 +96,7 @@ impl Output {
                     OutputKind::Wav(path) => {
                         WavSink::create(&path).map(|s| Box::new(s) as Box<dyn Sink>)
                     }
-                    OutputKind::Default => Ok(Box::new(DeviceSink::default())),
+                    OutputKind::Default => Ok(Box::new(DeviceSink::new(fallback_latency))),
                 };
                 let mut sink = match made {
                     Ok(sink) => {
@@ -93,12 +108,24 @@ impl Output {
                         return;
                     }
                 };
+                // Woken by a command, or when the sink wants a tick (a live stream's
+                // chunks to move along, an idle card to close); asleep otherwise.
+                let mut next_tick: Option<Instant> = None;
                 loop {
-                    // Wake every 50 ms to move a live stream's chunks along.
-                    let cmd = match rx.recv_timeout(Duration::from_millis(50)) {
+                    next_tick = match (next_tick, sink.tick_every()) {
+                        (_, None) => None,
+                        (Some(t), Some(_)) => Some(t),
+                        (None, Some(every)) => Some(Instant::now() + every),
+                    };
+                    let received = match next_tick {
+                        Some(t) => rx.recv_timeout(t.saturating_duration_since(Instant::now())),
+                        None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                    };
+                    let cmd = match received {
                         Ok(cmd) => cmd,
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             sink.tick();
+                            next_tick = None;
                             continue;
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -116,17 +143,17 @@ impl Output {
                                 .and_then(|feed| sink.prepare(Source::Live(feed)));
                             let _ = reply.send(prepared);
                         }
-                        Cmd::Start(reply) => {
-                            sink.start();
+                        Cmd::Start(at, reply) => {
+                            sink.start(at);
                             let _ = reply.send(());
                         }
-                        Cmd::Stop(played_ms, reply) => {
-                            sink.stop(played_ms);
+                        Cmd::Stop(played_ms, at, reply) => {
+                            sink.stop(played_ms, at);
                             let _ = reply.send(());
                         }
                     }
                 }
-                sink.stop(0);
+                sink.stop(0, Instant::now());
             })?;
         made_rx
             .recv()
@@ -134,8 +161,8 @@ impl Output {
         Ok(Self { tx })
     }
 
-    /// Opens `path` and readies it to start at once with `gain_db` applied; the error
-    /// says why it cannot be played.
+    /// Opens `path` and readies it to start with `gain_db` applied; the error says why
+    /// it cannot be played.
     pub async fn prepare(&self, path: &Path, gain_db: f64) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
         self.tx
@@ -146,8 +173,8 @@ impl Output {
             .map_err(|_| "luồng âm thanh đã dừng".to_owned())?
     }
 
-    /// Readies a relay's live stream (`reader`, named `name` in messages) to start at
-    /// once; `ended` is notified when the stream is over before it was stopped.
+    /// Readies a relay's live stream (`reader`, named `name` in messages) to start;
+    /// `ended` is notified when the stream is over before it was stopped.
     pub async fn prepare_live(
         &self,
         reader: Box<dyn Read + Send + Sync>,
@@ -163,18 +190,21 @@ impl Output {
             .map_err(|_| "luồng âm thanh đã dừng".to_owned())?
     }
 
-    /// Starts what was prepared.
-    pub async fn start(&self) {
+    /// Starts what was prepared so that its first sample is heard at `at`; told at
+    /// least the sound card's lead ahead (a fraction of a second), it is placed there to
+    /// the sample, told later it starts as soon as it can.
+    pub async fn start(&self, at: Instant) {
         let (reply, answer) = oneshot::channel();
-        if self.tx.send(Cmd::Start(reply)).is_ok() {
+        if self.tx.send(Cmd::Start(at, reply)).is_ok() {
             let _ = answer.await;
         }
     }
 
-    /// Stops; `played_ms` is how long the item ran by the player's clock.
-    pub async fn stop(&self, played_ms: u64) {
+    /// Stops what plays so that it falls silent at `at`; `played_ms` is how long the
+    /// item ran by the player's clock.
+    pub async fn stop(&self, played_ms: u64, at: Instant) {
         let (reply, answer) = oneshot::channel();
-        if self.tx.send(Cmd::Stop(played_ms, reply)).is_ok() {
+        if self.tx.send(Cmd::Stop(played_ms, at, reply)).is_ok() {
             let _ = answer.await;
         }
     }
