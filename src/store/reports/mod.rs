@@ -312,16 +312,24 @@ async fn planned_cells(
     } else {
         String::new()
     };
-    let (select, group) = s.dimensions("start_ms");
+    let (select, mut group) = s.dimensions("start_ms");
+    // A run wholly past (a yearly report after the year) or wholly future needs no
+    // comparison per row.
+    let now = s.q.now_ms;
+    let due = if now >= s.run.end_ms {
+        "CAST(1 AS BIGINT)".to_owned()
+    } else if now <= s.run.start_ms {
+        "CAST(0 AS BIGINT)".to_owned()
+    } else {
+        group.push_str(", due");
+        format!("CAST(CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS BIGINT)")
+    };
     let sql = format!(
-        "{with}SELECT {select},
-                CAST(CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS BIGINT) AS due,
-                COUNT(*), CAST(SUM(duration_ms) AS BIGINT)
+        "{with}SELECT {select}, {due} AS due, COUNT(*), CAST(SUM(duration_ms) AS BIGINT)
          FROM planned_items
          WHERE start_ms >= ${a} AND start_ms < ${b} AND {stations}{campaign}
-         GROUP BY {group}, due",
+         GROUP BY {group}",
         with = s.with_sql(),
-        now = s.q.now_ms,
         stations = s.stations_sql(z),
     );
     // Only numbers this module computed and placeholders are formatted into the text.
@@ -356,10 +364,10 @@ async fn airing_cells(
         String::new()
     };
     let (select, group) = s.dimensions("planned_start_ms");
+    // SUM skips the records that never started (their times are NULL): no CASE per row.
     let sql = format!(
         "{with}SELECT {select}, source, outcome, reason, COUNT(*),
-                CAST(SUM(CASE WHEN actual_end_ms IS NULL OR actual_start_ms IS NULL THEN 0
-                         ELSE actual_end_ms - actual_start_ms END) AS BIGINT)
+                CAST(COALESCE(SUM(actual_end_ms - actual_start_ms), 0) AS BIGINT)
          FROM airings
          WHERE planned_start_ms >= ${a} AND planned_start_ms < ${b} AND {stations}{campaign}
          GROUP BY {group}, source, outcome, reason",
