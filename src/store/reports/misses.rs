@@ -43,7 +43,8 @@ pub async fn load_misses(
             "SELECT p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id,
                     a.outcome, a.reason, a.actual_start_ms, a.actual_end_ms
              FROM planned_items p
-             LEFT JOIN airings a ON a.station_code = p.station_code AND a.item_id = p.item_id
+             LEFT JOIN airings a ON a.station_code = p.station_code
+               AND a.planned_start_ms = p.start_ms AND a.item_id = p.item_id
              WHERE p.station_code = $1 AND p.start_ms >= $2 AND p.start_ms < $3
                AND (a.outcome IS NULL OR a.outcome <> 'aired'){campaign}
              ORDER BY p.start_ms LIMIT $4"
