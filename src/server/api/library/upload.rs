@@ -260,14 +260,17 @@ pub(crate) async fn upload(
     auth: StaffAuth,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<impl IntoResponse> {
-    auth.require(Role::Editor)?;
     let multipart = multipart.map_err(|e| {
         ApiError::BadRequest(format!(
             "cần gửi biểu mẫu multipart/form-data có phần `file`: {}",
             e.body_text()
         ))
     })?;
+    // Read the form (bounded by `max_upload_mb`) before refusing a role: answering while
+    // the client is still sending makes the server close the connection, and the
+    // client may then see a broken connection instead of the 403.
     let form = read_form(multipart, state.config.max_upload_mb).await?;
+    auth.require(Role::Editor)?;
     let scope = Scope::load(&state.store, &auth).await?;
     let Checked {
         file_name,
