@@ -131,16 +131,7 @@ pub async fn load_report(store: &Store, q: &ReportQuery) -> Result<ReportData, R
     }
     let (stations, timezones) = load_stations(store, &tree, root).await?;
     let zones: BTreeSet<&str> = timezones.values().map(String::as_str).collect();
-    let mut data = ReportData {
-        root,
-        stations: Vec::new(),
-        timezones: HashMap::new(),
-        facts: HashMap::new(),
-        names,
-        planned: Vec::new(),
-        airings: Vec::new(),
-        tree: AreaTree::default(),
-    };
+    let (mut planned, mut airings, mut facts) = (Vec::new(), Vec::new(), HashMap::new());
     // One snapshot for every query, so a batch arriving meanwhile is counted whole or
     // not at all. PostgreSQL: a year of a country groups tens of millions of rows; give
     // the hash room (the default 4 MB spills to disk) and skip JIT (it costs more than
@@ -177,17 +168,23 @@ pub async fn load_report(store: &Store, q: &ReportQuery) -> Result<ReportData, R
                 with_priority: q.by == GroupBy::Priority,
                 every_station: q.area.is_none() && zones.len() == 1,
             };
-            data.planned.extend(planned_cells(&mut tx, &scope).await?);
-            data.airings.extend(airing_cells(&mut tx, &scope).await?);
+            planned.extend(planned_cells(&mut tx, &scope).await?);
+            airings.extend(airing_cells(&mut tx, &scope).await?);
         }
         let (first, last) = (zone_runs[0].start_ms, zone_runs[zone_runs.len() - 1].end_ms);
-        station_facts(&mut tx, zone, first, last, &mut data.facts).await?;
+        station_facts(&mut tx, zone, first, last, &mut facts).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
-    data.tree = tree;
-    data.stations = stations;
-    data.timezones = timezones;
-    Ok(data)
+    Ok(ReportData {
+        tree,
+        root,
+        stations,
+        timezones,
+        facts,
+        names,
+        planned,
+        airings,
+    })
 }
 
 /// One SQL pass: a query, one time zone, one run of days.
@@ -295,10 +292,34 @@ impl Scope<'_> {
         query
     }
 
-    /// Placeholders after the area: (zone, start, end, campaign).
-    fn params(&self) -> (usize, usize, usize, usize) {
+    /// The WHERE clause on `start` (the column of the planned start): the run, the
+    /// stations, the campaign if asked for. Placeholders follow the order of [`bind`].
+    fn filter(&self, start: &str) -> String {
         let z = if self.q.area.is_some() { 2 } else { 1 };
-        (z, z + 1, z + 2, z + 3)
+        let (a, b, c) = (z + 1, z + 2, z + 3);
+        let mut w = format!(
+            "{start} >= ${a} AND {start} < ${b} AND {}",
+            self.stations_sql(z)
+        );
+        if self.q.campaign.is_some() {
+            w.push_str(&format!(" AND campaign_id = ${c}"));
+        }
+        w
+    }
+
+    /// Runs `select` (a query of this scope, without its WITH clause) and returns its
+    /// rows.
+    async fn fetch(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        select: String,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let sql = format!("{}{select}", self.with_sql());
+        // Only numbers this module computed and placeholders are formatted into the text.
+        Ok(self
+            .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(&mut *conn)
+            .await?)
     }
 }
 
@@ -306,12 +327,6 @@ async fn planned_cells(
     conn: &mut sqlx::AnyConnection,
     s: &Scope<'_>,
 ) -> Result<Vec<PlannedCell>, StoreError> {
-    let (z, a, b, c) = s.params();
-    let campaign = if s.q.campaign.is_some() {
-        format!(" AND campaign_id = ${c}")
-    } else {
-        String::new()
-    };
     let (select, mut group) = s.dimensions("start_ms");
     // A run wholly past (a yearly report after the year) or wholly future needs no
     // comparison per row.
@@ -325,18 +340,11 @@ async fn planned_cells(
         format!("CAST(CASE WHEN start_ms < {now} THEN 1 ELSE 0 END AS BIGINT)")
     };
     let sql = format!(
-        "{with}SELECT {select}, {due} AS due, COUNT(*), CAST(SUM(duration_ms) AS BIGINT)
-         FROM planned_items
-         WHERE start_ms >= ${a} AND start_ms < ${b} AND {stations}{campaign}
-         GROUP BY {group}",
-        with = s.with_sql(),
-        stations = s.stations_sql(z),
+        "SELECT {select}, {due} AS due, COUNT(*), CAST(SUM(duration_ms) AS BIGINT)
+         FROM planned_items WHERE {filter} GROUP BY {group}",
+        filter = s.filter("start_ms"),
     );
-    // Only numbers this module computed and placeholders are formatted into the text.
-    let rows = s
-        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = s.fetch(conn, sql).await?;
     rows.iter()
         .map(|r| {
             Ok(PlannedCell {
@@ -357,28 +365,15 @@ async fn airing_cells(
     conn: &mut sqlx::AnyConnection,
     s: &Scope<'_>,
 ) -> Result<Vec<AiringCell>, StoreError> {
-    let (z, a, b, c) = s.params();
-    let campaign = if s.q.campaign.is_some() {
-        format!(" AND campaign_id = ${c}")
-    } else {
-        String::new()
-    };
     let (select, group) = s.dimensions("planned_start_ms");
     // SUM skips the records that never started (their times are NULL): no CASE per row.
     let sql = format!(
-        "{with}SELECT {select}, source, outcome, reason, COUNT(*),
+        "SELECT {select}, source, outcome, reason, COUNT(*),
                 CAST(COALESCE(SUM(actual_end_ms - actual_start_ms), 0) AS BIGINT)
-         FROM airings
-         WHERE planned_start_ms >= ${a} AND planned_start_ms < ${b} AND {stations}{campaign}
-         GROUP BY {group}, source, outcome, reason",
-        with = s.with_sql(),
-        stations = s.stations_sql(z),
+         FROM airings WHERE {filter} GROUP BY {group}, source, outcome, reason",
+        filter = s.filter("planned_start_ms"),
     );
-    // Only numbers this module computed and placeholders are formatted into the text.
-    let rows = s
-        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = s.fetch(conn, sql).await?;
     let text = |r: &sqlx::any::AnyRow, i: usize| -> Result<String, StoreError> {
         Ok(r.try_get::<Option<String>, _>(i)?.unwrap_or_default())
     };
