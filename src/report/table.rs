@@ -79,12 +79,7 @@ pub fn to_table(doc: &Document<'_>) -> String {
             out.push_str(&format!("  {}: {n}\n", reason_vi(reason)));
         }
     }
-    let broken: Vec<&str> = report
-        .stations
-        .iter()
-        .filter(|s| s.facts.chain_breaks > 0)
-        .map(|s| s.station.code.as_str())
-        .collect();
+    let broken = report.broken_chains();
     if !broken.is_empty() {
         out.push_str(&format!(
             "\nCẢNH BÁO: nhật ký phát sóng bị đứt chuỗi ở {} trạm: {}\n",
@@ -92,12 +87,7 @@ pub fn to_table(doc: &Document<'_>) -> String {
             list_codes(&broken)
         ));
     }
-    let silent: Vec<&str> = report
-        .stations
-        .iter()
-        .filter(|s| !s.facts.heard)
-        .map(|s| s.station.code.as_str())
-        .collect();
+    let silent = report.silent_stations();
     if !silent.is_empty() {
         out.push_str(&format!(
             "\nTrạm không gửi tín hiệu trong kỳ ({}): {}\n",

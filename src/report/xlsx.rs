@@ -133,26 +133,14 @@ fn summary(ws: &mut Worksheet, doc: &Document<'_>, st: &Styles) -> Result<(), Xl
         ws.write_number(r, 1, *n as f64)?;
     }
     r += 2;
-    let broken: Vec<&str> = doc
-        .report
-        .stations
-        .iter()
-        .filter(|s| s.facts.chain_breaks > 0)
-        .map(|s| s.station.code.as_str())
-        .collect();
+    let broken = doc.report.broken_chains();
     ws.write_string_with_format(r, 0, "Trạm có nhật ký bị đứt chuỗi", &st.total)?;
     ws.write_number(r, 1, broken.len() as f64)?;
     if !broken.is_empty() {
         ws.write_string(r, 2, list_codes(&broken))?;
     }
     r += 1;
-    let silent: Vec<&str> = doc
-        .report
-        .stations
-        .iter()
-        .filter(|s| !s.facts.heard)
-        .map(|s| s.station.code.as_str())
-        .collect();
+    let silent = doc.report.silent_stations();
     ws.write_string_with_format(r, 0, "Trạm không gửi tín hiệu trong kỳ", &st.total)?;
     ws.write_number(r, 1, silent.len() as f64)?;
     if !silent.is_empty() {

@@ -5,18 +5,11 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use loa::domain::{
-    AiringCell, Area, AreaCode, AreaKind, AreaTree, GroupBy, Names, Outcome, PlannedCell,
-    ReportInputs, ReportStation, Source, StationFacts, aggregate,
+    AiringCell, AreaCode, AreaKind, AreaTree, GroupBy, Names, Outcome, PlannedCell, ReportInputs,
+    ReportStation, Source, StationFacts, aggregate,
 };
 
-fn area(code: &str, name: &str, kind: AreaKind, parent: Option<&str>) -> Area {
-    Area {
-        code: AreaCode::parse(code).expect("code"),
-        name: name.to_owned(),
-        kind,
-        parent: parent.map(|p| AreaCode::parse(p).expect("parent")),
-    }
-}
+use crate::support::area;
 
 fn tree() -> AreaTree {
     AreaTree::build(vec![

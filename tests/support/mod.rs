@@ -155,14 +155,18 @@ pub(crate) fn owned_windows(list: &[(String, String)]) -> Windows {
     windows(&borrowed)
 }
 
-/// Province 06 > district 058 > communes 01834, 01837, 01840.
-fn tree() -> AreaTree {
-    let area = |code: &str, name: &str, kind, parent: Option<&str>| Area {
+/// One unit of a test tree.
+pub fn area(code: &str, name: &str, kind: AreaKind, parent: Option<&str>) -> Area {
+    Area {
         code: AreaCode::parse(code).expect("area code"),
         name: name.to_owned(),
         kind,
         parent: parent.map(|p| AreaCode::parse(p).expect("parent code")),
-    };
+    }
+}
+
+/// Province 06 > district 058 > communes 01834, 01837, 01840.
+fn tree() -> AreaTree {
     AreaTree::build(vec![
         area("06", "Bắc Kạn", AreaKind::Province, None),
         area("058", "Thành phố Bắc Kạn", AreaKind::District, Some("06")),

@@ -266,6 +266,26 @@ pub struct Report {
     pub areas: Vec<AreaTotals>,
 }
 
+impl Report {
+    /// Codes of the stations whose log chain has a break among the period's records.
+    pub fn broken_chains(&self) -> Vec<&str> {
+        self.codes(|f| f.chain_breaks > 0)
+    }
+
+    /// Codes of the stations that sent no heartbeat in the period.
+    pub fn silent_stations(&self) -> Vec<&str> {
+        self.codes(|f| !f.heard)
+    }
+
+    fn codes(&self, pick: impl Fn(&StationFacts) -> bool) -> Vec<&str> {
+        self.stations
+            .iter()
+            .filter(|s| pick(&s.facts))
+            .map(|s| s.station.code.as_str())
+            .collect()
+    }
+}
+
 /// One station's sums in a report.
 #[derive(Debug, Clone)]
 pub struct StationTotals {

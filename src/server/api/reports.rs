@@ -140,18 +140,8 @@ fn to_json(q: &ReportQuery, area: &str, by: &str, r: &Report) -> ReportJson {
                 counts: (&row.tally).into(),
             })
             .collect(),
-        chain_breaks: r
-            .stations
-            .iter()
-            .filter(|s| s.facts.chain_breaks > 0)
-            .map(|s| s.station.code.clone())
-            .collect(),
-        silent_stations: r
-            .stations
-            .iter()
-            .filter(|s| !s.facts.heard)
-            .map(|s| s.station.code.clone())
-            .collect(),
+        chain_breaks: r.broken_chains().into_iter().map(String::from).collect(),
+        silent_stations: r.silent_stations().into_iter().map(String::from).collect(),
     }
 }
 
