@@ -4,7 +4,9 @@
 //! `Store::open` applies the migrations.
 
 use loa::store::Store;
-use sqlx::{AnyConnection, ConnectOptions, Connection};
+use sqlx::{AnyConnection, Connection};
+
+use crate::pg_schema::PgSchema;
 
 /// SQLite or PostgreSQL: a few generating expressions differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +27,8 @@ pub struct Database {
     pub url: String,
     /// Holds the SQLite file.
     dir: tempfile::TempDir,
-    /// The server URL and schema to drop, on PostgreSQL.
-    schema: Option<(String, String)>,
+    /// The schema to drop, on PostgreSQL.
+    schema: Option<PgSchema>,
 }
 
 impl Database {
@@ -45,22 +47,13 @@ impl Database {
     /// A new schema on the PostgreSQL server at `base`; connections to `url` use it
     /// through `search_path`.
     pub async fn postgres(base: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let schema = format!("bench_report_{nanos:x}_{:x}", std::process::id());
-        let mut conn = connect_pg(base).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&mut conn)
-            .await
-            .expect("create the benchmark schema");
-        let sep = if base.contains('?') { '&' } else { '?' };
+        let schema = PgSchema::create(base, "bench_report").await;
         Self {
             label: "PostgreSQL",
             dialect: Dialect::Postgres,
-            url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            url: schema.url(),
             dir: tempfile::tempdir().expect("temp data dir"),
-            schema: Some((base.to_owned(), schema)),
+            schema: Some(schema),
         }
     }
 
@@ -99,27 +92,16 @@ impl Database {
             );
             return;
         }
-        if let Some((base, schema)) = &self.schema {
+        if let Some(schema) = self.schema {
             if keep {
                 // For EXPLAIN ANALYZE by hand; drop it with DROP SCHEMA … CASCADE.
-                println!("PostgreSQL schema kept (LOA_BENCH_REPORT_KEEP): {schema}");
+                println!(
+                    "PostgreSQL schema kept (LOA_BENCH_REPORT_KEEP): {}",
+                    schema.name
+                );
                 return;
             }
-            let mut conn = connect_pg(base).await;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&mut conn)
-                .await
-                .expect("drop the benchmark schema");
+            schema.drop_all().await;
         }
     }
-}
-
-async fn connect_pg(base: &str) -> sqlx::PgConnection {
-    let options: sqlx::postgres::PgConnectOptions = base
-        .parse()
-        .expect("LOA_BENCH_DATABASE_URL is a postgres:// URL");
-    options
-        .connect()
-        .await
-        .expect("connect to LOA_BENCH_DATABASE_URL")
 }

@@ -21,6 +21,8 @@
 
 #[path = "../machine/mod.rs"]
 mod machine;
+#[path = "../pg_schema/mod.rs"]
+mod pg_schema;
 
 mod database;
 mod load;

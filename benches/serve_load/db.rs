@@ -3,7 +3,8 @@
 
 use loa::server::Config;
 use loa::store::Store;
-use sqlx::ConnectOptions;
+
+use crate::pg_schema::PgSchema;
 
 /// One measurement's database and data directory.
 pub struct Database {
@@ -13,8 +14,8 @@ pub struct Database {
     pub url: String,
     /// The data directory (media, and the SQLite file).
     pub dir: tempfile::TempDir,
-    /// The server URL and schema to drop, on PostgreSQL.
-    schema: Option<(String, String)>,
+    /// The schema to drop, on PostgreSQL.
+    schema: Option<PgSchema>,
 }
 
 impl Database {
@@ -32,21 +33,12 @@ impl Database {
     /// A new schema on the PostgreSQL server at `base`; connections to `url` use it
     /// through `search_path`.
     pub async fn postgres(base: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let schema = format!("bench_{nanos:x}_{:x}", std::process::id());
-        let mut conn = connect(base).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&mut conn)
-            .await
-            .expect("create the benchmark schema");
-        let sep = if base.contains('?') { '&' } else { '?' };
+        let schema = PgSchema::create(base, "bench").await;
         Self {
             label: "PostgreSQL",
-            url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            url: schema.url(),
             dir: tempfile::tempdir().expect("temp data dir"),
-            schema: Some((base.to_owned(), schema)),
+            schema: Some(schema),
         }
     }
 
@@ -65,22 +57,8 @@ impl Database {
     /// Drops the PostgreSQL schema (the SQLite directory goes with `self`). Call after
     /// the store's pool is closed.
     pub async fn finish(self) {
-        if let Some((base, schema)) = &self.schema {
-            let mut conn = connect(base).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&mut conn)
-                .await
-                .expect("drop the benchmark schema");
+        if let Some(schema) = self.schema {
+            schema.drop_all().await;
         }
     }
-}
-
-async fn connect(base: &str) -> sqlx::PgConnection {
-    let options: sqlx::postgres::PgConnectOptions = base
-        .parse()
-        .expect("LOA_BENCH_DATABASE_URL is a postgres:// URL");
-    options
-        .connect()
-        .await
-        .expect("connect to LOA_BENCH_DATABASE_URL")
 }

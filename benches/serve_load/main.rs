@@ -18,6 +18,8 @@
 mod machine;
 #[path = "../national/mod.rs"]
 mod national;
+#[path = "../pg_schema/mod.rs"]
+mod pg_schema;
 
 mod db;
 mod ingest;
