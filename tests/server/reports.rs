@@ -422,11 +422,7 @@ async fn check_csv(app: &TestApp, admin: &str, q: &str) {
         .iter()
         .map(String::from)
         .collect();
-    let col = |name: &str| {
-        head.iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("{name}"))
-    };
+    let col = |name: &str| column(&head, name);
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("record")).collect();
     let a = rows.iter().find(|x| &x[0] == "01834").expect("01834");
     assert_eq!(&a[1], "Trạm truyền thanh Phường Nguyễn Thị Minh Khai");
@@ -457,6 +453,19 @@ fn find_row<'a>(range: &'a calamine::Range<Data>, key: &str) -> &'a [Data] {
                 .is_some_and(|c| matches!(c, Data::String(s) if s == key))
         })
         .unwrap_or_else(|| panic!("row {key}"))
+}
+
+/// The first row of a sheet, as text.
+fn heading_row(range: &calamine::Range<Data>) -> Vec<String> {
+    let first = range.rows().next().expect("a heading row");
+    first.iter().map(|c| c.to_string()).collect()
+}
+
+/// Where heading `name` is among `head`.
+fn column(head: &[String], name: &str) -> usize {
+    head.iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("{name} in {head:?}"))
 }
 
 fn num(d: &Data) -> f64 {
@@ -504,18 +513,8 @@ async fn check_xlsx(app: &TestApp, admin: &str, q: &str) {
 
     // District sheet: heading row, then 058 with its counts from column D.
     let districts = sheet(&mut book, "Cấp huyện");
-    let head: Vec<String> = districts
-        .rows()
-        .next()
-        .expect("head")
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let col = |name: &str| {
-        head.iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("{name}"))
-    };
+    let head = heading_row(&districts);
+    let col = |name: &str| column(&head, name);
     let d = find_row(&districts, "058");
     assert_eq!(d[1].to_string(), "Thành Phố Bắc Kạn");
     assert_eq!(d[2].to_string(), "Tỉnh Bắc Kạn");
@@ -541,18 +540,8 @@ async fn check_xlsx(app: &TestApp, admin: &str, q: &str) {
 
     // The learning-society layout: per commune, broadcasts and minutes by campaign.
     let layout = sheet(&mut book, "Theo chiến dịch");
-    let head: Vec<String> = layout
-        .rows()
-        .next()
-        .expect("head")
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let col = |name: &str| {
-        head.iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("{name} in {head:?}"))
-    };
+    let head = heading_row(&layout);
+    let col = |name: &str| column(&head, name);
     let a = find_row(&layout, "01834");
     let sach = "Ngày Sách và Văn hóa đọc Việt Nam 2025";
     let xhht = "Xây dựng xã hội học tập (kế hoạch cả năm)";
