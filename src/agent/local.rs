@@ -47,6 +47,60 @@ CREATE TABLE IF NOT EXISTS done (
 CREATE INDEX IF NOT EXISTS done_by_start ON done (planned_start_ms);
 ";
 
+/// The statements that make a record final besides its own (same transaction, one
+/// round trip): the record becomes the chain's head and its item is done. Every query
+/// that makes a record final takes the arguments of [`write_final`]: ?1 hash, ?2 item,
+/// ?3 planned start, ?4 end, ?5 outcome, ?6 reason, ?7 previous hash, ?8 UUID, ?9 clock
+/// offset. sqlx binds a statement's unnumbered slots below its highest number from the
+/// arguments not yet used, and stops at the first beyond them: so these two come first
+/// and use only the lowest numbers.
+macro_rules! finish_chain {
+    () => {
+        "INSERT INTO kv (key, value) VALUES ('chain_head', ?1)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+         INSERT INTO done (item_id, planned_start_ms) VALUES (?2, ?3)
+            ON CONFLICT (item_id) DO NOTHING;"
+    };
+}
+
+/// Closes an open record (its start and offset are already stored).
+const CLOSE_OPEN: &str = concat!(
+    finish_chain!(),
+    "UPDATE outbox SET actual_end_ms = ?4, outcome = ?5, reason = ?6, prev_hash = ?7, hash = ?1
+     WHERE uuid = ?8;"
+);
+
+/// Stores a record that is final at once (no audio started).
+const INSERT_FINAL: &str = concat!(
+    finish_chain!(),
+    "INSERT INTO outbox (uuid, item_id, planned_start_ms, actual_end_ms, outcome, reason,
+                         prev_hash, hash, clock_offset_ms)
+     VALUES (?8, ?2, ?3, ?4, ?5, ?6, ?7, ?1, ?9);"
+);
+
+/// Runs `sql` ([`CLOSE_OPEN`] or [`INSERT_FINAL`]) for `record`, whose hash is `hash`,
+/// in `tx`.
+async fn write_final(
+    sql: &'static str,
+    record: &AiringRecord<'_>,
+    hash: &str,
+    tx: &mut sqlx::SqliteConnection,
+) -> Result<(), LocalError> {
+    sqlx::query(sql)
+        .bind(hash)
+        .bind(record.item_id)
+        .bind(record.planned_start_ms)
+        .bind(record.actual_end_ms)
+        .bind(record.outcome.as_str())
+        .bind(record.reason)
+        .bind(record.prev_hash)
+        .bind(record.uuid)
+        .bind(record.clock_offset_ms)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// An airing that was open (its audio started) when the agent last stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenAiring {
@@ -73,9 +127,12 @@ impl Local {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(10));
-        // One connection: the agent's writes are few and must stay in order.
+        // One connection: the agent's writes are few and must stay in order. No ping
+        // before each use: a local file cannot drop like a network link, and every
+        // round trip to SQLite's thread wakes two threads on a station PC.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
@@ -162,8 +219,9 @@ impl Local {
     ) -> Result<(), LocalError> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
-            "SELECT item_id, planned_start_ms, actual_start_ms, clock_offset_ms FROM outbox
-             WHERE uuid = ? AND outcome IS NULL",
+            "SELECT item_id, planned_start_ms, actual_start_ms, clock_offset_ms,
+                    (SELECT value FROM kv WHERE key = 'chain_head')
+             FROM outbox WHERE uuid = ? AND outcome IS NULL",
         )
         .bind(uuid)
         .fetch_optional(&mut *tx)
@@ -175,9 +233,11 @@ impl Local {
         let planned: i64 = row.get(1);
         let start: Option<i64> = row.get(2);
         let offset: i64 = row.get(3);
-        let prev = chain_head(&mut tx).await?;
+        let prev = row
+            .get::<Option<String>, _>(4)
+            .unwrap_or_else(|| GENESIS_HASH.to_owned());
         let end = start.map(|s| actual_end_ms.max(s));
-        let hash = AiringRecord {
+        let record = AiringRecord {
             uuid,
             item_id: &item_id,
             planned_start_ms: planned,
@@ -187,21 +247,8 @@ impl Local {
             reason,
             clock_offset_ms: offset,
             prev_hash: &prev,
-        }
-        .chain_hash();
-        sqlx::query(
-            "UPDATE outbox SET actual_end_ms = ?, outcome = ?, reason = ?, prev_hash = ?, hash = ?
-             WHERE uuid = ?",
-        )
-        .bind(end)
-        .bind(outcome.as_str())
-        .bind(reason)
-        .bind(&prev)
-        .bind(&hash)
-        .bind(uuid)
-        .execute(&mut *tx)
-        .await?;
-        finish_chain(&mut tx, &item_id, planned, &hash).await?;
+        };
+        write_final(CLOSE_OPEN, &record, &record.chain_hash(), &mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -229,7 +276,7 @@ impl Local {
         let uuid = uuid::Uuid::new_v4().to_string();
         let mut tx = self.pool.begin().await?;
         let prev = chain_head(&mut tx).await?;
-        let hash = AiringRecord {
+        let record = AiringRecord {
             uuid: &uuid,
             item_id,
             planned_start_ms,
@@ -239,23 +286,8 @@ impl Local {
             reason,
             clock_offset_ms,
             prev_hash: &prev,
-        }
-        .chain_hash();
-        sqlx::query(
-            "INSERT INTO outbox (uuid, item_id, planned_start_ms, outcome, reason, clock_offset_ms, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&uuid)
-        .bind(item_id)
-        .bind(planned_start_ms)
-        .bind(outcome.as_str())
-        .bind(reason)
-        .bind(clock_offset_ms)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        finish_chain(&mut tx, item_id, planned_start_ms, &hash).await?;
+        };
+        write_final(INSERT_FINAL, &record, &record.chain_hash(), &mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -305,14 +337,18 @@ impl Local {
 
     /// Deletes airings the server acknowledged (stored, or already held).
     pub async fn acknowledged(&self, uuids: &[String]) -> Result<(), LocalError> {
-        let mut tx = self.pool.begin().await?;
-        for uuid in uuids {
-            sqlx::query("DELETE FROM outbox WHERE uuid = ? AND outcome IS NOT NULL")
-                .bind(uuid)
-                .execute(&mut *tx)
-                .await?;
+        if uuids.is_empty() {
+            return Ok(());
         }
-        tx.commit().await?;
+        // One statement for the whole batch: the list goes in as a JSON array.
+        let list = serde_json::to_string(uuids).unwrap_or_else(|_| "[]".to_owned());
+        sqlx::query(
+            "DELETE FROM outbox WHERE outcome IS NOT NULL
+                AND uuid IN (SELECT value FROM json_each(?))",
+        )
+        .bind(list)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -347,20 +383,84 @@ async fn chain_head(tx: &mut sqlx::SqliteConnection) -> Result<String, LocalErro
         .map_or_else(|| GENESIS_HASH.to_owned(), |r| r.get(0)))
 }
 
-async fn finish_chain(
-    tx: &mut sqlx::SqliteConnection,
-    item_id: &str,
-    planned_start_ms: i64,
-    hash: &str,
-) -> Result<(), LocalError> {
-    sqlx::query("INSERT INTO kv (key, value) VALUES ('chain_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO done (item_id, planned_start_ms) VALUES (?, ?) ON CONFLICT (item_id) DO NOTHING")
-        .bind(item_id)
-        .bind(planned_start_ms)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Closing, recording unplayed and acknowledging: each record final once, chained to
+    /// the one before, its item done, gone from the outbox once acknowledged.
+    #[tokio::test]
+    async fn final_records_chain_and_leave_when_acknowledged() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let local = Local::open(dir.path()).await.expect("agent.db");
+        let first = local.open_airing("a", 1_000, 1_010, 7).await.expect("open");
+        assert_eq!(local.pending(10).await.expect("pending"), vec![]);
+        local
+            .close_airing(&first, 4_000, Outcome::Aired, "")
+            .await
+            .expect("close");
+        // A second close of the same record changes nothing.
+        local
+            .close_airing(&first, 9_000, Outcome::Partial, "agent_stopped")
+            .await
+            .expect("close again");
+        local
+            .record_unplayed("b", 5_000, Outcome::Missed, "media_missing", -3)
+            .await
+            .expect("unplayed");
+        let sent = local.pending(10).await.expect("pending");
+        assert_eq!(sent.len(), 2);
+        let (a, b) = (&sent[0], &sent[1]);
+        assert_eq!(
+            (
+                a.item_id.as_str(),
+                a.planned_start_ms,
+                a.actual_start_ms,
+                a.actual_end_ms
+            ),
+            ("a", 1_000, Some(1_010), Some(4_000))
+        );
+        assert_eq!(
+            (a.outcome.as_str(), a.reason.as_str(), a.clock_offset_ms),
+            ("aired", "", 7)
+        );
+        assert_eq!(a.prev_hash, GENESIS_HASH);
+        let expect_a = AiringRecord {
+            uuid: &first,
+            item_id: "a",
+            planned_start_ms: 1_000,
+            actual_start_ms: Some(1_010),
+            actual_end_ms: Some(4_000),
+            outcome: Outcome::Aired,
+            reason: "",
+            clock_offset_ms: 7,
+            prev_hash: GENESIS_HASH,
+        }
+        .chain_hash();
+        assert_eq!(a.hash, expect_a);
+        assert_eq!(
+            (
+                b.item_id.as_str(),
+                b.planned_start_ms,
+                b.actual_start_ms,
+                b.actual_end_ms
+            ),
+            ("b", 5_000, None, None)
+        );
+        assert_eq!(
+            (b.outcome.as_str(), b.reason.as_str(), b.clock_offset_ms),
+            ("missed", "media_missing", -3)
+        );
+        assert_eq!(b.prev_hash, expect_a);
+        let mut done = local.done_since(0).await.expect("done");
+        done.sort();
+        assert_eq!(done, ["a", "b"]);
+        assert_eq!(local.backlog().await.expect("backlog"), (2, 0));
+        local
+            .acknowledged(&[a.uuid.clone(), b.uuid.clone(), "unknown".to_owned()])
+            .await
+            .expect("acknowledged");
+        assert_eq!(local.backlog().await.expect("backlog"), (0, 0));
+        assert_eq!(local.pending(10).await.expect("pending"), vec![]);
+    }
 }
