@@ -24,7 +24,8 @@ const OPEN_AHEAD_MS: i64 = 30;
 /// Connect to a relay's stream this long before its start is handed to the output.
 const RELAY_CONNECT_MS: i64 = 400;
 /// While an item plays, note the time this often, so a power cut costs at most this
-/// much of the `partial` record's length.
+/// much of the `partial` record's length. Not more often: each note is a disk commit,
+/// and a run of short items would otherwise write one at every phase of every item.
 const ALIVE_EVERY_MS: i64 = 5_000;
 
 /// What one step did.
@@ -56,6 +57,8 @@ pub(super) struct Player {
     pre_opened: Option<PreOpened>,
     /// The record of the item that just ended, completed once the next has started.
     pending_close: Option<PendingClose>,
+    /// When the time was last noted for a power cut (`alive_ms`).
+    alive_noted_ms: i64,
 }
 
 struct PreOpened {
@@ -115,6 +118,7 @@ impl Player {
             prepared: None,
             pre_opened: None,
             pending_close: None,
+            alive_noted_ms: i64::MIN,
         })
     }
 
@@ -405,7 +409,8 @@ impl Player {
             self.pending_close = Some(close);
             self.flush_pending().await?;
         }
-        self.shared.wake_upload.notify_one();
+        // The upload loop is woken by each record made final (`finished`), not here:
+        // a record kept pending for the next start has nothing to send yet.
         Ok(Step::Played(item.id.clone(), outcome))
     }
 
@@ -617,7 +622,7 @@ impl Player {
     /// ended and when. An emergency (when `preemptible`) or the end of a relay's live
     /// stream (`live_ended`, reported as `aired` so far) ends it early, as does stopping.
     async fn hold(
-        &self,
+        &mut self,
         end: i64,
         preemptible: bool,
         live_ended: Option<&tokio::sync::Notify>,
@@ -630,8 +635,13 @@ impl Player {
             if now >= end {
                 return Ok((Outcome::Aired, "", end));
             }
-            self.shared.local.set("alive_ms", &now.to_string()).await?;
-            let next = end.min(now + ALIVE_EVERY_MS);
+            // (A clock corrected backwards notes at once, not an offset later.)
+            let since = now.saturating_sub(self.alive_noted_ms);
+            if !(0..ALIVE_EVERY_MS).contains(&since) {
+                self.shared.local.set("alive_ms", &now.to_string()).await?;
+                self.alive_noted_ms = now;
+            }
+            let next = end.min(self.alive_noted_ms.saturating_add(ALIVE_EVERY_MS));
             tokio::select! {
                 () = self.shared.sleep_until(next) => {}
                 () = live_ended.notified() => return Ok((Outcome::Aired, "", self.shared.now())),
