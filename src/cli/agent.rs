@@ -67,9 +67,11 @@ fn parse_output(s: &str) -> Result<OutputKind, String> {
     s.parse()
 }
 
+/// One thread for every loop of the agent: they mostly wait, and a second worker only
+/// adds wake-ups between threads (CPU on a station PC, for nothing). Decoding, hashing
+/// and the sound card run on threads of their own.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("không khởi động được tokio")
