@@ -118,6 +118,27 @@ fn usage_line(u: Option<procstat::Usage>) -> String {
     )
 }
 
+/// `name 0.123 %` per thread name (`×N` when N threads of it ran), highest first.
+fn threads_line(rows: &[(String, f64, usize)]) -> String {
+    let cells: Vec<String> = rows
+        .iter()
+        .filter(|(_, percent, _)| *percent >= 0.0005)
+        .map(|(name, percent, n)| {
+            let count = if *n > 1 {
+                format!(" ×{n}")
+            } else {
+                String::new()
+            };
+            format!("{name}{count} {percent:.3} %")
+        })
+        .collect();
+    if cells.is_empty() {
+        "not measured".to_owned()
+    } else {
+        cells.join(", ")
+    }
+}
+
 impl Summary {
     fn print(&self) {
         println!("== figures ==");
@@ -203,6 +224,7 @@ impl Summary {
                     verdict(r <= 1.5)
                 ))
             );
+            println!("  by thread: {}", threads_line(&a.playing_threads));
             println!(
                 "agent peak RSS (VmHWM):                      {} (VmRSS while playing ≤ {})   target < 30 MB: {}",
                 mb(a.peak_kb),
@@ -217,6 +239,7 @@ impl Summary {
                 usage_line(m.usage),
                 mb(m.peak_kb)
             );
+            println!("  by thread: {}", threads_line(&m.threads));
         }
         if let Some(b) = &self.binary {
             let size = |n: u64| {

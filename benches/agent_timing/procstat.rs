@@ -1,5 +1,6 @@
 //! CPU time and memory of one process from `/proc/PID/stat` (utime + stime, all its
-//! threads) and `/proc/PID/status` (VmRSS, VmHWM), sampled on a thread every 250 ms.
+//! threads) and `/proc/PID/status` (VmRSS, VmHWM), and each thread's own CPU time from
+//! `/proc/PID/task/TID/schedstat` (nanoseconds), sampled on a thread every 250 ms.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +9,7 @@ use std::time::Duration;
 use crate::procs;
 
 /// One reading.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Reading {
     /// Wall clock, ms since the epoch.
     pub wall_ms: i64,
@@ -18,6 +19,8 @@ pub struct Reading {
     pub rss_kb: u64,
     /// Peak resident set so far, kB.
     pub hwm_kb: u64,
+    /// Each live thread: id, name, CPU time so far in ns.
+    pub threads: Vec<(u32, String, u64)>,
 }
 
 /// Reads `pid` now; `None` once it has gone.
@@ -42,7 +45,24 @@ pub fn read(pid: u32) -> Option<Reading> {
         ticks: utime + stime,
         rss_kb: kb("VmRSS:"),
         hwm_kb: kb("VmHWM:"),
+        threads: threads(pid),
     })
+}
+
+/// Each thread of `pid` now: id, name, CPU time in ns (threads gone meanwhile skipped).
+fn threads(pid: u32) -> Vec<(u32, String, u64)> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let path = e.ok()?.path();
+        let tid = path.file_name()?.to_str()?.parse().ok()?;
+        let ns = std::fs::read_to_string(path.join("schedstat")).ok()?;
+        let ns = ns.split_whitespace().next()?.parse().ok()?;
+        let comm = std::fs::read_to_string(path.join("comm")).ok()?;
+        Some((tid, comm.trim().to_owned(), ns))
+    })
+    .collect()
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails), asked once.
@@ -121,6 +141,48 @@ impl Series {
             cpu_s,
             wall_s,
         })
+    }
+
+    /// CPU time per thread name between the first reading at or after `from_ms` and the
+    /// last at or before `to_ms`, in % of one core, highest first, with how many
+    /// threads of that name ran. A thread that starts in between counts from zero; one
+    /// that ends counts to its last reading, so a short-lived thread's last quarter
+    /// second is missed (the process total above has it).
+    pub fn by_thread(&self, from_ms: i64, to_ms: i64) -> Vec<(String, f64, usize)> {
+        let window: Vec<&Reading> = self
+            .0
+            .iter()
+            .filter(|r| (from_ms..=to_ms).contains(&r.wall_ms))
+            .collect();
+        let (Some(first), Some(last)) = (window.first(), window.last()) else {
+            return Vec::new();
+        };
+        let wall_ns = (last.wall_ms - first.wall_ms) as f64 * 1e6;
+        if wall_ns <= 0.0 {
+            return Vec::new();
+        }
+        // Per thread: its name, the time at the window's start, the latest seen.
+        let mut seen: std::collections::BTreeMap<u32, (String, u64, u64)> = Default::default();
+        for (i, r) in window.iter().enumerate() {
+            for (tid, comm, ns) in &r.threads {
+                let start = if i == 0 { *ns } else { 0 };
+                seen.entry(*tid)
+                    .or_insert_with(|| (comm.clone(), start, *ns))
+                    .2 = *ns;
+            }
+        }
+        let mut by_name: std::collections::BTreeMap<String, (u64, usize)> = Default::default();
+        for (comm, start, end) in seen.into_values() {
+            let e = by_name.entry(comm).or_default();
+            e.0 += end.saturating_sub(start);
+            e.1 += 1;
+        }
+        let mut rows: Vec<(String, f64, usize)> = by_name
+            .into_iter()
+            .map(|(name, (ns, n))| (name, 100.0 * ns as f64 / wall_ns, n))
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        rows
     }
 
     /// The highest VmHWM seen (the kernel's own peak of the resident set).

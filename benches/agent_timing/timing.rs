@@ -48,6 +48,8 @@ pub struct Figures {
     pub idle_after: Option<Usage>,
     /// Over the playing minutes.
     pub playing: Option<Usage>,
+    /// Over the playing minutes, per thread name: % of a core, threads.
+    pub playing_threads: Vec<(String, f64, usize)>,
     /// Peak resident set (VmHWM), kB.
     pub peak_kb: u64,
     /// Highest VmRSS while playing, kB.
@@ -199,6 +201,7 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         idle_before: series.usage(ready_ms + 3_000, first_ms - 5_000),
         idle_after: series.usage(end_ms + 2_000, end_ms + 2_000 + IDLE_AFTER_MS),
         playing: series.usage(first_ms, end_ms),
+        playing_threads: series.by_thread(first_ms, end_ms),
         peak_kb: series.peak_kb(),
         playing_rss_kb: series.max_rss_kb(first_ms, end_ms),
     }
