@@ -45,6 +45,43 @@ fn spawn(app: &TestApp, dir: &Path, epoch: i64) -> Child {
         .expect("loa agent starts")
 }
 
+/// Runs the agent until its media folder holds every file of the playlist it fetched,
+/// then kills it; returns that moment, simulated. Items due before it are missed for
+/// want of media (`media_missing`), rightly: a newly enrolled station, not a crash.
+async fn first_run_until_media(app: &TestApp, dir: &Path, epoch: i64) -> i64 {
+    let mut child = spawn(app, dir, epoch);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !media_complete(dir) {
+        assert!(
+            Instant::now() < deadline,
+            "the agent fetched its playlist and media within a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ready = sim_now(epoch);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    ready
+}
+
+/// Whether `dir` holds a playlist and every file it names, verified (`media/ab/cd/SHA`).
+fn media_complete(dir: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(dir.join("playlist.json")) else {
+        return false;
+    };
+    let Ok(playlist) = serde_json::from_slice::<loa::wire::PlaylistJson>(&bytes) else {
+        return false;
+    };
+    playlist.items.iter().all(|i| {
+        let sha = &i.sha256;
+        dir.join("media")
+            .join(&sha[0..2])
+            .join(&sha[2..4])
+            .join(sha)
+            .is_file()
+    })
+}
+
 fn sim_now(epoch: i64) -> i64 {
     let real = chrono::Utc::now().timestamp_millis();
     epoch + (real - epoch) * SPEED
@@ -87,6 +124,7 @@ async fn run(db: Db) {
     let seed = epoch as u64;
     eprintln!("crash test seed {seed}");
     let mut rng = Lcg(seed);
+    let ready = first_run_until_media(&app, dir.path(), epoch).await;
     for _ in 0..KILLS {
         let mut child = spawn(&app, dir.path(), epoch);
         let alive = 400 + rng.below(2_600);
@@ -98,7 +136,7 @@ async fn run(db: Db) {
     // planned before it started.
     let check_until = sim_now(epoch);
     let mut child = spawn(&app, dir.path(), epoch);
-    let planned = planned_between(&app, station, epoch + 5_000, check_until).await;
+    let planned = planned_between(&app, station, ready + 5_000, check_until).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let airings = loop {
         let airings = server_airings(&app, station).await;
