@@ -92,6 +92,17 @@ fn local_time(ms: i64, tz: Option<chrono_tz::Tz>) -> String {
     }
 }
 
+/// The time of day of `ms` in `tz` (UTC without one), `HH:MM:SS`.
+fn local_clock(ms: i64, tz: Option<chrono_tz::Tz>) -> String {
+    let Some(t) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    match tz {
+        Some(tz) => t.with_timezone(&tz).format("%H:%M:%S").to_string(),
+        None => t.format("%H:%M:%S").to_string(),
+    }
+}
+
 /// The report `loa agent status` prints: read from the data dir alone, so it works
 /// whether or not the agent is running.
 pub async fn report(data_dir: &Path, now_ms: i64) -> anyhow::Result<String> {
@@ -188,10 +199,13 @@ pub async fn report(data_dir: &Path, now_ms: i64) -> anyhow::Result<String> {
         } else {
             ""
         };
+        // Start and end both cut to the second, so back-to-back items show one
+        // instant where one ends and the next begins.
         writeln!(
             out,
-            "  {}  {:>2}:{:02}  {}  {}{}",
+            "  {}–{}  {:>2}:{:02}  {}  {}{}",
             local_time(i.start_ms, held.tz),
+            local_clock(i.end_ms(), held.tz),
             (i.duration_ms + 500) / 60_000,
             (i.duration_ms + 500) / 1000 % 60,
             i.segment,

@@ -39,6 +39,32 @@ async fn status_shows_what_an_operator_needs(app: TestApp) {
     assert!(text.contains("Bản ghi phát sóng chờ gửi: 0"), "{text}");
     assert!(text.contains("Mục sắp phát:"), "{text}");
     assert!(text.contains("sẵn sàng"), "{text}");
+    // Each upcoming item shows when it starts and ends, local time, to the second.
+    let held = agent.agent.held();
+    let tz = held.tz.expect("the station's time zone");
+    let local = |ms: i64, f: &str| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .expect("a time")
+            .with_timezone(&tz)
+            .format(f)
+            .to_string()
+    };
+    let mut shown = 0;
+    for i in &held.items {
+        let start = local(i.start_ms, "%d/%m/%Y %H:%M:%S");
+        if text.contains(&format!("  {start}–")) {
+            let end = local(i.end_ms(), "%H:%M:%S");
+            assert!(
+                text.contains(&format!("{start}–{end}")),
+                "{start}–{end}: {text}"
+            );
+            shown += 1;
+        }
+    }
+    assert!(
+        shown > 0,
+        "upcoming items listed with start and end: {text}"
+    );
     agent.agent.shutdown().await;
 
     let empty = tempfile::tempdir().expect("dir");
