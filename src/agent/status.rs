@@ -83,23 +83,17 @@ pub(super) fn write(data_dir: &Path, hb: &HeartbeatJson, shared: &Shared) {
 }
 
 fn local_time(ms: i64, tz: Option<chrono_tz::Tz>) -> String {
-    let Some(t) = DateTime::<Utc>::from_timestamp_millis(ms) else {
-        return ms.to_string();
-    };
-    match tz {
-        Some(tz) => t.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string(),
-        None => t.format("%d/%m/%Y %H:%M:%S UTC").to_string(),
-    }
+    formatted(ms, tz, "%d/%m/%Y %H:%M:%S")
 }
 
-/// The time of day of `ms` in `tz` (UTC without one), `HH:MM:SS`.
-fn local_clock(ms: i64, tz: Option<chrono_tz::Tz>) -> String {
+/// `ms` in `tz` as `format` says (in UTC, so marked, without a zone).
+fn formatted(ms: i64, tz: Option<chrono_tz::Tz>, format: &str) -> String {
     let Some(t) = DateTime::<Utc>::from_timestamp_millis(ms) else {
         return ms.to_string();
     };
     match tz {
-        Some(tz) => t.with_timezone(&tz).format("%H:%M:%S").to_string(),
-        None => t.format("%H:%M:%S").to_string(),
+        Some(tz) => t.with_timezone(&tz).format(format).to_string(),
+        None => format!("{} UTC", t.format(format)),
     }
 }
 
@@ -205,7 +199,7 @@ pub async fn report(data_dir: &Path, now_ms: i64) -> anyhow::Result<String> {
             out,
             "  {}–{}  {:>2}:{:02}  {}  {}{}",
             local_time(i.start_ms, held.tz),
-            local_clock(i.end_ms(), held.tz),
+            formatted(i.end_ms(), held.tz, "%H:%M:%S"),
             (i.duration_ms + 500) / 60_000,
             (i.duration_ms + 500) / 1000 % 60,
             i.segment,
