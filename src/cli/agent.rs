@@ -67,9 +67,9 @@ fn parse_output(s: &str) -> Result<OutputKind, String> {
     s.parse()
 }
 
-/// One thread for every loop of the agent: they mostly wait, and a second worker only
-/// adds wake-ups between threads (CPU on a station PC, for nothing). Decoding, hashing
-/// and the sound card run on threads of their own.
+/// One thread for every loop of the agent: they mostly wait, and decoding, hashing and
+/// the sound card run on threads of their own. (Against two workers it measured the
+/// same CPU; one is simpler to reason about.)
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -28,7 +28,7 @@ use sinks::{NullSink, Sink, Source, WavSink};
 
 /// How long before its instant a start or stop is handed to the output, ms: more
 /// than a sound card plays ahead of its callback (its buffer and the sound server's:
-/// 270 ms on the benchmark's PulseAudio path with 200 ms periods) plus a period, with
+/// 266 ms on the benchmark's PulseAudio path with 200 ms periods) plus a period, with
 /// room for a busy moment, so that the card places it on the instant to the sample.
 /// The player records those instants: when the audio is heard.
 pub const AHEAD_MS: i64 = 800;
