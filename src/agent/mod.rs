@@ -195,6 +195,7 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let local = local::Local::open(&config.data_dir)
         .await
         .context("không mở được agent.db")?;
+    make_private(&config.data_dir).context("không đặt được quyền riêng cho dữ liệu của trạm")?;
     let sync = Arc::new(client::ClockSync::default());
     let client = client::Client::new(&config.server, &config.token, clock.clone(), sync.clone());
     let cache = cache::MediaCache::new(&config.data_dir, config.reserve_bytes);
@@ -285,5 +286,29 @@ pub fn check_token(token: &str) -> anyhow::Result<()> {
         !token.is_empty() && token.chars().all(|c| c.is_ascii_graphic()),
         "tệp mã truy cập trống hoặc có ký tự lạ; đăng ký lại bằng --enroll MÃ"
     );
+    Ok(())
+}
+
+/// Makes the data folder, `agent.db` and the media cache readable by the agent's user
+/// only (0700 folders, 0600 files): they hold the station's token and signing key.
+#[cfg(unix)]
+fn make_private(data_dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let private = |path: &std::path::Path, mode: u32| -> std::io::Result<()> {
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    };
+    private(data_dir, 0o700)?;
+    for name in ["agent.db", "agent.db-wal", "agent.db-shm"] {
+        private(&data_dir.join(name), 0o600)?;
+    }
+    std::fs::create_dir_all(data_dir.join("media"))?;
+    private(&data_dir.join("media"), 0o700)
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 
 /// One item the agent may play, as it holds it (from the playlist or the fallback
 /// rotation).
@@ -143,9 +142,7 @@ fn shift_to(ms: i64, tz: Tz, from: NaiveDate, to: NaiveDate) -> Option<i64> {
 }
 
 fn fallback_id(station: &str, start_ms: i64, sha256: &str) -> String {
-    let digest = Sha256::digest(format!("fallback|{station}|{start_ms}|{sha256}"));
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("fb-{hex}")
+    crate::domain::fallback_item_id(station, start_ms, sha256)
 }
 
 #[cfg(test)]

@@ -92,3 +92,12 @@ impl AiringRecord<'_> {
             .collect()
     }
 }
+
+/// The item id of a fallback airing: a station out of horizon replays a past day's
+/// item `sha256` (hex) at `start_ms`. The agent makes it and the server checks it
+/// (a fallback record must name something the station could have played).
+pub fn fallback_item_id(station: &str, start_ms: i64, sha256: &str) -> String {
+    let digest = Sha256::digest(format!("fallback|{station}|{start_ms}|{sha256}"));
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("fb-{hex}")
+}

@@ -147,7 +147,12 @@ pub struct StaffAuth {
     pub role: Role,
     /// Root of the subtree the account may see and change.
     pub area_code: String,
+    /// The hash of the session token the request came with (logout ends it).
+    pub session_hash: String,
 }
+
+/// Paths (under `/api/v1`) an account that must change its password may still reach.
+const WHILE_MUST_CHANGE: &[&str] = &["/me", "/me/password", "/logout"];
 
 impl StaffAuth {
     /// Fails with 403 unless the account has at least `role`.
@@ -183,9 +188,22 @@ impl FromRequestParts<AppState> for StaffAuth {
                 None => Err(ApiError::Unauthorized),
             };
         }
-        session_account(state, token)
+        let account = session_account(state, token)
             .await?
-            .ok_or(ApiError::Unauthorized)
+            .ok_or(ApiError::Unauthorized)?;
+        let path = parts.uri.path();
+        let allowed = WHILE_MUST_CHANGE
+            .iter()
+            .any(|p| path == *p || path.strip_prefix("/api/v1") == Some(p));
+        if !allowed
+            && crate::store::logins::must_change_password(&state.store, account.account_id).await?
+        {
+            return Err(ApiError::Forbidden(format!(
+                "mật khẩu của {} vừa được quản trị viên đặt lại; đổi mật khẩu trước (POST /api/v1/me/password)",
+                account.username
+            )));
+        }
+        Ok(account)
     }
 }
 
@@ -227,6 +245,7 @@ async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAu
     .fetch_optional(state.store.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
+    let session_hash = hash_secret(token);
     let role: String = row.try_get(2)?;
     Ok(Some(StaffAuth {
         account_id: row.try_get(0)?,
@@ -234,6 +253,7 @@ async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAu
         role: Role::parse(&role)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
         area_code: row.try_get(3)?,
+        session_hash,
     }))
 }
 
@@ -290,4 +310,36 @@ pub async fn revoke_tokens(
     crate::store::audit::record(&mut tx, actor, "station.revoke_tokens", station, "").await?;
     tx.commit().await?;
     Ok(done.rows_affected())
+}
+
+/// The address of the caller: the socket's peer, or, when `trust_proxy` is set, the
+/// last address in `X-Forwarded-For` (the one the trusted proxy in front added).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_proxy
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+        {
+            return Ok(Self(forwarded.to_owned()));
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        Ok(Self(peer))
+    }
 }

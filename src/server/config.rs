@@ -24,8 +24,16 @@ pub struct Config {
     pub enroll_code_minutes: u32,
     /// How long a console session lasts, in hours.
     pub session_hours: u32,
-    /// Failed logins allowed per account in 15 minutes before it is paused.
+    /// Failed logins per account in 15 minutes before each further attempt waits a
+    /// growing delay (four times as many per client address).
     pub max_login_failures: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a
+    /// reverse proxy that sets it; off by default, the socket's peer is used).
+    pub trust_proxy: bool,
+    /// Most open event streams per station.
+    pub max_streams_per_station: u32,
+    /// Most open event streams in total on this replica.
+    pub max_streams: u32,
     /// Largest accepted upload in megabytes.
     pub max_upload_mb: u32,
     /// Target loudness of stations created without one, LUFS.
@@ -43,6 +51,9 @@ impl Default for Config {
             enroll_code_minutes: 60 * 24,
             session_hours: 12,
             max_login_failures: 5,
+            trust_proxy: false,
+            max_streams_per_station: 2,
+            max_streams: 5000,
             max_upload_mb: 100,
             default_target_lufs: -16.0,
         }

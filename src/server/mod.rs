@@ -14,6 +14,8 @@ pub mod error;
 mod events;
 pub mod metrics;
 mod seed;
+pub mod rate;
+pub mod streams;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -43,6 +45,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Tokens and playlists kept in memory for the agents' hot paths.
     pub cache: Arc<cache::HotCache>,
+    /// This replica's open event streams.
+    pub streams: Arc<streams::StreamSlots>,
+    /// Heartbeats per station: a burst of 10, then one every 10 seconds.
+    pub heartbeats: Arc<rate::RateGate>,
 }
 
 impl AppState {
@@ -91,6 +97,7 @@ impl App {
             .await
             .context("không mở được cơ sở dữ liệu")?;
         let media = MediaDir::new(config.data_dir.join("media"));
+        make_private(&config.data_dir).context("không đặt được quyền riêng cho dữ liệu")?;
         seed::seed_if_empty(&store, &media, &config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -103,6 +110,8 @@ impl App {
             events,
             metrics: Arc::default(),
             cache: Arc::default(),
+            streams: Arc::default(),
+            heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
         };
         Ok(Self { listener, state })
     }
@@ -135,7 +144,8 @@ impl App {
         let poller = tokio::spawn(events::poll(state.clone(), stop_rx.clone()));
         let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx));
         tracing::info!(addr = %self.local_addr(), "loa serve đang chạy");
-        axum::serve(self.listener, router(state.clone()))
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop_tx.send(true);
@@ -147,6 +157,31 @@ impl App {
         tracing::info!("loa serve đã dừng");
         Ok(())
     }
+}
+
+/// Makes the data directory, the embedded database and the media folder readable by
+/// the server's user only (0700 folders, 0600 files): they hold password hashes,
+/// session and token hashes, and unpublished audio.
+#[cfg(unix)]
+fn make_private(data_dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let private = |path: &std::path::Path, mode: u32| -> std::io::Result<()> {
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    };
+    private(data_dir, 0o700)?;
+    for name in ["loa.db", "loa.db-wal", "loa.db-shm"] {
+        private(&data_dir.join(name), 0o600)?;
+    }
+    std::fs::create_dir_all(data_dir.join("media"))?;
+    private(&data_dir.join("media"), 0o700)
+}
+
+#[cfg(not(unix))]
+fn make_private(_: &std::path::Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// The whole HTTP surface; tests may call it without a socket.

@@ -17,8 +17,35 @@ fn ack(uuid: &str, status: &str, error: Option<String>) -> AiringAck {
     }
 }
 
-/// Why one airing is refused, if it is.
-fn check(a: &AiringJson) -> Result<(), String> {
+/// How far ahead of the server's clock an airing's instants may be (a station's clock
+/// is corrected by its measured offset; more than this is a wrong clock or a forgery).
+pub const CLOCK_TOLERANCE_MS: i64 = 10 * 60 * 1000;
+
+/// How far back an airing may be: a station offline for weeks still reports what it
+/// aired, nothing older than this is a real record.
+pub const MAX_AGE_MS: i64 = 400 * 86_400_000;
+
+/// Why one airing is refused, if it is; `now` is the server's time.
+fn check(a: &AiringJson, now: i64) -> Result<(), String> {
+    for (name, at) in [
+        ("planned_start_ms", Some(a.planned_start_ms)),
+        ("actual_start_ms", a.actual_start_ms),
+        ("actual_end_ms", a.actual_end_ms),
+    ] {
+        let Some(at) = at else { continue };
+        if at > now + CLOCK_TOLERANCE_MS {
+            return Err(format!(
+                "{name} ở tương lai, quá {} phút so với giờ máy chủ: đồng hồ của trạm sai; chỉnh giờ máy trạm",
+                CLOCK_TOLERANCE_MS / 60_000
+            ));
+        }
+        if at < now - MAX_AGE_MS {
+            return Err(format!(
+                "{name} cũ quá {} ngày so với giờ máy chủ: đồng hồ của trạm sai",
+                MAX_AGE_MS / 86_400_000
+            ));
+        }
+    }
     if uuid::Uuid::parse_str(&a.uuid).is_err() {
         return Err(format!("uuid `{}` không phải UUID", a.uuid));
     }
@@ -77,6 +104,7 @@ pub async fn ingest(
     let mut tx = store.begin_write().await?;
     let (mut results, to_insert) = judge(&mut tx, station, batch).await?;
     let plan = planned_of(&mut tx, station, &to_insert).await?;
+    let to_insert = refuse_unplayable(&mut tx, station, to_insert, &plan, &mut results).await?;
     let inserted = insert(&mut tx, station, &to_insert, &plan, now).await?;
     let mut breaks = 0u32;
     for row in &to_insert {
@@ -105,6 +133,56 @@ pub async fn ingest(
         results,
         chain_breaks: breaks,
     })
+}
+
+/// Refuses records of items the station could not have played: not in its plan, not
+/// an emergency, and not a fallback replay (whose id is made from the station, the
+/// start and the audio of something in its plan). Another station's item id is
+/// refused here.
+async fn refuse_unplayable<'a>(
+    tx: &mut sqlx::AnyConnection,
+    station: &str,
+    rows: Vec<NewAiring<'a>>,
+    plan: &HashMap<String, PlanFacts>,
+    results: &mut [AiringAck],
+) -> Result<Vec<NewAiring<'a>>, StoreError> {
+    let unplanned = |r: &NewAiring<'_>| {
+        !plan.contains_key(&r.airing.item_id) && unplanned_source(&r.airing.item_id) == "fallback"
+    };
+    if !rows.iter().any(unplanned) {
+        return Ok(rows);
+    }
+    let shas: Vec<String> = sqlx::query(
+        "SELECT DISTINCT s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id
+         WHERE p.station_code = $1",
+    )
+    .bind(station.to_owned())
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        let a = row.airing;
+        let playable = !unplanned(&row)
+            || shas.iter().any(|sha| {
+                crate::domain::fallback_item_id(station, a.planned_start_ms, sha) == a.item_id
+            });
+        if playable {
+            kept.push(row);
+        } else {
+            results[row.index] = ack(
+                &a.uuid,
+                "rejected",
+                Some(format!(
+                    "item_id `{}` không có trong lịch của trạm {station}, không phải bản tin khẩn cấp, cũng không phải mục dự phòng trạm có thể phát",
+                    a.item_id
+                )),
+            );
+        }
+    }
+    Ok(kept)
 }
 
 /// An airing to store.
@@ -146,7 +224,7 @@ async fn judge<'a>(
             results.push(ack(&a.uuid, "duplicate", None));
             continue;
         }
-        if let Err(e) = check(a) {
+        if let Err(e) = check(a, chrono::Utc::now().timestamp_millis()) {
             results.push(ack(&a.uuid, "rejected", Some(e)));
             continue;
         }

@@ -36,10 +36,10 @@ impl MediaDir {
             return Ok(sha);
         }
         let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir)?;
+        private_dir(dir)?;
         let tmp = dir.join(format!(".{}.tmp-{}", sha, std::process::id()));
         {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = private_file(&tmp)?;
             f.write_all(bytes)?;
             f.sync_all()?;
         }
@@ -52,4 +52,22 @@ impl MediaDir {
         let bytes = std::fs::read(src)?;
         self.put(&bytes)
     }
+}
+
+/// Creates `dir` and its parents readable by the owner only (0700).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates (truncating) `path` readable by the owner only (0600).
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }

@@ -13,6 +13,7 @@ mod campaigns;
 pub mod emergencies;
 mod import;
 mod inputs;
+pub mod logins;
 mod media;
 mod migrate;
 mod planned;
@@ -33,7 +34,9 @@ pub(crate) use inputs::windows_from_text;
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
-pub use stations::{StationRow, get_station, list_stations, record_heartbeat, write_station};
+pub use stations::{
+    HEARTBEAT_HISTORY, StationRow, get_station, list_stations, record_heartbeat, write_station,
+};
 
 use std::path::Path;
 use std::str::FromStr;

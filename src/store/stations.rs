@@ -129,8 +129,13 @@ pub async fn write_station(
     Ok(true)
 }
 
+/// Heartbeats kept per station: a day's worth at one a minute. Older ones are deleted
+/// as new ones arrive; `heartbeat_days` keeps which days each station was heard.
+pub const HEARTBEAT_HISTORY: i64 = 1440;
+
 /// Records a station's heartbeat at `at_ms`, and the UTC day it falls on in
-/// `heartbeat_days` (what reports read to find silent stations).
+/// `heartbeat_days` (what reports read to find silent stations), keeping only the
+/// station's latest [`HEARTBEAT_HISTORY`] heartbeats.
 pub async fn record_heartbeat(
     store: &Store,
     station: &str,
@@ -144,6 +149,15 @@ pub async fn record_heartbeat(
         .bind(body.to_owned())
         .execute(&mut *tx)
         .await?;
+    sqlx::query(
+        "DELETE FROM heartbeats WHERE station_code = $1 AND at_ms < (
+           SELECT at_ms FROM heartbeats WHERE station_code = $1
+           ORDER BY at_ms DESC LIMIT 1 OFFSET $2)",
+    )
+    .bind(station.to_owned())
+    .bind(HEARTBEAT_HISTORY - 1)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO heartbeat_days (station_code, day, first_ms, last_ms) VALUES ($1, $2, $3, $3)
          ON CONFLICT (station_code, day) DO UPDATE SET

@@ -9,6 +9,7 @@ mod cli_server;
 mod emergency;
 mod enrollment;
 mod events;
+mod hardening;
 mod library;
 mod media;
 mod openapi;

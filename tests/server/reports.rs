@@ -26,6 +26,7 @@ use chrono::{NaiveDate, TimeZone};
 use loa::domain::{AiringRecord, GENESIS_HASH, Outcome};
 use loa::wire::AiringJson;
 use serde_json::{Value, json};
+use sqlx::Row;
 
 use super::TestApp;
 use super::admin::account;
@@ -300,14 +301,22 @@ async fn reports_match_the_hand_count(app: TestApp) {
     let v = json_report(&app, &admin, &format!("{q}&by=station")).await;
     assert_eq!(counts(&row(&v, "01837")["counts"]), [4, 0, 0, 0, 0, 0, 4]);
 
-    // Its records arrive days late: the same report now counts them.
+    // Its records arrive days late: the same report now counts them. The fallback
+    // replays audio of its plan, under the id the agent makes for it.
+    let sha: String = sqlx::query("SELECT s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id WHERE p.station_code = '01837' LIMIT 1")
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("a planned segment")
+        .try_get(0)
+        .expect("sha");
+    let fallback = loa::domain::fallback_item_id("01837", local(11, 20, 0), &sha);
     let (recs, _) = chain(
         GENESIS_HASH,
         &[
             ("b1", local(10, 7, 0), "aired", "", 300),
             ("b2", local(10, 17, 0), "failed", "decode_error", 0),
             ("b3", local(11, 7, 0), "missed", "media_missing", 0),
-            ("fb-1", local(11, 20, 0), "aired", "", 300),
+            (fallback.as_str(), local(11, 20, 0), "aired", "", 300),
         ],
     );
     send(&app, &b, &recs).await;

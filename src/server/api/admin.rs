@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -20,7 +20,8 @@ use super::json::ApiJson;
 use super::scope::Scope;
 use crate::server::AppState;
 use crate::server::accounts::{
-    AccountRow, create_account, disable_account, list_accounts, record_created,
+    AccountRow, Disabled, create_account, disable_account, enable_account, list_accounts,
+    record_created,
 };
 use crate::server::auth::{Role, StaffAuth};
 use crate::server::error::{ApiError, ApiResult};
@@ -29,8 +30,8 @@ use crate::store::audit::AuditEntry;
 /// The administration part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(accounts, create, disable, audit),
-    components(schemas(NewAccount, AccountJson, AuditJson))
+    paths(accounts, create, disable, enable, reset_password, audit),
+    components(schemas(NewAccount, AccountJson, AuditJson, ResetPassword))
 )]
 pub(super) struct Doc;
 
@@ -38,6 +39,8 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(accounts).post(create))
         .route("/accounts/{username}/disable", post(disable))
+        .route("/accounts/{username}/enable", post(enable))
+        .route("/accounts/{username}/password", post(reset_password))
         .route("/audit", get(audit))
 }
 
@@ -83,7 +86,7 @@ struct NewAccount {
     /// Full name; defaults to the username.
     #[serde(default)]
     display_name: Option<String>,
-    /// At least 8 characters.
+    /// At least 10 characters, not a common password, not containing the username.
     password: String,
     /// `admin`, `approver`, `editor` or `viewer`.
     role: String,
@@ -133,8 +136,8 @@ async fn create(
             "username: `{username}` không hợp lệ: 3–64 ký tự gồm chữ thường không dấu, số, `.`, `_`, `-`"
         ));
     }
-    if req.password.chars().count() < 8 {
-        problems.push("password: mật khẩu cần ít nhất 8 ký tự".to_owned());
+    if let Err(e) = crate::server::accounts::check_password(&req.password, username) {
+        problems.push(format!("password: {e}"));
     }
     let role = Role::parse(&req.role);
     if role.is_none() {
@@ -194,13 +197,95 @@ async fn disable(
             "không tự khóa tài khoản đang dùng; nhờ một quản trị viên khác".to_owned(),
         ));
     }
-    if !disable_account(&state.store, &username, &auth.username).await? {
-        return Err(not_found());
+    match disable_account(&state.store, &username, &auth.username).await? {
+        Disabled::Done => {}
+        Disabled::NoSuchAccount => return Err(not_found()),
+        Disabled::LastAdmin => {
+            return Err(ApiError::Conflict(format!(
+                "`{username}` là quản trị viên cuối cùng còn hoạt động; tạo hoặc mở lại một quản trị viên khác trước"
+            )));
+        }
     }
     Ok(axum::Json(AccountJson {
         disabled: true,
         ..account.into()
     }))
+}
+
+/// The account `username` if it lies in the caller's subtree (404 otherwise).
+async fn account_in_scope(
+    state: &AppState,
+    auth: &StaffAuth,
+    username: &str,
+) -> ApiResult<AccountRow> {
+    let scope = Scope::load(&state.store, auth).await?;
+    list_accounts(&state.store)
+        .await?
+        .into_iter()
+        .find(|a| a.username == username && scope.contains(&a.area_code))
+        .ok_or_else(|| ApiError::NotFound(format!("không có tài khoản `{username}`")))
+}
+
+/// Enables a disabled account in the caller's subtree again.
+#[utoipa::path(post, path = "/api/v1/accounts/{username}/enable", tag = "console",
+    security(("session_token" = [])),
+    params(("username" = String, Path, description = "login name")),
+    responses((status = 200, body = AccountJson), (status = 403), (status = 404)))]
+async fn enable(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<AccountJson>> {
+    auth.require(Role::Admin)?;
+    let account = account_in_scope(&state, &auth, &username).await?;
+    if !enable_account(&state.store, &username, &auth.username).await? {
+        return Err(ApiError::NotFound(format!("không có tài khoản `{username}`")));
+    }
+    Ok(axum::Json(AccountJson {
+        disabled: false,
+        ..account.into()
+    }))
+}
+
+/// `POST /api/v1/accounts/{username}/password` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ResetPassword {
+    /// The new password (same policy as at creation); the account must change it at
+    /// its next login.
+    new_password: String,
+}
+
+/// Sets another account's password: its sessions end and it must choose a new
+/// password at its next login.
+#[utoipa::path(post, path = "/api/v1/accounts/{username}/password", tag = "console",
+    security(("session_token" = [])), request_body = ResetPassword,
+    params(("username" = String, Path, description = "login name")),
+    responses((status = 200, body = AccountJson), (status = 403), (status = 404), (status = 422)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(username): Path<String>,
+    ApiJson(req): ApiJson<ResetPassword>,
+) -> ApiResult<axum::Json<AccountJson>> {
+    auth.require(Role::Admin)?;
+    let account = account_in_scope(&state, &auth, &username).await?;
+    if account.username == auth.username {
+        return Err(ApiError::Conflict(
+            "đổi mật khẩu của chính mình bằng POST /api/v1/me/password".to_owned(),
+        ));
+    }
+    if !crate::server::accounts::reset_password(
+        &state.store,
+        &username,
+        &req.new_password,
+        &auth.username,
+    )
+    .await?
+    {
+        return Err(ApiError::NotFound(format!("không có tài khoản `{username}`")));
+    }
+    Ok(axum::Json(account.into()))
 }
 
 /// Paging of `GET /api/v1/audit`.
@@ -233,7 +318,7 @@ struct AuditJson {
 async fn audit(
     State(state): State<AppState>,
     auth: StaffAuth,
-    Query(q): Query<AuditQuery>,
+    super::json::ApiQuery(q): super::json::ApiQuery<AuditQuery>,
 ) -> ApiResult<axum::Json<Vec<AuditJson>>> {
     auth.require(Role::Admin)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;

@@ -33,6 +33,9 @@ mod media;
 #[openapi(paths(enroll, playlist, media::media, airings, heartbeat, events))]
 pub(super) struct Doc;
 
+/// The event that tells streams their station's tokens were revoked.
+const TOKENS_REVOKED: &str = "tokens_revoked";
+
 /// Most airings accepted in one batch.
 const MAX_BATCH: usize = 1000;
 
@@ -42,7 +45,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/playlist", get(playlist))
         .route("/media/{sha256}", get(media::media))
         .route("/airings", post(airings))
-        .route("/heartbeat", post(heartbeat))
+        .route(
+            "/heartbeat",
+            post(heartbeat).layer(DefaultBodyLimit::max(super::SMALL_LIMIT)),
+        )
         .route("/events", get(events))
         // The API's outer limit is sized for uploads; station bodies are small JSON.
         .layer(DefaultBodyLimit::max(super::JSON_LIMIT))
@@ -202,8 +208,19 @@ pub(super) async fn airings(
 pub(super) async fn heartbeat(
     State(state): State<AppState>,
     auth: StationAuth,
-    ApiJson(hb): ApiJson<HeartbeatJson>,
+    ApiJson(mut hb): ApiJson<HeartbeatJson>,
 ) -> ApiResult<Response> {
+    if let Err(wait) = state
+        .heartbeats
+        .take(&auth.station, std::time::Instant::now())
+    {
+        return Err(ApiError::TooManyRequests(format!(
+            "trạm {} gửi trạng thái quá dày (bình thường mỗi phút một lần); thử lại sau {} giây",
+            auth.station,
+            wait.as_secs().max(1)
+        )));
+    }
+    bound_heartbeat(&mut hb)?;
     let now = chrono::Utc::now().timestamp_millis();
     let body = serde_json::to_string(&hb).map_err(|e| ApiError::Internal(e.into()))?;
     crate::store::record_heartbeat(&state.store, &auth.station, now, &body).await?;
@@ -214,6 +231,37 @@ pub(super) async fn heartbeat(
         }),
     )
         .into_response())
+}
+
+/// Longest `version` and `playlist_version` of a heartbeat, characters.
+const MAX_HEARTBEAT_TAG: usize = 128;
+
+/// Longest `last_error` kept, characters (a longer one is cut: the agent's newest error
+/// matters more than refusing its whole status).
+const MAX_LAST_ERROR: usize = 1000;
+
+/// Refuses over-long tags and cuts an over-long last error.
+fn bound_heartbeat(hb: &mut HeartbeatJson) -> ApiResult<()> {
+    let mut problems = Vec::new();
+    for (name, value) in [
+        ("version", Some(&hb.version)),
+        ("playlist_version", hb.playlist_version.as_ref()),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > MAX_HEARTBEAT_TAG) {
+            problems.push(format!(
+                "{name}: dài quá, tối đa {MAX_HEARTBEAT_TAG} ký tự"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    if let Some(e) = &mut hb.last_error
+        && e.chars().count() > MAX_LAST_ERROR
+    {
+        *e = e.chars().take(MAX_LAST_ERROR).collect::<String>() + "…";
+    }
+    Ok(())
 }
 
 fn sse_event(e: StationEvent) -> Event {
@@ -246,6 +294,23 @@ pub(super) async fn events(
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let station = auth.station;
+    let slot = state
+        .streams
+        .take(
+            &station,
+            state.config.max_streams_per_station,
+            state.config.max_streams,
+        )
+        .map_err(|full| {
+            ApiError::TooManyRequests(match full {
+                crate::server::streams::Full::Station(n) => format!(
+                    "trạm {station} đã mở {n} luồng sự kiện (tối đa {n}); đóng luồng cũ hoặc chờ nó hết rồi thử lại"
+                ),
+                crate::server::streams::Full::Total(n) => format!(
+                    "máy chủ đang giữ {n} luồng sự kiện (tối đa {n}); thử lại sau ít phút"
+                ),
+            })
+        })?;
     // Subscribe before reading the database, so nothing written in between is lost;
     // events seen both ways are skipped by id.
     let live = state.events.subscribe();
@@ -284,9 +349,12 @@ pub(super) async fn events(
             first.push(sse_event(e));
         }
     }
+    let mine = station.clone();
     let live = BroadcastStream::new(live)
-        .map_while(|e| match e {
+        .map_while(move |e| match e {
             Ok(e) if e.is_shutdown() => None,
+            // Its tokens were revoked: the stream ends at once, nothing more reaches it.
+            Ok(e) if e.station == mine && e.kind == TOKENS_REVOKED => None,
             Ok(e) => Some(Some(e)),
             // Lagged: end the stream rather than silently skip; the agent reconnects.
             Err(_) => None,
@@ -299,6 +367,11 @@ pub(super) async fn events(
             }
             _ => None,
         });
+    // The slot lives as long as the stream; dropping the stream frees it.
+    let live = live.map(move |e| {
+        let _held = &slot;
+        e
+    });
     let stream = tokio_stream::iter(first.into_iter().map(Ok)).chain(live);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

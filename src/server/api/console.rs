@@ -13,13 +13,15 @@ use super::json::ApiJson;
 use super::scope::Scope;
 use crate::server::AppState;
 use crate::server::accounts::{area_within, login as check_login};
-use crate::server::auth::{Role, StaffAuth, create_enroll_code, revoke_tokens};
+use crate::server::auth::{ClientAddr, Role, StaffAuth, create_enroll_code, revoke_tokens};
 use crate::server::error::{ApiError, ApiResult};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
+        .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/me/password", post(change_password))
         .route("/areas", get(areas))
         .route("/stations/{code}/enroll-code", post(enroll_code))
         .route("/stations/{code}/revoke-tokens", post(revoke))
@@ -39,17 +41,48 @@ struct LoginResponse {
 
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
     let token = check_login(
         &state.store,
         &req.username,
         &req.password,
+        &client,
         state.config.max_login_failures,
         state.config.session_hours,
     )
     .await?;
     Ok(axum::Json(LoginResponse { token }))
+}
+
+/// Ends the caller's session (the token stops working at once).
+async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
+    crate::store::logins::close_session(&state.store, &auth.session_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangePassword {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the caller's own password; the caller's other sessions end.
+async fn change_password(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    ApiJson(req): ApiJson<ChangePassword>,
+) -> ApiResult<StatusCode> {
+    crate::server::accounts::change_own_password(
+        &state.store,
+        &auth,
+        &req.current_password,
+        &req.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize)]

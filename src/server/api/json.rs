@@ -1,7 +1,8 @@
-//! A JSON body extractor whose rejections speak the API's error format.
+//! JSON body and query-string extractors whose rejections speak the API's error format.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 
 use crate::server::error::ApiError;
 
@@ -33,10 +34,10 @@ where
                 JsonRejection::BytesRejection(e)
                     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
                 {
-                    ApiError::PayloadTooLarge(format!(
-                        "nội dung yêu cầu quá lớn: {}",
-                        e.body_text()
-                    ))
+                    ApiError::PayloadTooLarge(
+                        "nội dung yêu cầu quá lớn so với giới hạn của đường dẫn này (xem README, mục Giới hạn); gửi ít hơn"
+                            .to_owned(),
+                    )
                 }
                 JsonRejection::BytesRejection(e) => ApiError::BadRequest(format!(
                     "không đọc được nội dung yêu cầu: {}",
@@ -46,4 +47,41 @@ where
             }),
         }
     }
+}
+
+/// Like `axum::extract::Query`, but a malformed query string (a negative or fractional
+/// number, an unknown parameter) becomes a JSON [`ApiError::BadRequest`] naming the
+/// parameter, in Vietnamese.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str::<T>(query)
+            .map(Self)
+            .map_err(|e| ApiError::BadRequest(query_problem(&e.to_string())))
+    }
+}
+
+/// A Vietnamese sentence for a query-string error, naming the parameter when serde
+/// says which one.
+fn query_problem(serde_text: &str) -> String {
+    let quoted = serde_text
+        .split('`')
+        .nth(1)
+        .filter(|_| serde_text.starts_with("unknown field"));
+    if let Some(field) = quoted {
+        return format!("tham số truy vấn `{field}` không được nhận; bỏ nó đi hoặc xem tài liệu OpenAPI");
+    }
+    if serde_text.starts_with("missing field") {
+        let field = serde_text.split('`').nth(1).unwrap_or_default();
+        return format!("thiếu tham số truy vấn `{field}`");
+    }
+    "tham số truy vấn không hợp lệ: các số phải là số nguyên không âm viết bằng chữ số (không dấu trừ, không phần thập phân); xem tài liệu OpenAPI".to_owned()
 }

@@ -47,7 +47,10 @@ pub(super) fn routes(max_upload_mb: u32) -> Router<AppState> {
         )
         .route("/segments/{id}", get(show))
         .route("/segments/{id}/audio", get(audio))
-        .route("/segments/{id}/approve", post(approve))
+        .route(
+            "/segments/{id}/approve",
+            post(approve).layer(DefaultBodyLimit::max(super::SMALL_LIMIT)),
+        )
 }
 
 /// A segment as the console shows it.

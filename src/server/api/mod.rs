@@ -22,6 +22,13 @@ use super::AppState;
 /// Largest JSON body accepted (airing batches included), bytes.
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
 
+/// Largest body of the small JSON routes (login, accounts, heartbeat, station
+/// credentials, emergencies), bytes.
+const SMALL_LIMIT: usize = 16 * 1024;
+
+/// Largest campaign or station body, bytes (a campaign lists its areas and pool).
+const EDIT_LIMIT: usize = 1024 * 1024;
+
 pub(super) fn routes(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_mb as usize * 1024 * 1024;
     Router::new()
@@ -31,13 +38,13 @@ pub(super) fn routes(state: AppState) -> Router {
             Router::new()
                 .route("/openapi.json", axum::routing::get(openapi::serve))
                 .merge(agent::routes())
-                .merge(console::routes())
+                .merge(console::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(library::routes(state.config.max_upload_mb))
-                .merge(emergency::routes())
-                .merge(stations::routes())
-                .merge(campaigns::routes())
-                .merge(admin::routes())
-                .merge(reports::routes())
+                .merge(emergency::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(stations::routes().layer(DefaultBodyLimit::max(EDIT_LIMIT)))
+                .merge(campaigns::routes().layer(DefaultBodyLimit::max(EDIT_LIMIT)))
+                .merge(admin::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(reports::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

@@ -24,16 +24,22 @@ fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
     let (a, b) = spec.split_once('-')?;
     let (start, end) = match (a.trim(), b.trim()) {
         ("", n) => {
-            let n: u64 = n.parse().ok()?;
+            let n = last_byte(n)?;
             (len.saturating_sub(n), len.checked_sub(1)?)
         }
         (a, "") => (a.parse().ok()?, len.checked_sub(1)?),
-        (a, b) => (
-            a.parse().ok()?,
-            b.parse::<u64>().ok()?.min(len.checked_sub(1)?),
-        ),
+        (a, b) => (a.parse().ok()?, last_byte(b)?.min(len.checked_sub(1)?)),
     };
     (start <= end && end < len).then_some((start, end))
+}
+
+/// The last byte asked for: an end past the file (even past `u64`, as in
+/// `bytes=0-99999999999999999999`) means "to the end", as RFC 9110 says.
+fn last_byte(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
 }
 
 /// Whether `station` may fetch segment `segment`: it is in the station's plan, or it
@@ -182,6 +188,11 @@ mod tests {
         assert_eq!(parse_range("bytes=90-", 100), Some((90, 99)));
         assert_eq!(parse_range("bytes=-10", 100), Some((90, 99)));
         assert_eq!(parse_range("bytes=50-200", 100), Some((50, 99)));
+        assert_eq!(
+            parse_range("bytes=0-99999999999999999999", 100),
+            Some((0, 99))
+        );
+        assert_eq!(parse_range("bytes=0-+5", 100), None);
         assert_eq!(parse_range("bytes=100-", 100), None);
         assert_eq!(parse_range("bytes=5-1", 100), None);
         assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
