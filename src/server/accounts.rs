@@ -75,9 +75,8 @@ pub fn check_password(password: &str, username: &str) -> Result<(), String> {
 
 /// A hash no password matches, verified when the username is unknown so that login
 /// takes as long for a missing account as for a real one.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    hash_password(&new_secret("")).unwrap_or_default()
-});
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&new_secret("")).unwrap_or_default());
 
 fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
@@ -235,11 +234,13 @@ pub async fn login(
     } else {
         0
     }
-    .max(if for_account.count >= free_failures && from_client.count > 0 {
-        account_wait
-    } else {
-        0
-    });
+    .max(
+        if for_account.count >= free_failures && from_client.count > 0 {
+            account_wait
+        } else {
+            0
+        },
+    );
     if wait_until > now {
         return Err(ApiError::TooManyRequests(format!(
             "đăng nhập sai nhiều lần; thử lại sau {}",

@@ -13,8 +13,8 @@ pub mod config;
 pub mod error;
 mod events;
 pub mod metrics;
-mod seed;
 pub mod rate;
+mod seed;
 pub mod streams;
 
 use std::future::Future;

@@ -65,6 +65,7 @@ mod tests {
         let wait = gate.take("a", t0).expect_err("over the burst");
         assert!(wait <= Duration::from_secs(10), "{wait:?}");
         gate.take("b", t0).expect("another key has its own bucket");
-        gate.take("a", t0 + Duration::from_secs(10)).expect("refilled");
+        gate.take("a", t0 + Duration::from_secs(10))
+            .expect("refilled");
     }
 }

@@ -201,7 +201,11 @@ pub async fn set_password(
 }
 
 /// Enables `username` again, recording who did it. False when there is no such account.
-pub async fn enable_account(store: &Store, username: &str, actor: &str) -> Result<bool, StoreError> {
+pub async fn enable_account(
+    store: &Store,
+    username: &str,
+    actor: &str,
+) -> Result<bool, StoreError> {
     let mut tx = store.begin_write().await?;
     let done = sqlx::query("UPDATE accounts SET disabled = 0 WHERE username = $1")
         .bind(username.to_owned())

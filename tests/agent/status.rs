@@ -8,7 +8,34 @@ use crate::both_backends;
 use crate::server::TestApp;
 use loa::agent::output::OutputKind;
 
-both_backends!(status_shows_what_an_operator_needs);
+both_backends!(
+    status_shows_what_an_operator_needs,
+    the_agents_data_is_private
+);
+
+async fn the_agents_data_is_private(app: TestApp) {
+    use std::os::unix::fs::PermissionsExt;
+    let token = app.enroll(STATION).await;
+    let agent = spawn_agent(
+        &token,
+        AgentOptions {
+            server: app.base.clone(),
+            output: OutputKind::Null,
+        },
+    )
+    .await;
+    agent.clock.run_until(agent.t0 + 60_000).await;
+    let mode = |name: &str| {
+        std::fs::metadata(agent.data_dir.join(name))
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("agent.db"), 0o600, "agent.db holds the token and key");
+    assert_eq!(mode("media"), 0o700);
+    assert_eq!(mode(""), 0o700);
+}
 
 async fn status_shows_what_an_operator_needs(app: TestApp) {
     let token = app.enroll(STATION).await;

@@ -394,7 +394,10 @@ async fn logins_are_throttled_per_account_and_per_address(app: TestApp) {
         assert_eq!(status, 401, "attempt {attempt}");
     }
     let (status, body) = login_as(&here, &app, "admin", &app.admin_password).await;
-    assert_eq!(status, 429, "the failing address waits, even with the right password");
+    assert_eq!(
+        status, 429,
+        "the failing address waits, even with the right password"
+    );
     assert_eq!(body["error"], "too_many_requests");
     let message = body["message"].as_str().expect("message");
     assert!(message.contains("thử lại sau 1 giây"), "{message}");

@@ -70,12 +70,13 @@ const T0: i64 = 1_790_000_000_000;
 /// of items a station could not have played.
 async fn plan_items(app: &TestApp, token: &str, airings: &[AiringJson]) {
     let pool = app.state.store.pool();
-    let station: String = sqlx::query("SELECT station_code FROM station_tokens WHERE token_hash = $1")
-        .bind(loa::server::auth::hash_secret(token))
-        .fetch_one(pool)
-        .await
-        .expect("token's station")
-        .get(0);
+    let station: String =
+        sqlx::query("SELECT station_code FROM station_tokens WHERE token_hash = $1")
+            .bind(loa::server::auth::hash_secret(token))
+            .fetch_one(pool)
+            .await
+            .expect("token's station")
+            .get(0);
     for a in airings {
         sqlx::query("INSERT INTO planned_items (station_code, item_id, start_ms, duration_ms, segment_id, campaign_id, priority) VALUES ($1, $2, $3, 60000, 'gia-dinh-hoc-tap', 'xhht-ca-nam', 'normal') ON CONFLICT DO NOTHING")
             .bind(station.clone())

@@ -43,7 +43,10 @@ async fn login_bodies_are_bounded_and_long_usernames_are_not_stored(app: TestApp
     let body: serde_json::Value = res.json().await.expect("a JSON error");
     assert_eq!(body["error"], "payload_too_large");
     assert!(
-        body["message"].as_str().expect("message").contains("quá lớn"),
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("quá lớn"),
         "{body}"
     );
     // Under the body limit, a long username is refused and kept cut to 64 characters.
@@ -90,7 +93,13 @@ async fn heartbeats_are_bounded_rate_limited_and_kept_to_a_bounded_history(app: 
     let res = heartbeat(&app, &token, json!({ "version": "v".repeat(200) })).await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.expect("json");
-    assert!(body["message"].as_str().expect("message").contains("version"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("version"),
+        "{body}"
+    );
     let res = heartbeat(
         &app,
         &token,
@@ -103,13 +112,27 @@ async fn heartbeats_are_bounded_rate_limited_and_kept_to_a_bounded_history(app: 
         .await
         .expect("stored")
         .get(0);
-    assert!(stored.len() < 1200, "last_error cut: {} bytes", stored.len());
-    let res = heartbeat(&app, &token, json!({ "version": "1", "last_error": "e".repeat(32 * 1024) })).await;
+    assert!(
+        stored.len() < 1200,
+        "last_error cut: {} bytes",
+        stored.len()
+    );
+    let res = heartbeat(
+        &app,
+        &token,
+        json!({ "version": "1", "last_error": "e".repeat(32 * 1024) }),
+    )
+    .await;
     assert_eq!(res.status(), 413, "heartbeat bodies are small");
     // A burst is allowed, a flood is not.
     let mut statuses = Vec::new();
     for _ in 0..15 {
-        statuses.push(heartbeat(&app, &token, json!({ "version": "1" })).await.status().as_u16());
+        statuses.push(
+            heartbeat(&app, &token, json!({ "version": "1" }))
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert!(statuses.contains(&200), "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
@@ -119,10 +142,11 @@ async fn heartbeats_are_bounded_rate_limited_and_kept_to_a_bounded_history(app: 
             .await
             .expect("record");
     }
-    let row = sqlx::query("SELECT COUNT(*), MAX(at_ms) FROM heartbeats WHERE station_code = '05710'")
-        .fetch_one(app.state.store.pool())
-        .await
-        .expect("count");
+    let row =
+        sqlx::query("SELECT COUNT(*), MAX(at_ms) FROM heartbeats WHERE station_code = '05710'")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("count");
     assert_eq!(row.get::<i64, _>(0), loa::store::HEARTBEAT_HISTORY);
     assert_eq!(row.get::<i64, _>(1), 1_000_000 + 1499, "the latest is kept");
 }
@@ -141,7 +165,10 @@ async fn event_streams_are_capped_per_station(app: TestApp) {
     let token = app.enroll("05443").await;
     let first = open_stream(&app, &token).await;
     let second = open_stream(&app, &token).await;
-    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
     let third = open_stream(&app, &token).await;
     assert_eq!(third.status(), 429);
     let body: serde_json::Value = third.json().await.expect("json");
@@ -178,7 +205,10 @@ async fn revoking_tokens_closes_open_event_streams_at_once(app: TestApp) {
     let ended = tokio::time::timeout(Duration::from_secs(3), async {
         while let Some(chunk) = stream.next().await {
             let text = String::from_utf8_lossy(&chunk.expect("bytes")).into_owned();
-            assert!(!text.contains("emergency"), "no event reaches a revoked station");
+            assert!(
+                !text.contains("emergency"),
+                "no event reaches a revoked station"
+            );
         }
     })
     .await;
@@ -219,11 +249,12 @@ fn record(item: &str, planned: i64, actual: i64) -> AiringJson {
 async fn airings_from_the_future_or_of_unplayable_items_are_refused(app: TestApp) {
     let token = app.enroll("05443").await;
     let pool = app.state.store.pool();
-    let other_item: String = sqlx::query("SELECT item_id FROM planned_items WHERE station_code = '05710' LIMIT 1")
-        .fetch_one(pool)
-        .await
-        .expect("another station's item")
-        .get(0);
+    let other_item: String =
+        sqlx::query("SELECT item_id FROM planned_items WHERE station_code = '05710' LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .expect("another station's item")
+            .get(0);
     let row = sqlx::query("SELECT p.item_id, p.start_ms, s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id WHERE p.station_code = '05443' ORDER BY p.start_ms LIMIT 1")
         .fetch_one(pool)
         .await
@@ -232,9 +263,21 @@ async fn airings_from_the_future_or_of_unplayable_items_are_refused(app: TestApp
     let now = chrono::Utc::now().timestamp_millis();
     let year_2100 = 4_102_444_800_000;
     let cases = [
-        (record(&own_item, own_start, year_2100), "rejected", "tương lai"),
-        (record(&other_item, now - 3_600_000, now - 3_600_000), "rejected", "không có trong lịch"),
-        (record("fb-0123456789abcdef", now - 3_600_000, now - 3_600_000), "rejected", "dự phòng"),
+        (
+            record(&own_item, own_start, year_2100),
+            "rejected",
+            "tương lai",
+        ),
+        (
+            record(&other_item, now - 3_600_000, now - 3_600_000),
+            "rejected",
+            "không có trong lịch",
+        ),
+        (
+            record("fb-0123456789abcdef", now - 3_600_000, now - 3_600_000),
+            "rejected",
+            "dự phòng",
+        ),
     ];
     for (airing, status, words) in cases {
         let res = app
@@ -273,7 +316,12 @@ async fn airings_from_the_future_or_of_unplayable_items_are_refused(app: TestApp
 
 async fn bad_query_parameters_answer_json_errors(app: TestApp) {
     let admin = app.admin().await;
-    for query in ["limit=-5", "limit=5.0", "limit=abc", "limit=99999999999999999999"] {
+    for query in [
+        "limit=-5",
+        "limit=5.0",
+        "limit=abc",
+        "limit=99999999999999999999",
+    ] {
         let res = app
             .client
             .get(app.url(&format!("/api/v1/audit?{query}")))
@@ -314,8 +362,16 @@ async fn a_range_past_u64_is_clamped_to_the_file(app: TestApp) {
         .await
         .expect("media");
     assert_eq!(res.status(), 206);
-    let range = res.headers()["content-range"].to_str().expect("text").to_owned();
-    let len: u64 = range.rsplit('/').next().expect("length").parse().expect("number");
+    let range = res.headers()["content-range"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    let len: u64 = range
+        .rsplit('/')
+        .next()
+        .expect("length")
+        .parse()
+        .expect("number");
     assert_eq!(range, format!("bytes 0-{}/{len}", len - 1));
     assert_eq!(res.bytes().await.expect("body").len() as u64, len);
 }
@@ -338,23 +394,29 @@ async fn an_unknown_username_costs_as_much_time_as_a_real_one(app: TestApp) {
     timed_login(&app, "khong-co-0").await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
+    // Four tries on the real account stay under its throttling threshold (five).
     for n in 0..4 {
         known.push(timed_login(&app, "admin").await);
         unknown.push(timed_login(&app, &format!("khong-co-{n}")).await);
+        unknown.push(timed_login(&app, &format!("khong-co-{n}-b")).await);
     }
-    known.sort();
-    unknown.sort();
-    let (k, u) = (known[1], unknown[1]);
-    // Today's main answered an unknown user in about 1 ms, a real one in 40 ms or more.
+    // The fastest of each: the least disturbed by other tests sharing the CPU.
+    let k = known.iter().min().copied().unwrap_or_default();
+    let u = unknown.iter().min().copied().unwrap_or_default();
+    // Before the dummy hash an unknown user was answered in about 1 ms, a real one in
+    // 40 ms or more.
     assert!(
-        u * 3 >= k,
+        u * 4 >= k,
         "unknown {u:?} vs known {k:?}: the answer time tells whether the account exists"
     );
 }
 
 async fn passwords_follow_the_policy_and_can_be_changed_and_reset(app: TestApp) {
     let admin = app.admin().await;
-    for (password, words) in [("ngan-lam", "ít nhất 10 ký tự"), ("password123", "phổ biến")] {
+    for (password, words) in [
+        ("ngan-lam", "ít nhất 10 ký tự"),
+        ("password123", "phổ biến"),
+    ] {
         let (status, body) = api(
             &app,
             Method::POST,
@@ -378,12 +440,34 @@ async fn passwords_follow_the_policy_and_can_be_changed_and_reset(app: TestApp) 
     let editor = app.login("bientap", "song-hong-mua-thu").await;
     let other_session = app.login("bientap", "song-hong-mua-thu").await;
     // Change one's own password: the current one is checked, the policy applies.
-    let change = |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
-    let (status, _) = api(&app, Method::POST, "/api/v1/me/password", &editor, Some(change("sai-roi-nhe", "nui-cao-song-dai"))).await;
+    let change =
+        |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/me/password",
+        &editor,
+        Some(change("sai-roi-nhe", "nui-cao-song-dai")),
+    )
+    .await;
     assert_eq!(status, 422);
-    let (status, _) = api(&app, Method::POST, "/api/v1/me/password", &editor, Some(change("song-hong-mua-thu", "12345678"))).await;
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/me/password",
+        &editor,
+        Some(change("song-hong-mua-thu", "12345678")),
+    )
+    .await;
     assert_eq!(status, 422);
-    let (status, body) = api(&app, Method::POST, "/api/v1/me/password", &editor, Some(change("song-hong-mua-thu", "nui-cao-song-dai"))).await;
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/v1/me/password",
+        &editor,
+        Some(change("song-hong-mua-thu", "nui-cao-song-dai")),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     let (status, _) = api(&app, Method::GET, "/api/v1/me", &editor, None).await;
     assert_eq!(status, 200, "this session goes on");
@@ -406,12 +490,31 @@ async fn passwords_follow_the_policy_and_can_be_changed_and_reset(app: TestApp) 
     let forced = app.login("bientap", "tam-thoi-doi-ngay").await;
     let (status, body) = api(&app, Method::GET, "/api/v1/stations", &forced, None).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body["message"].as_str().expect("message").contains("đổi mật khẩu"));
-    let (status, _) = api(&app, Method::POST, "/api/v1/me/password", &forced, Some(change("tam-thoi-doi-ngay", "bien-xanh-cat-trang"))).await;
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("đổi mật khẩu")
+    );
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/me/password",
+        &forced,
+        Some(change("tam-thoi-doi-ngay", "bien-xanh-cat-trang")),
+    )
+    .await;
     assert_eq!(status, 204);
     let (status, _) = api(&app, Method::GET, "/api/v1/stations", &forced, None).await;
     assert_eq!(status, 200, "after the change the account works");
-    let (status, _) = api(&app, Method::POST, "/api/v1/accounts/bientap/password", &forced, Some(json!({ "new_password": "bien-xanh-cat-trang-2" }))).await;
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/accounts/bientap/password",
+        &forced,
+        Some(json!({ "new_password": "bien-xanh-cat-trang-2" })),
+    )
+    .await;
     assert_eq!(status, 403, "an editor resets nobody");
 }
 
@@ -434,13 +537,34 @@ async fn logout_ends_the_session_and_accounts_can_be_enabled_again(app: TestApp)
     )
     .await;
     assert_eq!(status, 201);
-    let (status, _) = api(&app, Method::POST, "/api/v1/accounts/xem/disable", &admin, None).await;
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/accounts/xem/disable",
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, body) = api(&app, Method::POST, "/api/v1/accounts/xem/enable", &admin, None).await;
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/v1/accounts/xem/enable",
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["disabled"], false);
     app.login("xem", "ngam-sao-dem-he").await;
-    let (status, _) = api(&app, Method::POST, "/api/v1/accounts/khong-co/enable", &admin, None).await;
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/accounts/khong-co/enable",
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, 404);
 }
 
@@ -458,21 +582,37 @@ async fn the_last_enabled_administrator_cannot_be_disabled(app: TestApp) {
     let second = app.login("quantri2", "hai-quan-tri-vien").await;
     // Two administrators disable each other at the same moment: one of them wins.
     let (a, b) = tokio::join!(
-        api(&app, Method::POST, "/api/v1/accounts/quantri2/disable", &admin, None),
-        api(&app, Method::POST, "/api/v1/accounts/admin/disable", &second, None),
+        api(
+            &app,
+            Method::POST,
+            "/api/v1/accounts/quantri2/disable",
+            &admin,
+            None
+        ),
+        api(
+            &app,
+            Method::POST,
+            "/api/v1/accounts/admin/disable",
+            &second,
+            None
+        ),
     );
     let mut statuses = [a.0, b.0];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
     let conflict = if a.0 == 409 { &a.1 } else { &b.1 };
-    assert!(conflict.to_string().contains("quản trị viên cuối cùng"), "{conflict}");
-    let enabled: Vec<String> = sqlx::query("SELECT username FROM accounts WHERE role = 'admin' AND disabled = 0")
-        .fetch_all(app.state.store.pool())
-        .await
-        .expect("admins")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    assert!(
+        conflict.to_string().contains("quản trị viên cuối cùng"),
+        "{conflict}"
+    );
+    let enabled: Vec<String> =
+        sqlx::query("SELECT username FROM accounts WHERE role = 'admin' AND disabled = 0")
+            .fetch_all(app.state.store.pool())
+            .await
+            .expect("admins")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
     assert_eq!(enabled.len(), 1, "{enabled:?}");
     let done = loa::store::logins::disable_account(&app.state.store, &enabled[0], "test")
         .await
@@ -482,7 +622,8 @@ async fn the_last_enabled_administrator_cannot_be_disabled(app: TestApp) {
 
 async fn data_files_are_private(app: TestApp) {
     use std::os::unix::fs::PermissionsExt;
-    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode(&app.data_dir), 0o700);
     assert_eq!(mode(&app.data_dir.join("media")), 0o700);
     assert_eq!(mode(&app.data_dir.join("admin-password.txt")), 0o600);
@@ -505,4 +646,58 @@ async fn data_files_are_private(app: TestApp) {
         }
     }
     assert!(files > 0, "the seed stored media");
+}
+
+/// Collects what the server logs.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_first_admin_password_is_never_logged() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = loa::server::Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dir.path().to_owned(),
+        seed: Some(super::seed_dir()),
+        ..loa::server::Config::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let app = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(loa::server::App::build(config))
+    })
+    .expect("server builds");
+    drop(app);
+    let password = std::fs::read_to_string(dir.path().join("admin-password.txt"))
+        .expect("password file")
+        .lines()
+        .nth(1)
+        .expect("password line")
+        .to_owned();
+    let logged = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
+    assert!(
+        logged.contains("quản trị đầu tiên"),
+        "the creation is logged: {logged}"
+    );
+    assert!(!logged.contains(&password), "the password is in the log");
 }

@@ -25,6 +25,10 @@ async fn openapi_document_lists_the_station_api(app: TestApp) {
         "/api/v1/events",
         "/healthz",
         "/metrics",
+        "/api/v1/logout",
+        "/api/v1/me/password",
+        "/api/v1/accounts/{username}/password",
+        "/api/v1/accounts/{username}/enable",
     ] {
         assert!(
             paths.contains_key(path),

@@ -239,7 +239,9 @@ async fn enable(
     auth.require(Role::Admin)?;
     let account = account_in_scope(&state, &auth, &username).await?;
     if !enable_account(&state.store, &username, &auth.username).await? {
-        return Err(ApiError::NotFound(format!("không có tài khoản `{username}`")));
+        return Err(ApiError::NotFound(format!(
+            "không có tài khoản `{username}`"
+        )));
     }
     Ok(axum::Json(AccountJson {
         disabled: false,
@@ -283,7 +285,9 @@ async fn reset_password(
     )
     .await?
     {
-        return Err(ApiError::NotFound(format!("không có tài khoản `{username}`")));
+        return Err(ApiError::NotFound(format!(
+            "không có tài khoản `{username}`"
+        )));
     }
     Ok(axum::Json(account.into()))
 }

@@ -248,9 +248,7 @@ fn bound_heartbeat(hb: &mut HeartbeatJson) -> ApiResult<()> {
         ("playlist_version", hb.playlist_version.as_ref()),
     ] {
         if value.is_some_and(|v| v.chars().count() > MAX_HEARTBEAT_TAG) {
-            problems.push(format!(
-                "{name}: dài quá, tối đa {MAX_HEARTBEAT_TAG} ký tự"
-            ));
+            problems.push(format!("{name}: dài quá, tối đa {MAX_HEARTBEAT_TAG} ký tự"));
         }
     }
     if !problems.is_empty() {

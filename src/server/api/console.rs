@@ -16,6 +16,11 @@ use crate::server::accounts::{area_within, login as check_login};
 use crate::server::auth::{ClientAddr, Role, StaffAuth, create_enroll_code, revoke_tokens};
 use crate::server::error::{ApiError, ApiResult};
 
+/// The console part of the OpenAPI document (sessions and one's own password).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(logout, change_password), components(schemas(ChangePassword)))]
+pub(super) struct Doc;
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
@@ -57,19 +62,28 @@ async fn login(
 }
 
 /// Ends the caller's session (the token stops working at once).
+#[utoipa::path(post, path = "/api/v1/logout", tag = "console", security(("session_token" = [])),
+    responses((status = 204, description = "the session is over"), (status = 401)))]
 async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
     crate::store::logins::close_session(&state.store, &auth.session_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/me/password` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChangePassword {
+    /// The password in use now.
     current_password: String,
+    /// At least 10 characters, not a common password, not containing the username.
     new_password: String,
 }
 
-/// Changes the caller's own password; the caller's other sessions end.
+/// Changes the caller's own password (also ends a forced change after a reset); the
+/// caller's other sessions end.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "console", security(("session_token" = [])),
+    request_body = ChangePassword,
+    responses((status = 204, description = "changed"), (status = 401), (status = 413), (status = 422)))]
 async fn change_password(
     State(state): State<AppState>,
     auth: StaffAuth,

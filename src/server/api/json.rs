@@ -77,7 +77,9 @@ fn query_problem(serde_text: &str) -> String {
         .nth(1)
         .filter(|_| serde_text.starts_with("unknown field"));
     if let Some(field) = quoted {
-        return format!("tham số truy vấn `{field}` không được nhận; bỏ nó đi hoặc xem tài liệu OpenAPI");
+        return format!(
+            "tham số truy vấn `{field}` không được nhận; bỏ nó đi hoặc xem tài liệu OpenAPI"
+        );
     }
     if serde_text.starts_with("missing field") {
         let field = serde_text.split('`').nth(1).unwrap_or_default();

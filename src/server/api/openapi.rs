@@ -48,6 +48,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::stations::Doc::openapi());
     doc.merge(super::campaigns::Doc::openapi());
     doc.merge(super::admin::Doc::openapi());
+    doc.merge(super::console::Doc::openapi());
     doc.merge(super::reports::Doc::openapi());
     doc
 }
