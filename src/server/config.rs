@@ -34,6 +34,8 @@ pub struct Config {
     pub max_streams_per_station: u32,
     /// Most open event streams in total on this replica.
     pub max_streams: u32,
+    /// How far ahead of the server's clock an airing's instants may be, in minutes.
+    pub airing_clock_tolerance_minutes: u32,
     /// Largest accepted upload in megabytes.
     pub max_upload_mb: u32,
     /// Target loudness of stations created without one, LUFS.
@@ -54,6 +56,7 @@ impl Default for Config {
             trust_proxy: false,
             max_streams_per_station: 2,
             max_streams: 5000,
+            airing_clock_tolerance_minutes: 60,
             max_upload_mb: 100,
             default_target_lufs: -16.0,
         }

@@ -17,26 +17,24 @@ fn ack(uuid: &str, status: &str, error: Option<String>) -> AiringAck {
     }
 }
 
-/// How far ahead of the server's clock an airing's instants may be (a station's clock
-/// is corrected by its measured offset; more than this is a wrong clock or a forgery).
-pub const CLOCK_TOLERANCE_MS: i64 = 10 * 60 * 1000;
-
 /// How far back an airing may be: a station offline for weeks still reports what it
 /// aired, nothing older than this is a real record.
 pub const MAX_AGE_MS: i64 = 400 * 86_400_000;
 
-/// Why one airing is refused, if it is; `now` is the server's time.
-fn check(a: &AiringJson, now: i64) -> Result<(), String> {
+/// Why one airing is refused, if it is; `now` is the server's time and `tolerance_ms`
+/// how far ahead of it an instant may be (a station's clock is corrected by its
+/// measured offset; further ahead is a wrong clock or a forgery).
+fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<(), String> {
     for (name, at) in [
         ("planned_start_ms", Some(a.planned_start_ms)),
         ("actual_start_ms", a.actual_start_ms),
         ("actual_end_ms", a.actual_end_ms),
     ] {
         let Some(at) = at else { continue };
-        if at > now + CLOCK_TOLERANCE_MS {
+        if at > now.saturating_add(tolerance_ms) {
             return Err(format!(
                 "{name} ở tương lai, quá {} phút so với giờ máy chủ: đồng hồ của trạm sai; chỉnh giờ máy trạm",
-                CLOCK_TOLERANCE_MS / 60_000
+                tolerance_ms / 60_000
             ));
         }
         if at < now - MAX_AGE_MS {
@@ -99,10 +97,11 @@ pub async fn ingest(
     store: &Store,
     station: &str,
     batch: &[AiringJson],
+    tolerance_ms: i64,
 ) -> Result<AiringsResponse, StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = store.begin_write().await?;
-    let (mut results, to_insert) = judge(&mut tx, station, batch).await?;
+    let (mut results, to_insert) = judge(&mut tx, station, batch, tolerance_ms).await?;
     let plan = planned_of(&mut tx, station, &to_insert).await?;
     let to_insert = refuse_unplayable(&mut tx, station, to_insert, &plan, &mut results).await?;
     let inserted = insert(&mut tx, station, &to_insert, &plan, now).await?;
@@ -200,6 +199,7 @@ async fn judge<'a>(
     tx: &mut sqlx::AnyConnection,
     station: &str,
     batch: &'a [AiringJson],
+    tolerance_ms: i64,
 ) -> Result<(Vec<AiringAck>, Vec<NewAiring<'a>>), StoreError> {
     let (held, mut known_hashes) = lookup(tx, station, batch).await?;
     let mut has_any: Option<bool> = None;
@@ -224,7 +224,7 @@ async fn judge<'a>(
             results.push(ack(&a.uuid, "duplicate", None));
             continue;
         }
-        if let Err(e) = check(a, chrono::Utc::now().timestamp_millis()) {
+        if let Err(e) = check(a, chrono::Utc::now().timestamp_millis(), tolerance_ms) {
             results.push(ack(&a.uuid, "rejected", Some(e)));
             continue;
         }

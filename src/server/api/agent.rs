@@ -189,8 +189,13 @@ pub(super) async fn airings(
             batch.airings.len()
         )));
     }
-    let response =
-        crate::store::ingest_airings(&state.store, &auth.station, &batch.airings).await?;
+    let response = crate::store::ingest_airings(
+        &state.store,
+        &auth.station,
+        &batch.airings,
+        i64::from(state.config.airing_clock_tolerance_minutes) * 60_000,
+    )
+    .await?;
     let stored = response
         .results
         .iter()
