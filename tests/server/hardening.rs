@@ -648,56 +648,56 @@ async fn data_files_are_private(app: TestApp) {
     assert!(files > 0, "the seed stored media");
 }
 
-/// Collects what the server logs.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn the_first_admin_password_is_never_logged() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    use std::io::BufRead;
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = loa::server::Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: dir.path().to_owned(),
-        seed: Some(super::seed_dir()),
-        ..loa::server::Config::default()
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = tracing::subscriber::with_default(subscriber, || {
-        runtime.block_on(loa::server::App::build(config))
-    })
-    .expect("server builds");
-    drop(app);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--seed"])
+        .arg(super::seed_dir())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("LOA_DATABASE_URL")
+        .env_remove("LOA_CONFIG")
+        .env("LOA_LOG", "trace")
+        .env("LOA_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("loa serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut logged = Vec::new();
+    let mut terminal = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("utf-8 line");
+        if line.starts_with('{') {
+            let running = line.contains("đang chạy");
+            logged.push(line);
+            if running {
+                break;
+            }
+        } else {
+            terminal.push(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
     let password = std::fs::read_to_string(dir.path().join("admin-password.txt"))
         .expect("password file")
         .lines()
         .nth(1)
         .expect("password line")
         .to_owned();
-    let logged = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
     assert!(
-        logged.contains("quản trị đầu tiên"),
-        "the creation is logged: {logged}"
+        logged.iter().any(|l| l.contains("quản trị đầu tiên")),
+        "the creation is logged: {logged:#?}"
     );
-    assert!(!logged.contains(&password), "the password is in the log");
+    assert!(
+        !logged.iter().any(|l| l.contains(&password)),
+        "the password is in the log"
+    );
+    assert!(
+        terminal.iter().any(|l| l.contains(&password)),
+        "the terminal shows it: {terminal:#?}"
+    );
 }
