@@ -1,6 +1,8 @@
 //! Planning over a campaign's whole range: a campaign is checked over every day it
 //! runs (not just the 14-day horizon) before it is saved.
 
+use loa::domain::{AiringRecord, GENESIS_HASH, Outcome};
+use loa::wire::AiringJson;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -11,6 +13,8 @@ use crate::both_backends;
 both_backends!(
     a_campaign_beyond_the_horizon_is_checked_over_its_whole_range,
     a_dry_run_saves_nothing,
+    the_plan_on_demand_has_the_agents_ids_and_the_recorded_outcomes,
+    the_plan_range_is_checked_and_scoped,
 );
 
 /// Lifelong Learning Week 2027, its one slot at 06:30: the end of the example
@@ -160,4 +164,207 @@ async fn a_dry_run_saves_nothing(app: TestApp) {
     .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("dry_run"), "{body}");
+}
+
+/// The agent's playlist for `station`, fetched with its own token.
+async fn agent_playlist(app: &TestApp, station: &str) -> (String, Value) {
+    let token = app.enroll(station).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/playlist"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("playlist");
+    assert_eq!(res.status(), 200);
+    (token, res.json().await.expect("json"))
+}
+
+/// One final airing record of `item`, chained after `prev`.
+fn record(prev: &str, item: &Value, outcome: &str, reason: &str) -> AiringJson {
+    let planned = chrono::DateTime::parse_from_rfc3339(item["start"].as_str().expect("start"))
+        .expect("rfc3339")
+        .timestamp_millis();
+    let mut a = AiringJson {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        item_id: item["id"].as_str().expect("id").to_owned(),
+        planned_start_ms: planned,
+        actual_start_ms: (outcome != "missed").then_some(planned + 5),
+        actual_end_ms: (outcome != "missed").then_some(planned + 1_000),
+        outcome: outcome.to_owned(),
+        reason: reason.to_owned(),
+        clock_offset_ms: 0,
+        prev_hash: prev.to_owned(),
+        hash: String::new(),
+    };
+    a.hash = AiringRecord {
+        uuid: &a.uuid,
+        item_id: &a.item_id,
+        planned_start_ms: a.planned_start_ms,
+        actual_start_ms: a.actual_start_ms,
+        actual_end_ms: a.actual_end_ms,
+        outcome: Outcome::parse(&a.outcome).expect("outcome"),
+        reason: &a.reason,
+        clock_offset_ms: a.clock_offset_ms,
+        prev_hash: &a.prev_hash,
+    }
+    .chain_hash();
+    a
+}
+
+async fn the_plan_on_demand_has_the_agents_ids_and_the_recorded_outcomes(app: TestApp) {
+    let admin = app.admin().await;
+    let (token, playlist) = agent_playlist(&app, "05443").await;
+    let from: chrono::NaiveDate = playlist["from"]
+        .as_str()
+        .expect("from")
+        .parse()
+        .expect("date");
+    let days = playlist["days"].as_u64().expect("days");
+    let until = from + chrono::Days::new(days - 1);
+    let agent_items = playlist["items"].as_array().expect("items").clone();
+    assert!(agent_items.len() > 10, "the seed plans something");
+
+    // The same days on demand, the second date written dd/mm/yyyy: the same items.
+    let path = format!(
+        "/api/v1/stations/05443/plan?from={from}&until={}",
+        until.format("%d/%m/%Y")
+    );
+    let (status, plan) = api(&app, Method::GET, &path, &admin, None).await;
+    assert_eq!(status, 200, "{plan}");
+    let items = plan["items"].as_array().expect("items");
+    assert_eq!(items.len(), agent_items.len());
+    for (mine, agents) in items.iter().zip(&agent_items) {
+        for field in agents.as_object().expect("object").keys() {
+            assert_eq!(mine[field], agents[field], "{field} of {}", agents["id"]);
+        }
+    }
+
+    // Starting later, or a year ahead past the horizon: the overlapping days keep
+    // their ids, and a year ahead still plans something.
+    let later = from + chrono::Days::new(3);
+    let (_, plan) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/stations/05443/plan?from={later}&until={until}"),
+        &admin,
+        None,
+    )
+    .await;
+    let later_ids: Vec<&Value> = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    let agent_later: Vec<&Value> = agent_items
+        .iter()
+        .filter(|i| {
+            let start = chrono::DateTime::parse_from_rfc3339(i["start"].as_str().expect("start"))
+                .expect("rfc3339")
+                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+                .date_naive();
+            start >= later
+        })
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(later_ids, agent_later);
+
+    // Outcomes: two items recorded, the rest upcoming or unreported by their start.
+    let first = record(GENESIS_HASH, &agent_items[0], "aired", "");
+    let second = record(&first.hash, &agent_items[1], "missed", "agent_down");
+    let res = app
+        .client
+        .post(app.url("/api/v1/airings"))
+        .bearer_auth(&token)
+        .json(&json!({ "airings": [first, second] }))
+        .send()
+        .await
+        .expect("airings");
+    assert_eq!(res.status(), 200);
+    let (_, plan) = api(&app, Method::GET, &path, &admin, None).await;
+    let items = plan["items"].as_array().expect("items");
+    assert_eq!(items[0]["status"], "aired");
+    assert_eq!(items[0]["records"], 1);
+    assert!(items[0]["actual_start"].is_string());
+    assert_eq!(items[1]["status"], "missed");
+    assert_eq!(items[1]["reason"], "agent_down");
+    let now = chrono::Utc::now();
+    for i in &items[2..] {
+        let start = chrono::DateTime::parse_from_rfc3339(i["start"].as_str().expect("start"))
+            .expect("rfc3339");
+        let want = if start > now {
+            "upcoming"
+        } else {
+            "unreported"
+        };
+        assert_eq!(i["status"], want, "{i}");
+    }
+}
+
+async fn the_plan_range_is_checked_and_scoped(app: TestApp) {
+    let admin = app.admin().await;
+    for (query, param) in [
+        ("from=2027-10-01", "until"),
+        ("until=2027-10-01", "from"),
+        ("from=2027-13-01&until=2027-10-01", "from"),
+        ("from=2027-10-01&until=32/10/2027", "until"),
+        ("from=2027-10-07&until=2027-10-01", "until"),
+        ("from=2027-01-01&until=2028-01-02", "until"),
+    ] {
+        let (status, body) = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/stations/05443/plan?{query}"),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains(&format!("{param}:")),
+            "{query} names {param}: {text}"
+        );
+    }
+    // 366 days is allowed, in the past too.
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/stations/05443/plan?from=01/01/2024&until=31/12/2024",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // An account of another commune does not see this station.
+    let other = super::admin::account(&app, &admin, "xem.05710", "viewer", "05710").await;
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/stations/05443/plan?from=2027-10-01&until=2027-10-07",
+        &other,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/stations/05710/plan?from=2027-10-01&until=2027-10-07",
+        &other,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/stations/khong-co/plan?from=2027-10-01&until=2027-10-07",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
 }
