@@ -50,6 +50,52 @@ struct Shape {
     campaigns: Vec<u32>,
 }
 
+/// Groups `stations` that compile alike over `[from, until]`: same time zone,
+/// windows, languages and campaigns reaching them in that range. Groups keep the
+/// order of their first station.
+pub fn alike_stations(
+    inputs: &Inputs,
+    stations: impl IntoIterator<Item = StationIdx>,
+    from: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+) -> Vec<Vec<StationIdx>> {
+    let tree = inputs.tree();
+    let overlapping: Vec<(u32, &super::Campaign)> = inputs
+        .campaigns()
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.priority != Priority::Emergency && o.from <= until && from <= o.until)
+        .map(|(i, o)| (i as u32, o))
+        .collect();
+    let mut by_area: HashMap<super::AreaId, Vec<u32>> = HashMap::new();
+    let mut index_of: HashMap<Shape, usize> = HashMap::new();
+    let mut groups: Vec<Vec<StationIdx>> = Vec::new();
+    for idx in stations {
+        let st = inputs.station(idx);
+        let reaching = by_area.entry(st.area).or_insert_with(|| {
+            overlapping
+                .iter()
+                .filter(|(_, o)| o.areas.iter().any(|&root| tree.is_within(st.area, root)))
+                .map(|&(i, _)| i)
+                .collect()
+        });
+        let shape = Shape {
+            timezone: st.timezone.name(),
+            windows: inputs.station_windows(idx).list().to_vec(),
+            languages: st.languages.clone(),
+            campaigns: reaching.clone(),
+        };
+        match index_of.get(&shape) {
+            Some(&g) => groups[g].push(idx),
+            None => {
+                index_of.insert(shape, groups.len());
+                groups.push(vec![idx]);
+            }
+        }
+    }
+    groups
+}
+
 /// Checks the campaign `id` over its whole date range at every station it targets.
 /// `None` when no such campaign is among the inputs.
 pub fn check_campaign_range(inputs: &Inputs, id: &CampaignId) -> Option<RangeCheck> {
@@ -64,49 +110,24 @@ pub fn check_campaign_range(inputs: &Inputs, id: &CampaignId) -> Option<RangeChe
             groups: Vec::new(),
         });
     }
-    // Campaigns whose range meets this one's: the others cannot change its days.
-    let overlapping: Vec<(u32, &super::Campaign)> = inputs
-        .campaigns()
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| {
-            o.priority != Priority::Emergency && o.from <= c.until && c.from <= o.until
+    let mut reaches: HashMap<super::AreaId, bool> = HashMap::new();
+    let targeted: Vec<StationIdx> = inputs
+        .station_ids()
+        .filter(|&idx| {
+            let area = inputs.station(idx).area;
+            *reaches
+                .entry(area)
+                .or_insert_with(|| c.areas.iter().any(|&root| tree.is_within(area, root)))
         })
-        .map(|(i, o)| (i as u32, o))
         .collect();
-    let mut by_area: HashMap<super::AreaId, Option<Vec<u32>>> = HashMap::new();
-    let mut groups: Vec<StationGroup> = Vec::new();
-    let mut index_of: HashMap<Shape, usize> = HashMap::new();
-    let mut stations = 0;
-    for idx in inputs.station_ids() {
-        let st = inputs.station(idx);
-        let reaching = by_area.entry(st.area).or_insert_with(|| {
-            let reaching: Vec<u32> = overlapping
-                .iter()
-                .filter(|(_, o)| o.areas.iter().any(|&root| tree.is_within(st.area, root)))
-                .map(|&(i, _)| i)
-                .collect();
-            reaching.contains(&(index as u32)).then_some(reaching)
-        });
-        let Some(reaching) = reaching else { continue };
-        stations += 1;
-        let shape = Shape {
-            timezone: st.timezone.name(),
-            windows: inputs.station_windows(idx).list().to_vec(),
-            languages: st.languages.clone(),
-            campaigns: reaching.clone(),
-        };
-        match index_of.get(&shape) {
-            Some(&g) => groups[g].stations.push(idx),
-            None => {
-                index_of.insert(shape, groups.len());
-                groups.push(StationGroup {
-                    stations: vec![idx],
-                    diagnostics: Vec::new(),
-                });
-            }
-        }
-    }
+    let stations = targeted.len();
+    let mut groups: Vec<StationGroup> = alike_stations(inputs, targeted, c.from, c.until)
+        .into_iter()
+        .map(|stations| StationGroup {
+            stations,
+            diagnostics: Vec::new(),
+        })
+        .collect();
     for g in &mut groups {
         let compiled = compile(inputs, g.stations[0], c.from, days);
         g.diagnostics = compiled

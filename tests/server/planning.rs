@@ -15,6 +15,7 @@ both_backends!(
     a_dry_run_saves_nothing,
     the_plan_on_demand_has_the_agents_ids_and_the_recorded_outcomes,
     the_plan_range_is_checked_and_scoped,
+    a_report_on_the_future_counts_the_plan_as_upcoming,
 );
 
 /// Lifelong Learning Week 2027, its one slot at 06:30: the end of the example
@@ -367,4 +368,72 @@ async fn the_plan_range_is_checked_and_scoped(app: TestApp) {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+async fn a_report_on_the_future_counts_the_plan_as_upcoming(app: TestApp) {
+    let admin = app.admin().await;
+    let (status, written) = api(
+        &app,
+        Method::POST,
+        "/api/v1/campaigns",
+        &admin,
+        Some(week_2027("tuan-le-2027", "0 6 * * *", 600)),
+    )
+    .await;
+    assert_eq!(status, 201, "{written}");
+    let (status, report) = api(
+        &app,
+        Method::GET,
+        "/api/v1/reports?from=2027-10-01&until=2027-10-31&by=campaign&area=19",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let row = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["key"] == "tuan-le-2027")
+        .unwrap_or_else(|| panic!("a row for the week: {report}"));
+    let planned = row["counts"]["planned"].as_u64().expect("planned");
+    assert!(planned > 0, "{row}");
+    assert_eq!(row["counts"]["upcoming"], planned, "{row}");
+    assert_eq!(row["counts"]["due"], 0, "{row}");
+    assert_eq!(row["counts"]["missed"], 0, "{row}");
+
+    // Per station, the report counts exactly the items of the plan on demand.
+    let (_, report) = api(
+        &app,
+        Method::GET,
+        "/api/v1/reports?from=2027-10-01&until=2027-10-31&by=station&area=05443&campaign=tuan-le-2027",
+        &admin,
+        None,
+    )
+    .await;
+    let (_, plan) = api(
+        &app,
+        Method::GET,
+        "/api/v1/stations/05443/plan?from=01/10/2027&until=31/10/2027",
+        &admin,
+        None,
+    )
+    .await;
+    let in_plan = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["campaign"] == "tuan-le-2027")
+        .count() as u64;
+    assert!(
+        in_plan >= 7,
+        "a 10-minute slot filled each day of the week: {in_plan}"
+    );
+    let row = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["key"] == "05443")
+        .unwrap_or_else(|| panic!("a row for 05443: {report}"));
+    assert_eq!(row["counts"]["planned"], in_plan, "{row}");
 }
