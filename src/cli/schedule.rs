@@ -37,6 +37,7 @@ pub(super) fn check(paths: &[PathBuf], verify_audio: bool) -> anyhow::Result<Exi
                         i.segments().len(),
                         i.campaigns().len()
                     );
+                    print_range_checks(i);
                 }
                 Err(problems) => {
                     for p in &problems {
@@ -53,6 +54,61 @@ pub(super) fn check(paths: &[PathBuf], verify_audio: bool) -> anyhow::Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Diagnostics printed per campaign; the rest are counted.
+const SHOWN_PER_CAMPAIGN: usize = 20;
+/// Station codes named per group of alike stations; the rest are counted.
+const SHOWN_STATIONS: usize = 5;
+
+/// Checks every campaign over its whole date range at every station it targets and
+/// prints what it finds as warnings (`cảnh báo: …`); returns how many (counted once
+/// per station). Warnings do not make a set invalid.
+pub(super) fn print_range_checks(inputs: &crate::domain::Inputs) -> usize {
+    let mut total = 0;
+    for c in inputs.campaigns() {
+        let Some(check) = crate::domain::check_campaign_range(inputs, &c.id) else {
+            continue;
+        };
+        total += check.total();
+        let mut shown = 0;
+        let mut hidden = 0;
+        for g in &check.groups {
+            let alike = if g.stations.len() > 1 {
+                let codes: Vec<String> = g
+                    .stations
+                    .iter()
+                    .skip(1)
+                    .take(SHOWN_STATIONS)
+                    .map(|&s| inputs.station(s).code.to_string())
+                    .collect();
+                let more = g.stations.len().saturating_sub(1 + SHOWN_STATIONS);
+                let more = if more > 0 {
+                    format!(" và {more} trạm khác")
+                } else {
+                    String::new()
+                };
+                format!(" (cũng vậy ở trạm {}{more})", codes.join(", "))
+            } else {
+                String::new()
+            };
+            for d in &g.diagnostics {
+                if shown < SHOWN_PER_CAMPAIGN {
+                    println!("cảnh báo: {d}{alike}");
+                    shown += 1;
+                } else {
+                    hidden += 1;
+                }
+            }
+        }
+        if hidden > 0 {
+            println!(
+                "cảnh báo: chiến dịch «{}»: còn {hidden} cảnh báo nữa trong {} ngày của chiến dịch",
+                c.name, check.days
+            );
+        }
+    }
+    total
 }
 
 /// Compiles one station's plan from files alone and prints it.

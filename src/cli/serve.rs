@@ -176,6 +176,8 @@ pub(super) fn schedule_import(db: &DbArgs, dir: &Path) -> anyhow::Result<ExitCod
             return Ok(ExitCode::from(1));
         }
     };
+    // Every campaign over its whole range, before anything is written.
+    super::schedule::print_range_checks(&set.inputs);
     runtime()?.block_on(async {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.database_url()).await?;

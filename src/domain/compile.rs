@@ -576,6 +576,7 @@ fn report_static(
             continue;
         }
         seen_campaigns.push(run.campaign);
+        report_short_slots(inputs, st, c, run, first, out);
         let languages: Vec<&str> = st.languages.iter().map(|l| l.label_vi()).collect();
         let mut seen_entries = Vec::new();
         for (entry, resolved) in c.pool.iter().zip(&run.resolved) {
@@ -610,6 +611,39 @@ fn report_static(
                     }
                 }
             }
+        }
+    }
+}
+
+/// Reports rotations of `c` whose slot is shorter than every segment `run` (any of
+/// the campaign's runs: they share the resolved pool) could air.
+fn report_short_slots(
+    inputs: &Inputs,
+    st: &super::Station,
+    c: &super::Campaign,
+    run: &Run,
+    first: NaiveDate,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(shortest_ms) = run
+        .resolved
+        .iter()
+        .flatten()
+        .map(|&s| inputs.segment(s).duration_ms)
+        .min()
+    else {
+        return;
+    };
+    for r in &c.rotations {
+        if r.relay.is_none() && u64::from(r.slot_seconds) * 1000 < u64::from(shortest_ms) {
+            out.push(Diagnostic::SlotTooShort {
+                station: st.code.to_string(),
+                date: first,
+                campaign: c.name.clone(),
+                rotation: r.id.to_string(),
+                slot_seconds: r.slot_seconds,
+                shortest_ms,
+            });
         }
     }
 }

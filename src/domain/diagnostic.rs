@@ -107,6 +107,21 @@ pub enum Diagnostic {
         /// The station's languages.
         languages: String,
     },
+    /// A rotation's slot is shorter than every segment it could air: it never airs.
+    SlotTooShort {
+        /// Station code.
+        station: String,
+        /// First local date the campaign is active in the range compiled.
+        date: NaiveDate,
+        /// Campaign name.
+        campaign: String,
+        /// Rotation id.
+        rotation: String,
+        /// The slot's length in seconds.
+        slot_seconds: u32,
+        /// The shortest segment the station could air from the pool, in milliseconds.
+        shortest_ms: u32,
+    },
 }
 
 impl Diagnostic {
@@ -117,6 +132,7 @@ impl Diagnostic {
             Self::RuleNeverInWindow { .. } => "rule_never_in_window",
             Self::SegmentExpires { .. } => "segment_expires",
             Self::NoLanguageVariant { .. } => "no_language_variant",
+            Self::SlotTooShort { .. } => "slot_too_short",
         }
     }
 
@@ -126,7 +142,8 @@ impl Diagnostic {
             Self::TargetNotMet { station, .. }
             | Self::RuleNeverInWindow { station, .. }
             | Self::SegmentExpires { station, .. }
-            | Self::NoLanguageVariant { station, .. } => station,
+            | Self::NoLanguageVariant { station, .. }
+            | Self::SlotTooShort { station, .. } => station,
         }
     }
 
@@ -136,7 +153,8 @@ impl Diagnostic {
             Self::TargetNotMet { date, .. }
             | Self::RuleNeverInWindow { date, .. }
             | Self::SegmentExpires { date, .. }
-            | Self::NoLanguageVariant { date, .. } => *date,
+            | Self::NoLanguageVariant { date, .. }
+            | Self::SlotTooShort { date, .. } => *date,
         }
     }
 }
@@ -202,6 +220,22 @@ impl fmt::Display for Diagnostic {
                 "Trạm {station}, từ {}: bản tin `{segment}` (chiến dịch «{campaign}») không có bản \
                  {languages} hay tiếng Việt nên không được phát",
                 dmy(*date)
+            ),
+            Self::SlotTooShort {
+                station,
+                date,
+                campaign,
+                rotation,
+                slot_seconds,
+                shortest_ms,
+            } => write!(
+                f,
+                "Trạm {station}, từ {}: khung {slot_seconds} giây của lịch «{rotation}» (chiến dịch \
+                 «{campaign}») ngắn hơn mọi bản tin (ngắn nhất {} giây) nên không phát được gì; \
+                 đặt `slot_seconds` từ {} trở lên hoặc thêm bản tin ngắn hơn",
+                dmy(*date),
+                shortest_ms.div_ceil(1000),
+                shortest_ms.div_ceil(1000)
             ),
         }
     }

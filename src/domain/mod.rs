@@ -15,6 +15,7 @@ mod crontab;
 mod diagnostic;
 mod inputs;
 mod playlist;
+mod range_check;
 mod report;
 mod segment;
 mod sequence;
@@ -31,6 +32,7 @@ pub use crontab::{CronError, CronField, CronSchedule};
 pub use diagnostic::{Diagnostic, ShortfallReason};
 pub use inputs::{Inputs, InputsError, StationIdx};
 pub use playlist::{Item, ItemId, Playlist};
+pub use range_check::{RangeCheck, StationGroup, alike_stations, check_campaign_range};
 pub use report::{
     AiringCell, AreaTotals, GroupBy, Miss, Names, PlannedCell, Report, ReportInputs, ReportStation,
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,

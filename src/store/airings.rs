@@ -432,3 +432,49 @@ pub(crate) fn placeholders(n: usize, first: usize) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
+
+/// One stored airing of a planned item, as a plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemAiring {
+    /// The planned item's id.
+    pub item_id: String,
+    /// `aired`, `partial`, `missed`, `failed` or `preempted`.
+    pub outcome: String,
+    /// Why, when not aired in full.
+    pub reason: Option<String>,
+    /// Real start and end, ms since the epoch, when it went on air.
+    pub actual_start_ms: Option<i64>,
+    /// See `actual_start_ms`.
+    pub actual_end_ms: Option<i64>,
+}
+
+/// The airings `station` recorded for items planned in `[from_ms, until_ms)`, by
+/// planned start then arrival.
+pub async fn airings_planned_between(
+    store: &Store,
+    station: &str,
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<Vec<ItemAiring>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT item_id, outcome, reason, actual_start_ms, actual_end_ms FROM airings
+         WHERE station_code = $1 AND planned_start_ms >= $2 AND planned_start_ms < $3
+         ORDER BY planned_start_ms, received_at, uuid",
+    )
+    .bind(station.to_owned())
+    .bind(from_ms)
+    .bind(until_ms)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ItemAiring {
+                item_id: r.try_get(0)?,
+                outcome: r.try_get(1)?,
+                reason: r.try_get(2)?,
+                actual_start_ms: r.try_get(3)?,
+                actual_end_ms: r.try_get(4)?,
+            })
+        })
+        .collect()
+}

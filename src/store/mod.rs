@@ -23,6 +23,7 @@ pub mod segments;
 mod stations;
 
 pub use airings::ingest as ingest_airings;
+pub use airings::{ItemAiring, airings_planned_between};
 pub use areas::import_areas_csv;
 pub use campaigns::{
     CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,

@@ -40,7 +40,11 @@ fn check_passes_on_the_example_sets() {
         let out = loa(args);
         let text = stdout(&out);
         assert_eq!(status(&out), Some(0), "{args:?}: {text}{}", stderr(&out));
-        let lines: Vec<&str> = text.lines().collect();
+        // Whole-range warnings (`cảnh báo: …`) do not make a set invalid.
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("cảnh báo: "))
+            .collect();
         assert_eq!(lines.len(), 2, "{text}");
         assert!(
             lines[0].contains(
@@ -54,6 +58,36 @@ fn check_passes_on_the_example_sets() {
             ),
             "{text}"
         );
+    }
+}
+
+#[test]
+fn check_warns_about_a_campaign_beyond_the_horizon_over_its_whole_range() {
+    let set = SetCopy::bac_kan();
+    set.edit(
+        "campaigns.toml",
+        Edit::Append(
+            "[[campaign]]\nid = \"tuan-le-2027\"\nname = \"Tuần lễ 2027\"\nfrom = 2027-10-01\n\
+             until = 2027-10-07\nareas = [\"06\"]\npriority = \"normal\"\n\
+             pool = [\"tuan-le-hoc-tap-suot-doi\"]\nmin_airings_per_day = 1\n\n\
+             [[campaign.rotation]]\nid = \"sang\"\nslots = [\"30 6 * * *\"]\nlength = \"1m\"\n\
+             order = \"sequential\"\n",
+        ),
+    );
+    let dir = set.dir().to_str().expect("utf-8 path").to_owned();
+    let out = loa(&["schedule", "check", "--skip-audio", &dir]);
+    let text = stdout(&out);
+    assert_eq!(status(&out), Some(0), "warnings are not errors: {text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("cảnh báo: ")
+            && l.contains("từ 01/10/2027")
+            && l.contains("`30 6 * * *`")
+            && l.contains("không rơi vào giờ phát sóng nào")),
+        "{text}"
+    );
+    for day in 1..=7 {
+        let date = format!("{day:02}/10/2027: chiến dịch «Tuần lễ 2027» chỉ có 0/1");
+        assert!(text.contains(&date), "{date}: {text}");
     }
 }
 

@@ -15,6 +15,7 @@ mod media;
 mod openapi;
 mod ops;
 mod permissions;
+mod planning;
 mod reports;
 mod schedule_import;
 mod station_api;

@@ -10,11 +10,11 @@
 mod check;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::json::ApiJson;
 use super::scope::Scope;
@@ -34,7 +34,9 @@ use crate::wire::{CampaignSpec, DiagnosticJson, RotationSpec};
         CampaignJson,
         Recompiled,
         CampaignWritten,
-        DiagnosticJson
+        DiagnosticJson,
+        check::RangeCheckJson,
+        check::StationGroupJson
     ))
 )]
 pub(super) struct Doc;
@@ -103,8 +105,33 @@ pub(super) struct CampaignWritten {
     /// The campaign as stored now (absent after a delete).
     #[serde(skip_serializing_if = "Option::is_none")]
     campaign: Option<CampaignJson>,
-    /// The recompile of the stations it touches.
+    /// The recompile of the stations it touches (nothing on a dry run or a delete's
+    /// empty target).
     recompiled: Recompiled,
+    /// The campaign checked over its whole date range (absent after a delete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<check::RangeCheckJson>,
+    /// True when nothing was saved (`?dry_run=true`).
+    dry_run: bool,
+}
+
+/// Query of a campaign write.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct WriteParams {
+    /// `true`: check the campaign over its whole range and save nothing.
+    dry_run: Option<String>,
+}
+
+impl WriteParams {
+    fn dry_run(&self) -> ApiResult<bool> {
+        match self.dry_run.as_deref().map(str::trim) {
+            None | Some("false" | "0" | "") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "dry_run: `{other}` không hợp lệ; viết `true` (chỉ kiểm tra, không lưu) hoặc `false`"
+            ))),
+        }
+    }
 }
 
 /// The campaign `id` if the caller's subtree holds its owner area; else 404, as if absent.
@@ -150,17 +177,20 @@ async fn show(
 
 /// Creates a campaign owned by the caller's area (editor or above).
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "console",
-    security(("session_token" = [])), request_body = CampaignSpec,
+    security(("session_token" = [])), request_body = CampaignSpec, params(WriteParams),
     responses((status = 201, body = CampaignWritten),
+        (status = 200, description = "dry run: the whole-range check, nothing saved", body = CampaignWritten),
         (status = 403, description = "role too low or a target area outside the caller's subtree"),
         (status = 409, description = "id taken"),
         (status = 422, description = "every problem, each prefixed with its field")))]
 async fn create(
     State(state): State<AppState>,
     auth: StaffAuth,
+    Query(params): Query<WriteParams>,
     ApiJson(spec): ApiJson<CampaignSpec>,
 ) -> ApiResult<impl IntoResponse> {
     auth.require(Role::Editor)?;
+    let dry_run = params.dry_run()?;
     let scope = Scope::load(&state.store, &auth).await?;
     let spec = normalised(spec);
     let taken = || ApiError::Conflict(format!("mã chiến dịch `{}` đã có", spec.id));
@@ -170,7 +200,11 @@ async fn create(
     {
         return Err(taken());
     }
-    let stations = check::check(&state, &scope, &spec, None).await?;
+    let checked = check::check(&state, &scope, &spec, None).await?;
+    if dry_run {
+        return Ok((StatusCode::OK, axum::Json(dry(checked))));
+    }
+    let stations = checked.stations;
     match crate::store::insert_campaign(&state.store, &spec, &auth.area_code, &auth.username).await
     {
         Err(e) if crate::store::is_unique_violation(&e) => return Err(taken()),
@@ -183,6 +217,8 @@ async fn create(
         axum::Json(CampaignWritten {
             campaign: Some(campaign.into()),
             recompiled,
+            check: Some(checked.range),
+            dry_run: false,
         }),
     ))
 }
@@ -190,15 +226,17 @@ async fn create(
 /// Replaces a campaign (editor or above; its owner stays).
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "console",
     security(("session_token" = [])), request_body = CampaignSpec,
-    params(("id" = String, Path, description = "campaign id")),
+    params(("id" = String, Path, description = "campaign id"), WriteParams),
     responses((status = 200, body = CampaignWritten), (status = 403), (status = 404), (status = 422)))]
 async fn replace(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(id): Path<String>,
+    Query(params): Query<WriteParams>,
     ApiJson(spec): ApiJson<CampaignSpec>,
 ) -> ApiResult<axum::Json<CampaignWritten>> {
     auth.require(Role::Editor)?;
+    let dry_run = params.dry_run()?;
     let scope = Scope::load(&state.store, &auth).await?;
     let old = visible(&state, &scope, &id).await?;
     let spec = normalised(spec);
@@ -208,7 +246,11 @@ async fn replace(
             spec.id
         )]));
     }
-    let stations = check::check(&state, &scope, &spec, Some(&old.spec)).await?;
+    let checked = check::check(&state, &scope, &spec, Some(&old.spec)).await?;
+    if dry_run {
+        return Ok(axum::Json(dry(checked)));
+    }
+    let stations = checked.stations;
     if !crate::store::replace_campaign(&state.store, &spec, &auth.username).await? {
         return Err(ApiError::NotFound(format!("không có chiến dịch `{id}`")));
     }
@@ -217,6 +259,8 @@ async fn replace(
     Ok(axum::Json(CampaignWritten {
         campaign: Some(campaign.into()),
         recompiled,
+        check: Some(checked.range),
+        dry_run: false,
     }))
 }
 
@@ -243,7 +287,19 @@ async fn remove(
     Ok(axum::Json(CampaignWritten {
         campaign: None,
         recompiled: recompile(&state, &stations).await?,
+        check: None,
+        dry_run: false,
     }))
+}
+
+/// The answer to a dry run: the check, nothing saved or recompiled.
+fn dry(checked: check::Checked) -> CampaignWritten {
+    CampaignWritten {
+        campaign: None,
+        recompiled: Recompiled::from(RecompileSummary::default()),
+        check: Some(checked.range),
+        dry_run: true,
+    }
 }
 
 /// The spec as stored: the name trimmed and in NFC, like schedule files.

@@ -19,6 +19,7 @@ use crate::server::auth::{Role, StaffAuth};
 use crate::server::error::{ApiError, ApiResult};
 use crate::store::StationRow;
 
+mod plan;
 mod spec;
 
 pub(super) use spec::{StationSpec, WindowSpec};
@@ -26,8 +27,15 @@ pub(super) use spec::{StationSpec, WindowSpec};
 /// The station part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, show, create, update),
-    components(schemas(StationSpec, WindowSpec, StationJson, StationWritten))
+    paths(list, show, create, update, plan::plan),
+    components(schemas(
+        StationSpec,
+        WindowSpec,
+        StationJson,
+        StationWritten,
+        plan::StationPlanJson,
+        plan::PlanItemJson
+    ))
 )]
 pub(super) struct Doc;
 
@@ -35,6 +43,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/stations", get(list).post(create))
         .route("/stations/{code}", get(show).put(update))
+        .route("/stations/{code}/plan", get(plan::plan))
 }
 
 /// A station as the console shows it.

@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 use sqlx::Row;
 
 mod days;
+mod future;
 mod misses;
 
 use days::{DAY_MS, DayRule, Run, day_start_ms, runs};
@@ -175,6 +176,7 @@ pub async fn load_report(store: &Store, q: &ReportQuery) -> Result<ReportData, R
         station_facts(&mut tx, zone, first, last, &mut facts).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
+    planned.extend(future::future_cells(store, q, &stations).await?);
     Ok(ReportData {
         tree,
         root,

@@ -4,14 +4,67 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{AreaCode, AreaId, Inputs, InputsError};
+use crate::domain::{AreaCode, AreaId, Inputs, InputsError, RangeCheck, check_campaign_range};
 use crate::server::AppState;
 use crate::server::api::scope::Scope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::wire::CampaignSpec;
+use crate::wire::{CampaignSpec, DiagnosticJson};
 
-/// Checks `spec` (replacing `old`, if any) and returns the codes of the stations whose
-/// plan it may change: those in the subtrees of the old and new target areas.
+/// A campaign checked over its whole date range.
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub(super) struct RangeCheckJson {
+    /// Stations the campaign targets.
+    pub(super) stations: usize,
+    /// Days checked: the campaign's whole range.
+    pub(super) days: u32,
+    /// Diagnostics counted once per station they concern.
+    pub(super) total: usize,
+    /// Stations that compile alike (same time zone, windows, languages and campaigns),
+    /// with what the range check found for them; only groups with something to say.
+    pub(super) groups: Vec<StationGroupJson>,
+}
+
+/// Alike stations and their diagnostics (each names the group's first station).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(super) struct StationGroupJson {
+    /// Codes of the stations, the compiled one first.
+    pub(super) stations: Vec<String>,
+    /// The diagnostics, by date.
+    pub(super) diagnostics: Vec<DiagnosticJson>,
+}
+
+impl RangeCheckJson {
+    fn new(inputs: &Inputs, r: &RangeCheck) -> Self {
+        Self {
+            stations: r.stations,
+            days: r.days,
+            total: r.total(),
+            groups: r
+                .groups
+                .iter()
+                .map(|g| StationGroupJson {
+                    stations: g
+                        .stations
+                        .iter()
+                        .map(|&s| inputs.station(s).code.to_string())
+                        .collect(),
+                    diagnostics: g.diagnostics.iter().map(DiagnosticJson::from).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What checking a campaign found: the stations whose plan it may change, and the
+/// diagnostics of its whole date range.
+pub(super) struct Checked {
+    /// Codes of the stations in the subtrees of the old and new target areas.
+    pub(super) stations: Vec<String>,
+    /// The campaign compiled over its whole range at every station it targets.
+    pub(super) range: RangeCheckJson,
+}
+
+/// Checks `spec` (replacing `old`, if any) over its whole date range.
 ///
 /// Refuses (403) target areas outside the caller's subtree, old ones included, so a
 /// campaign cannot be taken away from stations the caller does not reach. Segments must
@@ -21,7 +74,7 @@ pub(super) async fn check(
     scope: &Scope,
     spec: &CampaignSpec,
     old: Option<&CampaignSpec>,
-) -> ApiResult<Vec<String>> {
+) -> ApiResult<Checked> {
     for code in spec.areas.iter().chain(old.iter().flat_map(|o| &o.areas)) {
         scope.require_area(code)?;
     }
@@ -63,22 +116,29 @@ pub(super) async fn check(
     let index = campaigns.len();
     campaigns.push(campaign);
     let area_windows = inputs.area_windows().map(|(a, w)| (a, w.clone())).collect();
-    if let Err(found) = Inputs::new(
+    let id = campaigns[index].id.clone();
+    let written = Inputs::new(
         inputs.tree().clone(),
         area_windows,
         inputs.stations().to_vec(),
         inputs.segments().to_vec(),
         campaigns,
-    ) {
-        return Err(ApiError::Invalid(
-            found.iter().map(|e| field_problem(e, index)).collect(),
-        ));
-    }
-
-    Ok(stations_in(
-        inputs,
-        spec.areas.iter().chain(old.iter().flat_map(|o| &o.areas)),
-    ))
+    )
+    .map_err(|found| ApiError::Invalid(found.iter().map(|e| field_problem(e, index)).collect()))?;
+    // The whole range of a year-long national campaign is seconds of CPU: off the runtime.
+    let range = tokio::task::spawn_blocking(move || {
+        check_campaign_range(&written, &id).map(|r| RangeCheckJson::new(&written, &r))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("range check: {e}")))?
+    .unwrap_or_default();
+    Ok(Checked {
+        stations: stations_in(
+            inputs,
+            spec.areas.iter().chain(old.iter().flat_map(|o| &o.areas)),
+        ),
+        range,
+    })
 }
 
 /// Codes of the stations a stored campaign reaches (what deleting it recompiles).
