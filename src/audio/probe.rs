@@ -130,6 +130,7 @@ where
         .map_err(not_audio)?;
     let track_id = track.id;
     let declared = declared_frames(track, format.format_info().format, header_counts_frames);
+    let length_guessed = length_is_a_guess(format.format_info().format, header_counts_frames);
     let container = match format.format_info().short_name {
         "wave" => "wav",
         other => other,
@@ -149,7 +150,7 @@ where
         reason: e.to_string(),
     };
     loop {
-        let packet = match format.next_packet() {
+        let mut packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
             Ok(None) => break,
             Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -159,6 +160,9 @@ where
         };
         if packet.track_id != track_id {
             continue;
+        }
+        if length_guessed {
+            untrim_guessed_end(&mut packet);
         }
         let buf = decoder
             .decode(&packet)
@@ -224,9 +228,23 @@ fn declared_frames(track: &Track, format: FormatId, mpeg_header: bool) -> Option
     track.num_frames.filter(|&n| exact && n > 0)
 }
 
+/// Whether the container's length is symphonia's estimate from the first frame's
+/// bitrate (MPEG audio with no Xing/Info/VBRI header): on a VBR file the estimate is
+/// seconds off, and symphonia trims every packet past it to nothing.
+pub(super) fn length_is_a_guess(format: FormatId, mpeg_header: bool) -> bool {
+    use symphonia::core::formats::well_known::{FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3};
+    [FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3].contains(&format) && !mpeg_header
+}
+
+/// Undoes the end trim a guessed length put on `packet`, so every packet to the end of
+/// the file decodes whole (a header-less stream has no encoder padding to trim).
+pub(super) fn untrim_guessed_end(packet: &mut symphonia::core::packet::Packet) {
+    packet.trim_end = symphonia::core::units::Duration::ZERO;
+}
+
 /// Whether the first MPEG audio frame of `bytes` is a Xing, Info or VBRI header (which
 /// states the file's frame count). Skips a leading ID3v2 tag.
-fn mp3_declares_frame_count(bytes: &[u8]) -> bool {
+pub(super) fn mp3_declares_frame_count(bytes: &[u8]) -> bool {
     let mut start = 0usize;
     if bytes.len() >= 10 && &bytes[..3] == b"ID3" {
         let size = bytes[6..10]
