@@ -125,3 +125,35 @@ fn aac_in_m4a_from_a_phone_is_measured_and_played() {
         "played {played} ms"
     );
 }
+
+#[test]
+fn opus_and_amr_voice_notes_are_refused_naming_the_format_in_vietnamese() {
+    if !(tool("sox") && tool("ffmpeg")) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = noise_then_tone(dir.path());
+    for (name, codec, needle) in [
+        ("thoai.ogg", "libopus", "Opus"),
+        ("thoai.amr", "libopencore_amrnb", "AMR"),
+    ] {
+        let out = dir.path().join(name);
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&source)
+            .args(["-ar", "8000", "-ac", "1", "-c:a", codec])
+            .arg(&out)
+            .status()
+            .expect("ffmpeg runs");
+        if !status.success() {
+            eprintln!("note: this ffmpeg has no {codec}; {name} not checked");
+            continue;
+        }
+        let message = measure(&out).expect_err(name).to_string();
+        assert!(message.contains(needle), "{name}: {message}");
+        assert!(message.contains("MP3 hoặc M4A"), "{name}: {message}");
+        for english in ["unsupported", "format reader", "core (probe)"] {
+            assert!(!message.contains(english), "{name}: {message}");
+        }
+    }
+}
