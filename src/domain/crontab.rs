@@ -450,6 +450,10 @@ mod tests {
             ("0 6 1-31/2 * 1", "2026-10-12", true),
             ("0 6 1-31/2 * 1", "2026-10-07", true),
             ("0 6 29 2 *", "2028-02-29", true),
+            // cronie decides by the first character: `10,*` is restricted, so OR, and
+            // it holds every day (croniter says Tuesdays only; see the fixture).
+            ("0 12 10,* * 2", "2026-10-07", true),
+            ("0 12 *,10 * 2", "2026-10-07", false),
         ];
         for (expr, day, expected) in cases {
             let rule = CronSchedule::parse(expr).expect(expr);
