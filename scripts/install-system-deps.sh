@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages loa needs beyond a Rust toolchain. Safe to run again.
 #
-#   scripts/install-system-deps.sh                      what building and testing need
+#   scripts/install-system-deps.sh                      what building and testing need (tests
+#                                                       make phone-like files with sox, lame, ffmpeg)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -10,7 +11,7 @@
 #                                                       drives (PulseAudio, its ALSA plugin, mpg123, …)
 set -euo pipefail
 
-packages=(pkg-config libasound2-dev)
+packages=(pkg-config libasound2-dev sox lame ffmpeg)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

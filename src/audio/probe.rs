@@ -45,8 +45,9 @@ pub enum ProbeError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The bytes are not an audio format loa can decode (MP3, OGG Vorbis, FLAC, WAV).
-    #[error("không phải tệp âm thanh hỗ trợ (MP3, OGG Vorbis, FLAC, WAV): {reason}")]
+    /// The bytes are not an audio format loa can decode (MP3, AAC in M4A, OGG Vorbis,
+    /// FLAC, WAV).
+    #[error("không phải tệp âm thanh hỗ trợ (MP3, M4A/AAC, OGG Vorbis, FLAC, WAV): {reason}")]
     NotAudio {
         /// What the decoder said.
         reason: String,
@@ -97,13 +98,16 @@ where
 {
     let sha256 = Sha256Digest::from_bytes(Sha256::digest(bytes.as_ref()).into());
     let header_counts_frames = mp3_declares_frame_count(bytes.as_ref());
+    if let Some(reason) = refused_phone_format(bytes.as_ref()) {
+        return Err(ProbeError::NotAudio { reason });
+    }
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension {
         hint.with_extension(ext);
     }
     let not_audio = |e: SymphoniaError| ProbeError::NotAudio {
-        reason: e.to_string(),
+        reason: reason_vi(&e),
     };
     let mut format = symphonia::default::get_probe()
         .probe(
@@ -130,6 +134,7 @@ where
         .map_err(not_audio)?;
     let track_id = track.id;
     let declared = declared_frames(track, format.format_info().format, header_counts_frames);
+    let length_guessed = length_is_a_guess(format.format_info().format, header_counts_frames);
     let container = match format.format_info().short_name {
         "wave" => "wav",
         other => other,
@@ -146,10 +151,10 @@ where
         } else {
             frames * 1000 / u64::from(rate)
         },
-        reason: e.to_string(),
+        reason: reason_vi(&e),
     };
     loop {
-        let packet = match format.next_packet() {
+        let mut packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
             Ok(None) => break,
             Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -159,6 +164,9 @@ where
         };
         if packet.track_id != track_id {
             continue;
+        }
+        if length_guessed {
+            untrim_guessed_end(&mut packet);
         }
         let buf = decoder
             .decode(&packet)
@@ -224,9 +232,60 @@ fn declared_frames(track: &Track, format: FormatId, mpeg_header: bool) -> Option
     track.num_frames.filter(|&n| exact && n > 0)
 }
 
+/// Formats phones and messaging apps make that loa cannot decode (no maintained
+/// pure-Rust decoder the agent could play them with), named with how to convert them.
+fn refused_phone_format(bytes: &[u8]) -> Option<String> {
+    const CONVERT: &str = "hãy ghi lại dưới dạng MP3 hoặc M4A, hoặc chuyển đổi, ví dụ \
+                           `ffmpeg -i TỆP -c:a aac tep.m4a`";
+    let head = &bytes[..bytes.len().min(4096)];
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    let name = if bytes.starts_with(b"OggS") && has(b"OpusHead") {
+        "Opus (tin nhắn thoại Zalo, WhatsApp, Telegram)"
+    } else if bytes.starts_with(b"#!AMR-WB") {
+        "AMR-WB (máy ghi âm điện thoại cũ)"
+    } else if bytes.starts_with(b"#!AMR") {
+        "AMR (máy ghi âm điện thoại cũ)"
+    } else if bytes.get(4..8) == Some(b"ftyp")
+        && bytes.windows(4).any(|w| w == b"samr" || w == b"sawb")
+    {
+        "3GP chứa AMR (máy ghi âm điện thoại cũ)"
+    } else if bytes.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]) {
+        "WebM/Matroska (thường là Opus)"
+    } else {
+        return None;
+    };
+    Some(format!("định dạng {name} chưa được hỗ trợ; {CONVERT}"))
+}
+
+/// What went wrong, in Vietnamese (symphonia's own text is English).
+fn reason_vi(e: &SymphoniaError) -> String {
+    match e {
+        SymphoniaError::IoError(_) => "dữ liệu kết thúc hoặc đọc lỗi giữa chừng".to_owned(),
+        SymphoniaError::DecodeError(_) => "dữ liệu âm thanh bị hỏng".to_owned(),
+        SymphoniaError::Unsupported(_) => {
+            "không nhận ra định dạng hoặc bộ mã hoá; hãy gửi MP3 hoặc M4A".to_owned()
+        }
+        _ => "không giải mã được".to_owned(),
+    }
+}
+
+/// Whether the container's length is symphonia's estimate from the first frame's
+/// bitrate (MPEG audio with no Xing/Info/VBRI header): on a VBR file the estimate is
+/// seconds off, and symphonia trims every packet past it to nothing.
+pub(super) fn length_is_a_guess(format: FormatId, mpeg_header: bool) -> bool {
+    use symphonia::core::formats::well_known::{FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3};
+    [FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3].contains(&format) && !mpeg_header
+}
+
+/// Undoes the end trim a guessed length put on `packet`, so every packet to the end of
+/// the file decodes whole (a header-less stream has no encoder padding to trim).
+pub(super) fn untrim_guessed_end(packet: &mut symphonia::core::packet::Packet) {
+    packet.trim_end = symphonia::core::units::Duration::ZERO;
+}
+
 /// Whether the first MPEG audio frame of `bytes` is a Xing, Info or VBRI header (which
 /// states the file's frame count). Skips a leading ID3v2 tag.
-fn mp3_declares_frame_count(bytes: &[u8]) -> bool {
+pub(super) fn mp3_declares_frame_count(bytes: &[u8]) -> bool {
     let mut start = 0usize;
     if bytes.len() >= 10 && &bytes[..3] == b"ID3" {
         let size = bytes[6..10]

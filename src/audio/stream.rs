@@ -2,6 +2,7 @@
 //! long segment plays in a few hundred kilobytes of memory rather than whole.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -9,6 +10,9 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
+
+/// How much of a file's start is read to find an MPEG length header (past an ID3 tag).
+const HEAD_BYTES: usize = 256 * 1024;
 
 /// Why a file cannot be streamed.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,8 @@ pub enum StreamError {
 /// channel count (those of its first packet; packets of another shape are skipped).
 pub struct SampleStream {
     format: Box<dyn FormatReader>,
+    /// The length is a bitrate guess (header-less MPEG): never trim to it.
+    length_guessed: bool,
     decoder: Box<dyn AudioDecoder>,
     track_id: u32,
     channels: u16,
@@ -48,12 +54,21 @@ impl SampleStream {
     /// Opens `path` and decodes its first packet (so rate and channels are known),
     /// applying `gain_db` to every sample.
     pub fn open(path: &Path, gain_db: f64) -> Result<Self, StreamError> {
-        let file = File::open(path).map_err(|source| StreamError::Open {
+        let open_err = |source| StreamError::Open {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let mut file = File::open(path).map_err(open_err)?;
+        // The head, to see whether an MPEG file states its length (see `probe`).
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        (&mut file)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .and_then(|_| file.seek(SeekFrom::Start(0)))
+            .map_err(open_err)?;
+        let mpeg_header = super::probe::mp3_declares_frame_count(&head);
         let ext = path.extension().and_then(|e| e.to_str());
-        Self::decode(Box::new(file), path, ext, gain_db)
+        Self::decode(Box::new(file), path, ext, gain_db, mpeg_header)
     }
 
     /// Decodes what `reader` yields (a live stream: read once, never seeked); `name`
@@ -62,8 +77,9 @@ impl SampleStream {
     where
         R: std::io::Read + Send + Sync + 'static,
     {
+        // Not seekable: symphonia guesses no length, so nothing is trimmed to one.
         let source = symphonia::core::io::ReadOnlySource::new(reader);
-        Self::decode(Box::new(source), Path::new(name), None, gain_db)
+        Self::decode(Box::new(source), Path::new(name), None, gain_db, true)
     }
 
     fn decode(
@@ -71,6 +87,7 @@ impl SampleStream {
         path: &Path,
         ext: Option<&str>,
         gain_db: f64,
+        mpeg_header: bool,
     ) -> Result<Self, StreamError> {
         let decode = |reason: String| StreamError::Decode {
             path: path.to_owned(),
@@ -101,8 +118,11 @@ impl SampleStream {
             .make_audio_decoder(params, &AudioDecoderOptions::default())
             .map_err(|e| decode(e.to_string()))?;
         let track_id = track.id;
+        let length_guessed =
+            super::probe::length_is_a_guess(format.format_info().format, mpeg_header);
         let mut stream = Self {
             format,
+            length_guessed,
             decoder,
             track_id,
             channels: 0,
@@ -146,12 +166,15 @@ impl SampleStream {
     /// packet ends the stream: what played, played).
     fn refill(&mut self) -> bool {
         loop {
-            let packet = match self.format.next_packet() {
+            let mut packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
                 Ok(None) | Err(_) => return false,
             };
             if packet.track_id != self.track_id {
                 continue;
+            }
+            if self.length_guessed {
+                super::probe::untrim_guessed_end(&mut packet);
             }
             let Ok(decoded) = self.decoder.decode(&packet) else {
                 return false;

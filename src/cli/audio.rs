@@ -3,7 +3,33 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::schedule_file::nfc;
+
+/// A segment id from a file name, whatever its normalisation: ASCII lower case and
+/// `-` (`Tuần lễ Đọc sách` → `tuan-le-doc-sach`). `đ` has no decomposition, so it is
+/// mapped by hand.
+fn slug(stem: &str) -> String {
+    let mut out = String::new();
+    for c in stem.nfd() {
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+            c if c.is_ascii() || c.is_whitespace() => '-',
+            _ => continue, // combining marks and other non-ASCII letters
+        };
+        if c != '-' || !(out.is_empty() || out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "segment".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
 
 /// Prints a `[[segment]]` block per file; exit 1 if any file is not usable audio.
 pub(super) fn probe(files: &[impl AsRef<Path>]) -> anyhow::Result<ExitCode> {
@@ -25,13 +51,20 @@ pub(super) fn probe(files: &[impl AsRef<Path>]) -> anyhow::Result<ExitCode> {
                     m.frames
                 );
                 println!("[[segment]]");
-                println!("id = \"{stem}\"");
+                println!("id = \"{}\"", slug(stem));
                 println!("title = \"\"");
                 println!("file = \"{name}\"");
                 println!("language = \"vi\"");
                 println!("duration_ms = {}", m.duration_ms);
                 println!("sha256 = \"{}\"", m.sha256);
                 println!();
+                if m.loudness_lufs.is_none() {
+                    eprintln!(
+                        "{}: cảnh báo: tệp chỉ có im lặng (không đo được độ to); \
+                         kiểm tra lại bản ghi trước khi đưa vào thư viện",
+                        file.display()
+                    );
+                }
             }
             Err(e) => {
                 failed = true;

@@ -3,7 +3,15 @@
 //! Five fields, `minute hour day-of-month month day-of-week`, meaning exactly what
 //! they mean in a crontab: `30 6 * * 1-5` is 06:30 Monday to Friday; `0` and `7` are
 //! both Sunday; names (`Mon-Fri`, `jan`) work in lists and ranges; steps (`*/15`,
-//! `0-30/10`) work; when both day fields are restricted a day matches if either does.
+//! `0-30/10`) work in every field, the day fields included (`*/2` in day-of-month is the
+//! 1st, 3rd, 5th, …).
+//!
+//! Combining the two day fields follows Vixie cron and cronie (`entry.c` sets `DOM_STAR`
+//! or `DOW_STAR` when a day field's text *begins* with `*`; `cron.c` then matches a day
+//! when both fields match if either flag is set, and when either matches otherwise). So
+//! `*/2` counts as starting with `*`: `0 6 */2 * 1` is odd days that are Mondays, while
+//! `0 6 1-31/2 * 1` is odd days or Mondays. A rule that can match no calendar day at all
+//! (`0 6 31 2 *`) is refused at parse time.
 
 use std::fmt;
 
@@ -97,8 +105,10 @@ pub struct CronSchedule {
     months: u16,
     /// Bit 0 is Sunday, bit 6 Saturday (7 is folded onto 0).
     days_of_week: u8,
-    dom_restricted: bool,
-    dow_restricted: bool,
+    /// The day-of-month field's text begins with `*` (cronie's `DOM_STAR`).
+    dom_star: bool,
+    /// The day-of-week field's text begins with `*` (cronie's `DOW_STAR`).
+    dow_star: bool,
     /// Minute-of-day of every firing on a matching day, ascending.
     times: Vec<u16>,
 }
@@ -165,17 +175,55 @@ impl CronSchedule {
                     .map(move |m| h * 60 + m)
             })
             .collect();
-        Ok(Self {
+        let rule = Self {
             source: expr.trim().to_owned(),
             minutes,
             hours,
             days_of_month: bits[2] as u32,
             months: bits[3] as u16,
             days_of_week,
-            dom_restricted: !fields[2].1.starts_with('*'),
-            dow_restricted: !fields[4].1.starts_with('*'),
+            dom_star: fields[2].1.starts_with('*'),
+            dow_star: fields[4].1.starts_with('*'),
             times,
-        })
+        };
+        rule.check_can_fire().map_err(|message| CronError {
+            field: Some(CronField::DayOfMonth),
+            offset: at(fields[2].0),
+            message,
+        })?;
+        Ok(rule)
+    }
+
+    /// Whether some calendar day, in some year, matches the rule; the reason if none does.
+    ///
+    /// Exact from the parsed sets: when the day fields are combined with OR (both
+    /// restricted), every month has every weekday, so the rule fires. Otherwise a day
+    /// must match both, so some chosen month must have some chosen day of month (February
+    /// counted with its 29th); any such date falls on every weekday in some year (the
+    /// Gregorian calendar's 400-year cycle, leap days included), so the weekdays cannot
+    /// empty it further.
+    fn check_can_fire(&self) -> Result<(), String> {
+        if !(self.dom_star || self.dow_star) {
+            return Ok(());
+        }
+        let possible = (1..=12u32).any(|month| {
+            self.months & (1 << month) != 0
+                && (1..=days_in_month_at_most(month)).any(|d| self.days_of_month & (1 << d) != 0)
+        });
+        if possible {
+            return Ok(());
+        }
+        let days: Vec<u32> = (1..=31)
+            .filter(|d| self.days_of_month & (1 << d) != 0)
+            .collect();
+        let months: Vec<u32> = (1..=12).filter(|m| self.months & (1 << m) != 0).collect();
+        Err(format!(
+            "quy tắc `{}` không bao giờ chạy: {} không có ngày {} (kể cả năm nhuận); \
+             chọn ngày có trong tháng, ví dụ ngày cuối tháng 2 là 28 hoặc 29",
+            self.source,
+            list_vi("tháng", &months),
+            list_or(&days),
+        ))
     }
 
     /// The expression as written.
@@ -190,11 +238,12 @@ impl CronSchedule {
         }
         let dom = self.days_of_month & (1 << date.day()) != 0;
         let dow = self.days_of_week & (1 << date.weekday().num_days_from_sunday()) != 0;
-        match (self.dom_restricted, self.dow_restricted) {
-            (true, true) => dom || dow,
-            (true, false) => dom,
-            (false, true) => dow,
-            (false, false) => true,
+        // cronie's `find_jobs`: a `*`-started day field makes the match an AND (a bare
+        // `*` holds every day, so the other field alone decides).
+        if self.dom_star || self.dow_star {
+            dom && dow
+        } else {
+            dom || dow
         }
     }
 
@@ -208,6 +257,31 @@ impl fmt::Display for CronSchedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
     }
+}
+
+/// The most days `month` has in any year (February: 29).
+fn days_in_month_at_most(month: u32) -> u32 {
+    match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `tháng 2` or `các tháng 4, 6` for the refusal message.
+fn list_vi(noun: &str, values: &[u32]) -> String {
+    let joined: Vec<String> = values.iter().map(u32::to_string).collect();
+    if values.len() == 1 {
+        format!("{noun} {}", joined[0])
+    } else {
+        format!("các {noun} {}", joined.join(", "))
+    }
+}
+
+/// `30` or `30 hay 31`.
+fn list_or(values: &[u32]) -> String {
+    let joined: Vec<String> = values.iter().map(u32::to_string).collect();
+    joined.join(" hay ")
 }
 
 fn split_fields(text: &str) -> Vec<(usize, &str)> {
@@ -363,10 +437,35 @@ mod tests {
             ("0 6 21 4 *", "2027-04-21", true),
             ("0 6 21 apr *", "2027-04-22", false),
             ("@daily", "2026-10-07", true),
+            // A step on `*` in a day field is a step (cronie): odd days, even weekdays.
+            ("0 6 */2 * *", "2026-10-03", true),
+            ("0 6 */2 * *", "2026-10-04", false),
+            ("0 6 * * */2", "2026-10-06", true),
+            ("0 6 * * */2", "2026-10-05", false),
+            // `*`-started day field: both must match (odd days that are Mondays).
+            ("0 6 */2 * 1", "2026-10-05", true),
+            ("0 6 */2 * 1", "2026-10-12", false),
+            ("0 6 */2 * 1", "2026-10-07", false),
+            // The same days spelt without `*`: either matches.
+            ("0 6 1-31/2 * 1", "2026-10-12", true),
+            ("0 6 1-31/2 * 1", "2026-10-07", true),
+            ("0 6 29 2 *", "2028-02-29", true),
+            // cronie decides by the first character: `10,*` is restricted, so OR, and
+            // it holds every day (croniter says Tuesdays only; see the fixture).
+            ("0 12 10,* * 2", "2026-10-07", true),
+            ("0 12 *,10 * 2", "2026-10-07", false),
         ];
         for (expr, day, expected) in cases {
             let rule = CronSchedule::parse(expr).expect(expr);
             assert_eq!(rule.fires_on(date(day)), expected, "{expr} on {day}");
+        }
+    }
+
+    #[test]
+    fn rules_that_can_fire_are_kept() {
+        // OR of restricted day fields: Mondays in February fire, though no 31 February.
+        for expr in ["0 6 31 2 1", "0 6 29 2 *", "0 6 */30 2 *", "0 6 31 * *"] {
+            assert!(CronSchedule::parse(expr).is_ok(), "{expr}");
         }
     }
 
@@ -400,6 +499,25 @@ mod tests {
             ("0 5 * *", None, 0, "5 trường"),
             ("*/0 5 * * *", Some(CronField::Minute), 2, "bước"),
             ("@reboot", None, 0, "@daily"),
+            (
+                "0 6 31 2 *",
+                Some(CronField::DayOfMonth),
+                4,
+                "không bao giờ chạy",
+            ),
+            ("0 6 30 2 *", Some(CronField::DayOfMonth), 4, "`0 6 30 2 *`"),
+            (
+                "0 6 31 4,6,9,11 *",
+                Some(CronField::DayOfMonth),
+                4,
+                "tháng 4, 6, 9, 11",
+            ),
+            (
+                "0 6 30,31 feb *",
+                Some(CronField::DayOfMonth),
+                4,
+                "30 hay 31",
+            ),
         ];
         for (expr, field, offset, needle) in cases {
             let err = CronSchedule::parse(expr).expect_err(expr);

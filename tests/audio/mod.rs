@@ -1,6 +1,8 @@
 //! The sample audio against the library manifests: every `duration_ms` in the example
 //! sets is what decoding the whole file gives, and a damaged or fake file is caught.
 
+mod phone;
+
 use std::path::{Path, PathBuf};
 
 use loa::audio::{ProbeError, measure};

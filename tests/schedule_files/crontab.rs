@@ -184,3 +184,42 @@ fn slot_lengths_and_orders_say_what_to_write() {
         },
     ]);
 }
+
+/// loa's fire times against croniter's (with cronie's day-field rule; see
+/// `tests/fixtures/crontab/generate.py`), 2024-01-01 to 2029-01-01, leap days included.
+#[test]
+fn fire_times_match_an_independent_implementation() {
+    use chrono::{Days, NaiveDate};
+    use loa::domain::CronSchedule;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/crontab/fires.tsv"
+    );
+    let table = std::fs::read_to_string(path).expect("fixture readable");
+    let mut checked = 0;
+    for line in table.lines() {
+        let (expr, fires) = line.split_once('\t').expect("expr<TAB>fires");
+        let expected: Vec<&str> = fires.split(',').filter(|f| !f.is_empty()).collect();
+        let rule = CronSchedule::parse(expr).expect(expr);
+        let mut got = Vec::new();
+        let mut day = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        let end = NaiveDate::from_ymd_opt(2029, 1, 1).expect("date");
+        while day < end {
+            if rule.fires_on(day) {
+                for m in rule.times() {
+                    got.push(format!(
+                        "{}{:02}{:02}",
+                        day.format("%Y%m%d"),
+                        m / 60,
+                        m % 60
+                    ));
+                }
+            }
+            day = day + Days::new(1);
+        }
+        assert_eq!(got.len(), expected.len(), "{expr}: count");
+        assert!(got.iter().zip(&expected).all(|(a, b)| a == b), "{expr}");
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
+}

@@ -36,7 +36,7 @@ async fn bad_uploads_are_refused_and_write_nothing(app: TestApp) {
             "an empty file",
             upload(&app, &editor, &fields, Some(("rong.mp3", Vec::new()))).await,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "file: thiếu tệp âm thanh",
+            "file: tệp `rong.mp3` rỗng (0 byte)",
         ),
         (
             "a text file named .mp3",

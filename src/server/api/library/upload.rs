@@ -210,10 +210,18 @@ fn check(mut form: Form, auth: &StaffAuth, scope: &Scope) -> ApiResult<Checked> 
     if !scope.contains(&area) {
         problems.push(format!("area: không có đơn vị `{area}`"));
     }
-    let file = form.file.take().filter(|(_, b)| !b.is_empty());
-    if file.is_none() {
-        problems.push("file: thiếu tệp âm thanh (phần `file`, MP3, OGG, FLAC hoặc WAV)".to_owned());
+    let file = form.file.take();
+    match &file {
+        None => problems.push(
+            "file: thiếu tệp âm thanh (phần `file`, MP3, M4A, OGG, FLAC hoặc WAV)".to_owned(),
+        ),
+        // It was sent; it holds nothing (an interrupted copy or an empty recording).
+        Some((name, bytes)) if bytes.is_empty() => problems.push(format!(
+            "file: tệp `{name}` rỗng (0 byte); hãy chọn lại đúng tệp ghi âm rồi tải lên"
+        )),
+        Some(_) => {}
     }
+    let file = file.filter(|(_, b)| !b.is_empty());
     match (problems.is_empty(), id, title, file) {
         (true, Some(id), Some(title), Some((file_name, bytes))) => Ok(Checked {
             file_name,
