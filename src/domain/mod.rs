@@ -21,7 +21,7 @@ mod sequence;
 mod station;
 mod window;
 
-pub use airing::{AiringRecord, GENESIS_HASH, Outcome};
+pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
 pub use campaign::{
     Campaign, CampaignId, Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId,

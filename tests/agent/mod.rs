@@ -8,6 +8,7 @@ mod clock_offset;
 mod crash;
 mod emergency;
 mod fallback;
+mod late;
 mod media;
 mod outage;
 mod proxy;

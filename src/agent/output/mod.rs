@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, oneshot};
 
 use crate::audio::SampleStream;
+use crate::domain::Reason;
 use device::DeviceSink;
 use sinks::{NullSink, Sink, Source, WavSink};
 
@@ -61,8 +62,18 @@ impl std::str::FromStr for OutputKind {
     }
 }
 
+/// Why an item could not be readied: the reason recorded, and the message logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// `decode_error` for a file that cannot be read, `device_error` for a card that
+    /// cannot be opened.
+    pub reason: Reason,
+    /// What went wrong, in Vietnamese, for the log and the heartbeat.
+    pub why: String,
+}
+
 enum Cmd {
-    Prepare(PathBuf, f64, oneshot::Sender<Result<(), String>>),
+    Prepare(PathBuf, f64, oneshot::Sender<Result<(), Refused>>),
     PrepareLive(
         Box<dyn Read + Send + Sync>,
         String,
@@ -133,8 +144,16 @@ impl Output {
                     match cmd {
                         Cmd::Prepare(path, gain, reply) => {
                             let prepared = SampleStream::open(&path, gain)
-                                .map_err(|e| e.to_string())
-                                .and_then(|s| sink.prepare(Source::File(s)));
+                                .map_err(|e| Refused {
+                                    reason: Reason::DecodeError,
+                                    why: e.to_string(),
+                                })
+                                .and_then(|s| {
+                                    sink.prepare(Source::File(s)).map_err(|why| Refused {
+                                        reason: Reason::DeviceError,
+                                        why,
+                                    })
+                                });
                             let _ = reply.send(prepared);
                         }
                         Cmd::PrepareLive(reader, name, ended, reply) => {
@@ -163,14 +182,16 @@ impl Output {
 
     /// Opens `path` and readies it to start with `gain_db` applied; the error says why
     /// it cannot be played.
-    pub async fn prepare(&self, path: &Path, gain_db: f64) -> Result<(), String> {
+    pub async fn prepare(&self, path: &Path, gain_db: f64) -> Result<(), Refused> {
+        let gone = || Refused {
+            reason: Reason::DeviceError,
+            why: "luồng âm thanh đã dừng".to_owned(),
+        };
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Cmd::Prepare(path.to_owned(), gain_db, reply))
-            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?;
-        answer
-            .await
-            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     /// Readies a relay's live stream (`reader`, named `name` in messages) to start;
