@@ -398,7 +398,7 @@ mod tests {
         let first = local.open_airing("a", 1_000, 1_010, 7).await.expect("open");
         assert_eq!(local.pending(10).await.expect("pending"), vec![]);
         local
-            .close_airing(&first, 4_000, Outcome::Aired, "")
+            .close_airing(&first, 4_000, Outcome::Aired, None)
             .await
             .expect("close");
         // A second close of the same record changes nothing.

@@ -433,9 +433,11 @@ impl Player {
         // No start moves because this one was late: it ends where the next begins.
         let end = (start + i64::from(item.duration_ms)).min(cut.unwrap_or(i64::MAX));
         let (outcome, reason, held) = self.hold_and_look_ahead(end, stop).await?;
-        let at = self.stop_output(start, held, end).await;
-        let full = outcome == Outcome::Aired;
-        let (outcome, reason) = if full && start > item.start_ms {
+        let (at, fault) = self.stop_output(start, held, end).await;
+        let full = outcome == Outcome::Aired && fault.is_none();
+        let (outcome, reason) = if let Some(fault) = fault {
+            (Outcome::Failed, Some(fault))
+        } else if full && start > item.start_ms {
             let late_ms = start - item.start_ms;
             tracing::warn!(
                 item = item.id,
@@ -513,16 +515,23 @@ impl Player {
     }
 
     /// Stops what `start`ed, handed at `held` (player time): it falls silent a lead
-    /// later, or at `end` if that comes first. Returns that instant, as recorded.
-    async fn stop_output(&self, start: i64, held: i64, end: i64) -> i64 {
+    /// later, or at `end` if that comes first. Returns that instant, as recorded, and
+    /// why the card did not play it if it did not (noted for the heartbeat).
+    async fn stop_output(&self, start: i64, held: i64, end: i64) -> (i64, Option<Reason>) {
         let at = (held + OUTPUT_AHEAD_MS).clamp(start, end.max(start));
-        self.output
+        let fault = self
+            .output
             .stop(
                 u64::try_from(at - start).unwrap_or(0),
                 self.shared.instant_of(at),
             )
             .await;
-        at
+        if let Some(reason) = fault {
+            self.shared.note_error(&format!(
+                "card âm thanh không phát mục ({reason}): đã mở lại card"
+            ));
+        }
+        (at, fault)
     }
 
     /// The item that will be due the moment the current one ends at `end`, if it is a
@@ -640,7 +649,7 @@ impl Player {
                 self.output.start(self.shared.instant_of(start)).await;
                 let hand = end - OUTPUT_AHEAD_MS;
                 let (outcome, reason, t) = self.hold(hand, true, Some(&ended), stop).await?;
-                at = self.stop_output(start, t, end).await;
+                at = self.stop_output(start, t, end).await.0;
                 if outcome != Outcome::Aired || at >= end {
                     return self.close(&uuid, &item.id, at, outcome, reason).await;
                 }
@@ -659,7 +668,7 @@ impl Player {
                 .await;
             let hand = end - OUTPUT_AHEAD_MS;
             let (outcome, reason, t) = self.hold(hand, true, None, stop).await?;
-            let at = self.stop_output(fallback_start, t, end).await;
+            let at = self.stop_output(fallback_start, t, end).await.0;
             let reason = if outcome == Outcome::Aired {
                 Some(Reason::RelayFallback)
             } else {
@@ -804,7 +813,11 @@ impl Player {
         self.output.start(self.shared.instant_of(start)).await;
         let end = start + i64::from(e.duration_ms);
         let (outcome, reason, held) = self.hold(end - OUTPUT_AHEAD_MS, false, None, stop).await?;
-        let at = self.stop_output(start, held, end).await;
+        let (at, fault) = self.stop_output(start, held, end).await;
+        let (outcome, reason) = match fault {
+            Some(fault) => (Outcome::Failed, Some(fault)),
+            None => (outcome, reason),
+        };
         self.shared
             .local
             .close_airing(&uuid, at, outcome, reason)

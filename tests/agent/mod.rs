@@ -13,6 +13,7 @@ mod media;
 mod outage;
 mod proxy;
 mod relay;
+mod sound_card;
 mod status;
 mod week;
 

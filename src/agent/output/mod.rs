@@ -81,7 +81,7 @@ enum Cmd {
         oneshot::Sender<Result<(), String>>,
     ),
     Start(Instant, oneshot::Sender<()>),
-    Stop(u64, Instant, oneshot::Sender<()>),
+    Stop(u64, Instant, oneshot::Sender<Option<Reason>>),
 }
 
 /// A handle to the output thread.
@@ -167,12 +167,11 @@ impl Output {
                             let _ = reply.send(());
                         }
                         Cmd::Stop(played_ms, at, reply) => {
-                            sink.stop(played_ms, at);
-                            let _ = reply.send(());
+                            let _ = reply.send(sink.stop(played_ms, at));
                         }
                     }
                 }
-                sink.stop(0, Instant::now());
+                let _ = sink.stop(0, Instant::now());
             })?;
         made_rx
             .recv()
@@ -222,11 +221,14 @@ impl Output {
     }
 
     /// Stops what plays so that it falls silent at `at`; `played_ms` is how long the
-    /// item ran by the player's clock.
-    pub async fn stop(&self, played_ms: u64, at: Instant) {
+    /// item ran by the player's clock. Returns why it did not really play when the
+    /// output knows (`output_stalled`: the card took none of its samples;
+    /// `device_error`: the card failed); the card is then reopened for the next item.
+    pub async fn stop(&self, played_ms: u64, at: Instant) -> Option<Reason> {
         let (reply, answer) = oneshot::channel();
         if self.tx.send(Cmd::Stop(played_ms, at, reply)).is_ok() {
-            let _ = answer.await;
+            return answer.await.unwrap_or(Some(Reason::DeviceError));
         }
+        Some(Reason::DeviceError)
     }
 }
