@@ -2,7 +2,8 @@
 # Installs the Debian packages loa needs beyond a Rust toolchain. Safe to run again.
 #
 #   scripts/install-system-deps.sh                      what building and testing need (tests
-#                                                       make phone-like files with sox, lame, ffmpeg)
+#                                                       make phone-like files with sox, lame, ffmpeg;
+#                                                       PulseAudio for the sound card test)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -11,7 +12,10 @@
 #                                                       drives (PulseAudio, its ALSA plugin, mpg123, …)
 set -euo pipefail
 
-packages=(pkg-config libasound2-dev sox lame ffmpeg)
+# sox, lame and ffmpeg: tests make phone-like files at test time (tests/audio/phone.rs).
+# PulseAudio, parec and ALSA's pulse plugin: the sound card test plays through a
+# private paced null sink and records it (tests/agent/sound_card.rs).
+packages=(pkg-config libasound2-dev sox lame ffmpeg pulseaudio pulseaudio-utils libasound2-plugins)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

@@ -12,7 +12,7 @@ use std::path::Path;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use crate::domain::{AiringRecord, GENESIS_HASH, Outcome};
+use crate::domain::{AiringRecord, GENESIS_HASH, Outcome, Reason};
 use crate::wire::AiringJson;
 
 /// A local database problem.
@@ -215,8 +215,9 @@ impl Local {
         uuid: &str,
         actual_end_ms: i64,
         outcome: Outcome,
-        reason: &str,
+        reason: Option<Reason>,
     ) -> Result<(), LocalError> {
+        let reason = reason.map_or("", Reason::as_str);
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "SELECT item_id, planned_start_ms, actual_start_ms, clock_offset_ms,
@@ -270,9 +271,10 @@ impl Local {
         item_id: &str,
         planned_start_ms: i64,
         outcome: Outcome,
-        reason: &str,
+        reason: Option<Reason>,
         clock_offset_ms: i64,
     ) -> Result<(), LocalError> {
+        let reason = reason.map_or("", Reason::as_str);
         let uuid = uuid::Uuid::new_v4().to_string();
         let mut tx = self.pool.begin().await?;
         let prev = chain_head(&mut tx).await?;
@@ -396,16 +398,16 @@ mod tests {
         let first = local.open_airing("a", 1_000, 1_010, 7).await.expect("open");
         assert_eq!(local.pending(10).await.expect("pending"), vec![]);
         local
-            .close_airing(&first, 4_000, Outcome::Aired, "")
+            .close_airing(&first, 4_000, Outcome::Aired, None)
             .await
             .expect("close");
         // A second close of the same record changes nothing.
         local
-            .close_airing(&first, 9_000, Outcome::Partial, "agent_stopped")
+            .close_airing(&first, 9_000, Outcome::Partial, Some(Reason::AgentStopped))
             .await
             .expect("close again");
         local
-            .record_unplayed("b", 5_000, Outcome::Missed, "media_missing", -3)
+            .record_unplayed("b", 5_000, Outcome::Missed, Some(Reason::MediaMissing), -3)
             .await
             .expect("unplayed");
         let sent = local.pending(10).await.expect("pending");

@@ -11,9 +11,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::Shared;
-use super::output::{AHEAD_MS as OUTPUT_AHEAD_MS, Output};
+use super::output::{AHEAD_MS as OUTPUT_AHEAD_MS, Output, Refused};
 use super::timeline::{self, Next, PlanItem};
-use crate::domain::Outcome;
+use crate::domain::{Outcome, Reason};
 use crate::wire::EmergencyEventJson;
 
 /// Verify and open an item's file this long before it starts.
@@ -27,12 +27,16 @@ const RELAY_CONNECT_MS: i64 = 400;
 /// much of the `partial` record's length. Not more often: each note is a disk commit,
 /// and a run of short items would otherwise write one at every phase of every item.
 const ALIVE_EVERY_MS: i64 = 5_000;
+/// How much of [`OUTPUT_AHEAD_MS`] a start may eat into and still be placed on its
+/// planned instant (the output needs the card's lead and a period, well under the
+/// rest): a player that wakes a little late still starts the item on time.
+const PLACE_SLACK_MS: i64 = 200;
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Recorded an item as missed, with the reason.
-    Missed(String, String),
+    Missed(String, Reason),
     /// Played an item to its end or until preempted.
     Played(String, Outcome),
     /// Played an emergency bulletin.
@@ -72,7 +76,7 @@ struct PendingClose {
     item_id: String,
     at: i64,
     outcome: Outcome,
-    reason: &'static str,
+    reason: Option<Reason>,
 }
 
 impl Player {
@@ -92,7 +96,12 @@ impl Player {
                 "mục đang phát khi máy tắt đột ngột: ghi là phát dở"
             );
             local
-                .close_airing(&open.uuid, end, Outcome::Partial, "agent_restart")
+                .close_airing(
+                    &open.uuid,
+                    end,
+                    Outcome::Partial,
+                    Some(Reason::AgentRestart),
+                )
                 .await?;
         }
         let since_ms = match local.get("first_run_ms").await? {
@@ -191,12 +200,17 @@ impl Player {
         }
         match next {
             Next::Miss(item) => {
-                let reason = if item.start_ms + grace < self.ready_ms {
-                    "agent_down"
+                // Missed because the agent was down at its start: beyond the grace
+                // when it came back, or inside it but with the next item due too.
+                let superseded = now <= item.start_ms + grace;
+                let reason = if item.start_ms + grace < self.ready_ms
+                    || (superseded && item.start_ms < self.ready_ms)
+                {
+                    Reason::AgentDown
                 } else if !self.shared.cache.has(&item.sha256) {
-                    "media_missing"
+                    Reason::MediaMissing
                 } else {
-                    "late"
+                    Reason::Late
                 };
                 self.shared
                     .local
@@ -204,12 +218,12 @@ impl Player {
                         &item.id,
                         item.start_ms,
                         Outcome::Missed,
-                        reason,
+                        Some(reason),
                         self.shared.sync.offset_ms(),
                     )
                     .await?;
                 self.finished(&item.id);
-                Ok(Step::Missed(item.id.clone(), reason.to_owned()))
+                Ok(Step::Missed(item.id.clone(), reason))
             }
             Next::Play(item) => {
                 let item = item.clone();
@@ -359,18 +373,47 @@ impl Player {
                 self.discard(other).await?;
                 if self.prepared.take().as_deref() != Some(item.id.as_str()) {
                     let path = self.shared.cache.path(&item.sha256);
-                    if let Err(why) = self.output.prepare(&path, item.gain_db).await {
+                    if let Err(refused) = self.output.prepare(&path, item.gain_db).await {
+                        tracing::warn!(item = item.id, why = refused.why, "không phát được mục");
+                        self.shared.note_error(&refused.why);
                         self.flush_pending().await?;
                         self.shared
                             .local
-                            .record_unplayed(&item.id, item.start_ms, Outcome::Failed, &why, offset)
+                            .record_unplayed(
+                                &item.id,
+                                item.start_ms,
+                                Outcome::Failed,
+                                Some(refused.reason),
+                                offset,
+                            )
                             .await?;
                         self.finished(&item.id);
                         return Ok(Step::Played(item.id.clone(), Outcome::Failed));
                     }
                 }
                 // The record is committed first; then the audio starts.
-                let start = (self.shared.now() + OUTPUT_AHEAD_MS).max(item.start_ms);
+                let start = self.start_for(item.start_ms);
+                if self.cut_at(item).is_some_and(|cut| cut <= start) {
+                    // Too late to be heard before the next item begins.
+                    self.flush_pending().await?;
+                    let reason = if item.start_ms < self.ready_ms {
+                        Reason::AgentDown
+                    } else {
+                        Reason::Late
+                    };
+                    self.shared
+                        .local
+                        .record_unplayed(
+                            &item.id,
+                            item.start_ms,
+                            Outcome::Missed,
+                            Some(reason),
+                            offset,
+                        )
+                        .await?;
+                    self.finished(&item.id);
+                    return Ok(Step::Missed(item.id.clone(), reason));
+                }
                 let uuid = self
                     .shared
                     .local
@@ -385,14 +428,27 @@ impl Player {
         }
         self.output.start(self.shared.instant_of(start)).await;
         self.flush_pending().await?;
+        let cut = self.cut_at(item);
         self.done.insert(item.id.clone());
-        let end = start + i64::from(item.duration_ms);
+        // No start moves because this one was late: it ends where the next begins.
+        let end = (start + i64::from(item.duration_ms)).min(cut.unwrap_or(i64::MAX));
         let (outcome, reason, held) = self.hold_and_look_ahead(end, stop).await?;
-        let at = self.stop_output(start, held, end).await;
-        let reason = if outcome == Outcome::Aired && item.fallback {
-            "fallback_rotation"
+        let (at, fault) = self.stop_output(start, held, end).await;
+        let full = outcome == Outcome::Aired && fault.is_none();
+        let (outcome, reason) = if let Some(fault) = fault {
+            (Outcome::Failed, Some(fault))
+        } else if full && start > item.start_ms {
+            let late_ms = start - item.start_ms;
+            tracing::warn!(
+                item = item.id,
+                late_ms,
+                "mục bắt đầu muộn: phát đến giờ mục sau"
+            );
+            (Outcome::Partial, Some(Reason::LateStart))
+        } else if full && item.fallback {
+            (outcome, Some(Reason::FallbackRotation))
         } else {
-            reason
+            (outcome, reason)
         };
         let close = PendingClose {
             uuid,
@@ -401,7 +457,7 @@ impl Player {
             outcome,
             reason,
         };
-        if outcome == Outcome::Aired && self.pre_opened.is_some() {
+        if full && self.pre_opened.is_some() {
             self.pending_close = Some(close);
         } else {
             let next = self.pre_opened.take();
@@ -422,7 +478,7 @@ impl Player {
         &mut self,
         end: i64,
         stop: &mut tokio::sync::watch::Receiver<bool>,
-    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+    ) -> anyhow::Result<(Outcome, Option<Reason>, i64)> {
         let hand = end - OUTPUT_AHEAD_MS;
         for (phase_end, step) in [(hand - LEAD_MS, 0), (hand - OPEN_AHEAD_MS, 1), (hand, 2)] {
             if phase_end > self.shared.now() {
@@ -437,20 +493,45 @@ impl Player {
                 _ => {}
             }
         }
-        Ok((Outcome::Aired, "", hand))
+        Ok((Outcome::Aired, None, hand))
+    }
+
+    /// When an item planned at `planned` is heard from if it starts now: on its
+    /// instant if the output can still place it there, else as soon as it can.
+    fn start_for(&self, planned: i64) -> i64 {
+        let earliest = self.shared.now() + OUTPUT_AHEAD_MS;
+        if earliest - PLACE_SLACK_MS <= planned {
+            planned
+        } else {
+            earliest
+        }
+    }
+
+    /// Where `item` must end at the latest: the next item's planned start.
+    fn cut_at(&self, item: &PlanItem) -> Option<i64> {
+        let held = self.shared.held();
+        let items = held.timeline(self.shared.now());
+        timeline::next_start_after(&items, item.start_ms, &self.done)
     }
 
     /// Stops what `start`ed, handed at `held` (player time): it falls silent a lead
-    /// later, or at `end` if that comes first. Returns that instant, as recorded.
-    async fn stop_output(&self, start: i64, held: i64, end: i64) -> i64 {
+    /// later, or at `end` if that comes first. Returns that instant, as recorded, and
+    /// why the card did not play it if it did not (noted for the heartbeat).
+    async fn stop_output(&self, start: i64, held: i64, end: i64) -> (i64, Option<Reason>) {
         let at = (held + OUTPUT_AHEAD_MS).clamp(start, end.max(start));
-        self.output
+        let fault = self
+            .output
             .stop(
                 u64::try_from(at - start).unwrap_or(0),
                 self.shared.instant_of(at),
             )
             .await;
-        at
+        if let Some(reason) = fault {
+            self.shared.note_error(&format!(
+                "card âm thanh không phát mục ({reason}): đã mở lại card"
+            ));
+        }
+        (at, fault)
     }
 
     /// The item that will be due the moment the current one ends at `end`, if it is a
@@ -549,8 +630,11 @@ impl Player {
         };
         // The record is committed before any audio is handed to the output.
         let offset = self.shared.sync.offset_ms();
-        let start = (self.shared.now() + OUTPUT_AHEAD_MS).max(item.start_ms);
-        let end = item.end_ms().max(start);
+        let start = self.start_for(item.start_ms);
+        let end = item
+            .end_ms()
+            .min(self.cut_at(item).unwrap_or(i64::MAX))
+            .max(start);
         let uuid = self
             .shared
             .local
@@ -565,7 +649,7 @@ impl Player {
                 self.output.start(self.shared.instant_of(start)).await;
                 let hand = end - OUTPUT_AHEAD_MS;
                 let (outcome, reason, t) = self.hold(hand, true, Some(&ended), stop).await?;
-                at = self.stop_output(start, t, end).await;
+                at = self.stop_output(start, t, end).await.0;
                 if outcome != Outcome::Aired || at >= end {
                     return self.close(&uuid, &item.id, at, outcome, reason).await;
                 }
@@ -584,9 +668,9 @@ impl Player {
                 .await;
             let hand = end - OUTPUT_AHEAD_MS;
             let (outcome, reason, t) = self.hold(hand, true, None, stop).await?;
-            let at = self.stop_output(fallback_start, t, end).await;
+            let at = self.stop_output(fallback_start, t, end).await.0;
             let reason = if outcome == Outcome::Aired {
-                "relay_fallback"
+                Some(Reason::RelayFallback)
             } else {
                 reason
             };
@@ -598,7 +682,7 @@ impl Player {
         } else {
             Outcome::Failed
         };
-        self.close(&uuid, &item.id, at, outcome, "relay_failed")
+        self.close(&uuid, &item.id, at, outcome, Some(Reason::RelayFailed))
             .await
     }
 
@@ -608,7 +692,7 @@ impl Player {
         item_id: &str,
         at: i64,
         outcome: Outcome,
-        reason: &str,
+        reason: Option<Reason>,
     ) -> anyhow::Result<Step> {
         self.shared
             .local
@@ -627,13 +711,13 @@ impl Player {
         preemptible: bool,
         live_ended: Option<&tokio::sync::Notify>,
         stop: &mut tokio::sync::watch::Receiver<bool>,
-    ) -> anyhow::Result<(Outcome, &'static str, i64)> {
+    ) -> anyhow::Result<(Outcome, Option<Reason>, i64)> {
         let never = tokio::sync::Notify::new();
         let live_ended = live_ended.unwrap_or(&never);
         loop {
             let now = self.shared.now();
             if now >= end {
-                return Ok((Outcome::Aired, "", end));
+                return Ok((Outcome::Aired, None, end));
             }
             // (A clock corrected backwards notes at once, not an offset later.)
             let since = now.saturating_sub(self.alive_noted_ms);
@@ -644,15 +728,15 @@ impl Player {
             let next = end.min(self.alive_noted_ms.saturating_add(ALIVE_EVERY_MS));
             tokio::select! {
                 () = self.shared.sleep_until(next) => {}
-                () = live_ended.notified() => return Ok((Outcome::Aired, "", self.shared.now())),
+                () = live_ended.notified() => return Ok((Outcome::Aired, None, self.shared.now())),
                 // A signal left from an emergency already played is stale.
                 () = self.shared.preempt.notified(), if preemptible => {
                     if self.has_emergency() {
-                        return Ok((Outcome::Preempted, "emergency", self.shared.now()));
+                        return Ok((Outcome::Preempted, Some(Reason::Emergency), self.shared.now()));
                     }
                 }
                 _ = stop.changed() => {
-                    return Ok((Outcome::Partial, "agent_stopped", self.shared.now()));
+                    return Ok((Outcome::Partial, Some(Reason::AgentStopped), self.shared.now()));
                 }
             }
         }
@@ -693,13 +777,27 @@ impl Player {
                 let path = self.shared.cache.path(&e.sha256);
                 self.output.prepare(&path, e.gain_db).await
             }
-            Ok(()) => Err("tệp tin khẩn cấp không khớp SHA-256".to_owned()),
-            Err(err) => Err(err.to_string()),
+            Ok(()) => Err(Refused {
+                reason: Reason::MediaMissing,
+                why: "tệp tin khẩn cấp không khớp SHA-256".to_owned(),
+            }),
+            Err(err) => Err(Refused {
+                reason: Reason::MediaMissing,
+                why: err.to_string(),
+            }),
         };
-        if let Err(why) = playable {
+        if let Err(refused) = playable {
+            tracing::warn!(why = refused.why, "không phát được tin khẩn");
+            self.shared.note_error(&refused.why);
             self.shared
                 .local
-                .record_unplayed(&item_id, received, Outcome::Failed, &why, offset)
+                .record_unplayed(
+                    &item_id,
+                    received,
+                    Outcome::Failed,
+                    Some(refused.reason),
+                    offset,
+                )
                 .await?;
             self.shared.local.set(&key, "failed").await?;
             self.finished(&item_id);
@@ -715,7 +813,11 @@ impl Player {
         self.output.start(self.shared.instant_of(start)).await;
         let end = start + i64::from(e.duration_ms);
         let (outcome, reason, held) = self.hold(end - OUTPUT_AHEAD_MS, false, None, stop).await?;
-        let at = self.stop_output(start, held, end).await;
+        let (at, fault) = self.stop_output(start, held, end).await;
+        let (outcome, reason) = match fault {
+            Some(fault) => (Outcome::Failed, Some(fault)),
+            None => (outcome, reason),
+        };
         self.shared
             .local
             .close_airing(&uuid, at, outcome, reason)

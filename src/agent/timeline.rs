@@ -54,7 +54,10 @@ pub enum Next<'a> {
 
 /// Decides what to do at `now_ms` with `items` (sorted by start). Items planned before
 /// `since_ms` (before this agent first ran) and items in `done` are not considered.
-/// An item may start up to `grace_ms` after its planned start; later it is missed.
+/// An item may start up to `grace_ms` after its planned start, unless the next item's
+/// start has come too (no start moves because another was late: a late item is cut
+/// where the next begins, so one whose successor is already due is missed); later it
+/// is missed.
 pub fn next<'a>(
     items: &'a [PlanItem],
     now_ms: i64,
@@ -63,7 +66,7 @@ pub fn next<'a>(
     done: &HashSet<String>,
 ) -> Next<'a> {
     let first = items.partition_point(|i| i.start_ms < since_ms);
-    for item in &items[first..] {
+    for (i, item) in items.iter().enumerate().skip(first) {
         if done.contains(&item.id) {
             continue;
         }
@@ -71,11 +74,28 @@ pub fn next<'a>(
             return Next::Miss(item);
         }
         if now_ms >= item.start_ms {
-            return Next::Play(item);
+            let superseded =
+                next_start_after(&items[i + 1..], item.start_ms, done).is_some_and(|t| t <= now_ms);
+            return if superseded {
+                Next::Miss(item)
+            } else {
+                Next::Play(item)
+            };
         }
         return Next::Wait(Some(item.start_ms));
     }
     Next::Wait(None)
+}
+
+/// The planned start of the first item of `items` (sorted by start) that starts after
+/// `start_ms` and is not in `done`: where an item starting at `start_ms` must end at
+/// the latest.
+pub fn next_start_after(items: &[PlanItem], start_ms: i64, done: &HashSet<String>) -> Option<i64> {
+    items
+        .iter()
+        .filter(|i| i.start_ms > start_ms && !done.contains(&i.id))
+        .map(|i| i.start_ms)
+        .next()
 }
 
 /// The items to air on the local dates `from ..= until` beyond a playlist that ends
@@ -180,6 +200,26 @@ mod tests {
         );
         let all: HashSet<String> = ["a".to_owned(), "b".to_owned()].into();
         assert_eq!(next(&items, 0, 60, 0, &all), Next::Wait(None));
+    }
+
+    #[test]
+    fn a_late_item_whose_successor_is_due_too_is_missed_not_replayed() {
+        // Back to back every 3 s; the agent comes back at 10 s, grace 60 s.
+        let items: Vec<PlanItem> = (0..5).map(|n| item(&format!("i{n}"), n * 3_000)).collect();
+        let done = HashSet::new();
+        // i0..i2 are all due; only i3 (started at 9 s, next at 12 s) may still play.
+        assert_eq!(
+            next(&items, 10_000, 60_000, 0, &done),
+            Next::Miss(&items[0])
+        );
+        let done: HashSet<String> = ["i0", "i1", "i2"].map(str::to_owned).into();
+        assert_eq!(
+            next(&items, 10_000, 60_000, 0, &done),
+            Next::Play(&items[3])
+        );
+        assert_eq!(next_start_after(&items, 9_000, &done), Some(12_000));
+        let all: HashSet<String> = ["i4"].map(str::to_owned).into();
+        assert_eq!(next_start_after(&items, 9_000, &all), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod sequence;
 mod station;
 mod window;
 
-pub use airing::{AiringRecord, GENESIS_HASH, Outcome, fallback_item_id};
+pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
 pub use campaign::{
     Campaign, CampaignId, Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId,

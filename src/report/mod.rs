@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use crate::domain::{AreaTree, GroupBy, Miss, Names, Report, Row, StationFacts, Tally};
+use crate::domain::{AreaTree, GroupBy, Miss, Names, Reason, Report, Row, StationFacts, Tally};
 
 pub use self::csv::to_csv;
 pub use self::make::{Made, MakeError, compute, make};
@@ -138,6 +138,7 @@ const COLUMNS: &[Column] = &[
     ("Đến hạn", |t| Value::Count(t.due())),
     ("Đã phát", |t| Value::Count(t.aired)),
     ("Phát dở", |t| Value::Count(t.partial)),
+    ("Phát muộn", |t| Value::Count(t.late_start)),
     ("Bị tin khẩn cắt", |t| Value::Count(t.preempted)),
     ("Bỏ lỡ", |t| Value::Count(t.missed)),
     ("Lỗi phát", |t| Value::Count(t.failed)),
@@ -152,16 +153,14 @@ const COLUMNS: &[Column] = &[
     ("Bản ghi thừa", |t| Value::Count(t.extra)),
 ];
 
-/// A reason key in Vietnamese.
+/// A reason key in Vietnamese: an agent's [`Reason`] by its own label, the keys
+/// reports add (an outcome when no reason was given, `unreported`), and older free
+/// text as it was written.
 pub fn reason_vi(reason: &str) -> String {
+    if let Some(r) = Reason::parse(reason) {
+        return r.label_vi().to_owned();
+    }
     match reason {
-        "agent_down" => "Máy trạm tắt hoặc mất điện".to_owned(),
-        "agent_restart" => "Máy trạm khởi động lại giữa chừng".to_owned(),
-        "agent_stopped" => "Máy trạm bị dừng giữa chừng".to_owned(),
-        "media_missing" => "Chưa có tệp âm thanh".to_owned(),
-        "late" => "Không kịp phát đúng giờ".to_owned(),
-        "emergency" => "Bị tin khẩn cắt ngang".to_owned(),
-        "relay_failed" => "Tiếp sóng hỏng".to_owned(),
         "unreported" => "Chưa nhận báo cáo từ trạm".to_owned(),
         "missed" => "Bỏ lỡ".to_owned(),
         "failed" => "Lỗi phát".to_owned(),

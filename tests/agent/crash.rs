@@ -170,7 +170,11 @@ async fn run(db: Db) {
             .or_default() += 1;
         match a.outcome.as_str() {
             "aired" => assert_eq!(a.reason, ""),
-            "partial" => assert_eq!(a.reason, "agent_restart", "{a:?}"),
+            // Cut by a kill, or started late after a restart inside the grace.
+            "partial" => assert!(
+                a.reason == "agent_restart" || a.reason == "late_start",
+                "{a:?}"
+            ),
             "missed" => assert!(a.reason == "agent_down" || a.reason == "late", "{a:?}"),
             other => panic!("unexpected outcome {other}: {a:?}"),
         }

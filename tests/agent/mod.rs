@@ -8,10 +8,12 @@ mod clock_offset;
 mod crash;
 mod emergency;
 mod fallback;
+mod late;
 mod media;
 mod outage;
 mod proxy;
 mod relay;
+mod sound_card;
 mod status;
 mod week;
 

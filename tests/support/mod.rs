@@ -4,6 +4,7 @@
 //! day, district `058` and communes `01834`, `01837`, `01840`; tests add stations,
 //! segments and campaigns by id, and pool entries name segments by id too.
 
+pub mod pulse;
 mod specs;
 
 use std::collections::HashMap;

@@ -19,6 +19,7 @@ use super::feed::{self, Feed};
 use super::placement::{self, Event, Placement};
 use super::sinks::{Sink, Source};
 use crate::audio::OUTPUT_RATE;
+use crate::domain::Reason;
 
 /// Frames per period asked of the card (200 ms; the buffer holds two). A start does
 /// not wait for a period boundary, so a long period costs no timing, only fewer
@@ -26,6 +27,27 @@ use crate::audio::OUTPUT_RATE;
 /// server plugin's by a third (README, Benchmarks). Starts and stops must then reach
 /// the output a buffer and a period ahead: [`super::AHEAD_MS`].
 const PERIOD_FRAMES: u32 = OUTPUT_RATE / 5;
+
+/// The periods tried in turn, frames, until the card runs its callback steadily: 200
+/// ms, then shorter ones for a sound server set to a low latency, then the card's own
+/// choice (0).
+const PERIODS: [u32; 5] = [
+    PERIOD_FRAMES,
+    OUTPUT_RATE / 25,
+    OUTPUT_RATE / 100,
+    OUTPUT_RATE / 200,
+    0,
+];
+
+/// How long an opened card may take to run its callback with a steady lead.
+const SETTLE_WAIT: Duration = Duration::from_millis(1_500);
+
+/// Callbacks in a row whose lead agrees with the one before for the card to count as
+/// settled.
+const SETTLE_CALLBACKS: u32 = 3;
+
+/// How close two leads must be to agree.
+const SETTLED_WITHIN: Duration = Duration::from_millis(2);
 
 /// How long the sound card stays open with nothing playing or readied.
 const IDLE_CLOSE: Duration = Duration::from_secs(5);
@@ -44,6 +66,14 @@ struct Stats {
     ahead_us: AtomicU64,
     /// The latest an item started after its instant since last read, µs.
     late_us: AtomicU64,
+    /// Callbacks run so far.
+    callbacks: AtomicU64,
+    /// Frames the callback has rendered so far.
+    frames: AtomicU64,
+    /// Errors the stream reported so far, underruns apart.
+    errors: AtomicU64,
+    /// Underruns the stream reported since last read.
+    xruns: AtomicU64,
 }
 
 /// An open output stream.
@@ -55,9 +85,75 @@ struct Card {
 }
 
 impl Card {
-    /// Opens the default sound card at 48 kHz. `fallback` is how far ahead the card
-    /// plays when its callback gives no usable timestamp (`--output-latency-ms`).
+    /// Opens the default sound card at 48 kHz, with 200 ms periods where it takes them
+    /// and its own buffer size where it does not: a sound server asked for less
+    /// latency than a period (`PULSE_LATENCY_MSEC=20`) accepts the period and then
+    /// never runs the callback. Returns once the callback runs and its timestamps have
+    /// settled, so the first item is placed by a figure that holds. `fallback` is how
+    /// far ahead the card plays when its callback gives no usable timestamp
+    /// (`--output-latency-ms`).
     fn open(fallback: Duration) -> Result<Self, String> {
+        let mut last = String::new();
+        for period in PERIODS {
+            match Self::open_with(fallback, period).and_then(|card| card.settled(period)) {
+                Ok(card) => return Ok(card),
+                Err(why) => {
+                    tracing::warn!(
+                        why,
+                        frames = period,
+                        "card âm thanh không chạy với chu kỳ này: mở lại với chu kỳ khác"
+                    );
+                    last = why;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// The card once its callback has run [`SETTLE_CALLBACKS`] times with a steady
+    /// lead (within [`SETTLED_WITHIN`] of the call before), or an error if it has not
+    /// within [`SETTLE_WAIT`].
+    fn settled(self, period: u32) -> Result<Self, String> {
+        let start = Instant::now();
+        let deadline = start + SETTLE_WAIT;
+        // A callback is due every period (the card's own: assume 20 ms); one that has
+        // not come in two and 400 ms more is a stream that has stopped.
+        let period = Duration::from_secs_f64(f64::from(period.max(960)) / f64::from(OUTPUT_RATE));
+        let stuck = 2 * period + Duration::from_millis(400);
+        let (mut seen, mut steady, mut last) = (0u64, 0, None::<u64>);
+        let mut changed = start;
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+            let n = self.stats.callbacks.load(Ordering::Relaxed);
+            if n == seen {
+                if changed.elapsed() > stuck {
+                    break;
+                }
+                continue;
+            }
+            seen = n;
+            changed = Instant::now();
+            let ahead = self.stats.ahead_us.load(Ordering::Relaxed);
+            let close =
+                last.is_some_and(|l| l.abs_diff(ahead) <= SETTLED_WITHIN.as_micros() as u64);
+            steady = if close { steady + 1 } else { 0 };
+            last = Some(ahead);
+            if steady >= SETTLE_CALLBACKS {
+                return Ok(self);
+            }
+        }
+        if changed.elapsed() > stuck || seen < u64::from(SETTLE_CALLBACKS) {
+            Err(format!(
+                "card âm thanh lấy mẫu {seen} lần sau khi mở rồi dừng ({} ms)",
+                start.elapsed().as_millis()
+            ))
+        } else {
+            // Running, with a lead that keeps moving: play by it as it goes.
+            Ok(self)
+        }
+    }
+
+    fn open_with(fallback: Duration, period: u32) -> Result<Self, String> {
         let device = cpal::default_host()
             .default_output_device()
             .ok_or_else(|| "không tìm thấy card âm thanh".to_owned())?;
@@ -68,10 +164,11 @@ impl Card {
             .min_by_key(|c| (c.channels() != 2, format_rank(c.sample_format())))
             .ok_or_else(|| "card âm thanh không phát được 48 kHz".to_owned())?;
         let mut config = supported.config();
-        if let cpal::SupportedBufferSize::Range { min, max } = supported.buffer_size()
-            && (*min..=*max).contains(&PERIOD_FRAMES)
+        if period > 0
+            && let cpal::SupportedBufferSize::Range { min, max } = supported.buffer_size()
+            && (*min..=*max).contains(&period)
         {
-            config.buffer_size = cpal::BufferSize::Fixed(PERIOD_FRAMES);
+            config.buffer_size = cpal::BufferSize::Fixed(period);
         }
         let (events, rx) = mpsc::channel();
         let stats = Arc::new(Stats::default());
@@ -123,6 +220,7 @@ where
     T: SizedSample + FromSample<f32>,
 {
     let channels = usize::from(config.channels.max(1));
+    let errors = stats.clone();
     let mut placement = Placement::default();
     let mut stereo: Vec<f32> = Vec::new();
     let callback = move |out: &mut [T], info: &cpal::OutputCallbackInfo| {
@@ -130,6 +228,10 @@ where
         while let Ok(event) = events.try_recv() {
             placement.apply(event);
         }
+        stats.callbacks.fetch_add(1, Ordering::Relaxed);
+        stats
+            .frames
+            .fetch_add((out.len() / channels) as u64, Ordering::Relaxed);
         let ts = info.timestamp();
         let ahead = ts.playback.checked_duration_since(ts.callback);
         let ahead_us = ahead.map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
@@ -155,7 +257,17 @@ where
             stats.late_us.fetch_max(us, Ordering::Relaxed);
         }
     };
-    let on_error = |e: cpal::Error| tracing::warn!(error = %e, "card âm thanh báo lỗi");
+    let on_error = move |e: cpal::Error| {
+        // An underrun is a gap the card recovers from by itself (and placement by
+        // instant, not by frame count, keeps later items on time); anything else is
+        // a card that failed.
+        if e.kind() == cpal::ErrorKind::Xrun {
+            errors.xruns.fetch_add(1, Ordering::Relaxed);
+        } else {
+            errors.errors.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(error = %e, "card âm thanh báo lỗi");
+        }
+    };
     device
         .build_output_stream(config, callback, on_error, None)
         .map_err(|e| format!("không mở được card âm thanh: {e}"))
@@ -170,6 +282,11 @@ pub(crate) struct DeviceSink {
     last_id: u64,
     /// When the last item stopped, as heard.
     silent_from: Option<Instant>,
+    /// What the card had done when the playing item was handed to it: (when, frames
+    /// taken, errors), to tell at its stop whether it took the item's samples.
+    watch: Option<(Instant, u64, u64)>,
+    /// The last start found no card to hand its item to.
+    start_failed: bool,
 }
 
 impl DeviceSink {
@@ -182,6 +299,8 @@ impl DeviceSink {
             playing: None,
             last_id: 0,
             silent_from: None,
+            watch: None,
+            start_failed: false,
         }
     }
 }
@@ -201,9 +320,23 @@ impl Sink for DeviceSink {
     }
 
     fn start(&mut self, at: Instant) {
+        self.watch = None;
+        self.start_failed = self.ready.is_some();
+        if self.card.is_none() && self.ready.is_some() {
+            // Closed after a stall: reopened for this item.
+            match Card::open(self.fallback) {
+                Ok(card) => self.card = Some(card),
+                Err(why) => tracing::warn!(why, "không mở lại được card âm thanh"),
+            }
+        }
         let (Some(card), Some(feed)) = (&self.card, self.ready.take()) else {
             return;
         };
+        self.watch = Some((
+            Instant::now(),
+            card.stats.frames.load(Ordering::Relaxed),
+            card.stats.errors.load(Ordering::Relaxed),
+        ));
         self.last_id += 1;
         let event = Event::Start {
             id: self.last_id,
@@ -211,16 +344,29 @@ impl Sink for DeviceSink {
             feed: feed.chunks,
         };
         if card.events.send(event).is_ok() {
+            self.start_failed = false;
             self.playing = Some(self.last_id);
             self.silent_from = None;
         }
     }
 
-    fn stop(&mut self, _played_ms: u64, at: Instant) {
-        if let (Some(card), Some(id)) = (&self.card, self.playing.take()) {
+    fn stop(&mut self, _played_ms: u64, at: Instant) -> Option<Reason> {
+        let playing = self.playing.take();
+        if let (Some(card), Some(id)) = (&self.card, playing) {
             let _ = card.events.send(Event::Stop { id, at });
         }
         self.silent_from = Some(at);
+        let fault = match (&self.card, self.watch.take(), playing) {
+            (Some(card), Some(watch), Some(_)) => card_fault(card, watch),
+            // Handed over, but no card took it.
+            _ if std::mem::take(&mut self.start_failed) => Some(Reason::DeviceError),
+            _ => None,
+        };
+        if let Some(reason) = fault {
+            tracing::warn!(%reason, "card âm thanh không phát mục vừa rồi: sẽ mở lại card");
+            self.card = None;
+        }
+        fault
     }
 
     fn tick_every(&self) -> Option<Duration> {
@@ -229,6 +375,10 @@ impl Sink for DeviceSink {
 
     fn tick(&mut self) {
         if let Some(card) = &mut self.card {
+            let xruns = card.stats.xruns.swap(0, Ordering::Relaxed);
+            if xruns > 0 {
+                tracing::warn!(xruns, "card âm thanh thiếu mẫu (underrun): máy bận");
+            }
             let late = card.stats.late_us.swap(0, Ordering::Relaxed);
             if Duration::from_micros(late) > LATE_WARN {
                 tracing::warn!(
@@ -254,6 +404,38 @@ impl Sink for DeviceSink {
         }
     }
 }
+
+/// Whether the card, given an item at `watch` (when, frames taken, errors), failed
+/// it: it took fewer than half the frames that time asked for (a callback not
+/// running, a stream that stopped draining), `device_error` if it also reported an
+/// error since. An error alone is not a failure: ALSA's pulse plugin reports
+/// `snd_pcm_avail_delay` I/O errors while the sound server has no timing yet, and the
+/// stream plays on.
+fn card_fault(card: &Card, (since, frames0, errors0): (Instant, u64, u64)) -> Option<Reason> {
+    let elapsed = since.elapsed();
+    if elapsed < STALL_AFTER {
+        // Too short to tell.
+        return None;
+    }
+    let taken = card
+        .stats
+        .frames
+        .load(Ordering::Relaxed)
+        .saturating_sub(frames0);
+    let due = (elapsed - STALL_AFTER / 2).as_secs_f64() * f64::from(OUTPUT_RATE);
+    if (taken as f64) >= due / 2.0 {
+        return None;
+    }
+    Some(if card.stats.errors.load(Ordering::Relaxed) > errors0 {
+        Reason::DeviceError
+    } else {
+        Reason::OutputStalled
+    })
+}
+
+/// How long an item must have been with the card before a shortfall of the samples it
+/// took counts as a stall.
+const STALL_AFTER: Duration = Duration::from_millis(600);
 
 impl Drop for DeviceSink {
     fn drop(&mut self) {

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, oneshot};
 
 use crate::audio::SampleStream;
+use crate::domain::Reason;
 use device::DeviceSink;
 use sinks::{NullSink, Sink, Source, WavSink};
 
@@ -61,8 +62,18 @@ impl std::str::FromStr for OutputKind {
     }
 }
 
+/// Why an item could not be readied: the reason recorded, and the message logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// `decode_error` for a file that cannot be read, `device_error` for a card that
+    /// cannot be opened.
+    pub reason: Reason,
+    /// What went wrong, in Vietnamese, for the log and the heartbeat.
+    pub why: String,
+}
+
 enum Cmd {
-    Prepare(PathBuf, f64, oneshot::Sender<Result<(), String>>),
+    Prepare(PathBuf, f64, oneshot::Sender<Result<(), Refused>>),
     PrepareLive(
         Box<dyn Read + Send + Sync>,
         String,
@@ -70,7 +81,7 @@ enum Cmd {
         oneshot::Sender<Result<(), String>>,
     ),
     Start(Instant, oneshot::Sender<()>),
-    Stop(u64, Instant, oneshot::Sender<()>),
+    Stop(u64, Instant, oneshot::Sender<Option<Reason>>),
 }
 
 /// A handle to the output thread.
@@ -133,8 +144,16 @@ impl Output {
                     match cmd {
                         Cmd::Prepare(path, gain, reply) => {
                             let prepared = SampleStream::open(&path, gain)
-                                .map_err(|e| e.to_string())
-                                .and_then(|s| sink.prepare(Source::File(s)));
+                                .map_err(|e| Refused {
+                                    reason: Reason::DecodeError,
+                                    why: e.to_string(),
+                                })
+                                .and_then(|s| {
+                                    sink.prepare(Source::File(s)).map_err(|why| Refused {
+                                        reason: Reason::DeviceError,
+                                        why,
+                                    })
+                                });
                             let _ = reply.send(prepared);
                         }
                         Cmd::PrepareLive(reader, name, ended, reply) => {
@@ -148,12 +167,11 @@ impl Output {
                             let _ = reply.send(());
                         }
                         Cmd::Stop(played_ms, at, reply) => {
-                            sink.stop(played_ms, at);
-                            let _ = reply.send(());
+                            let _ = reply.send(sink.stop(played_ms, at));
                         }
                     }
                 }
-                sink.stop(0, Instant::now());
+                let _ = sink.stop(0, Instant::now());
             })?;
         made_rx
             .recv()
@@ -163,14 +181,16 @@ impl Output {
 
     /// Opens `path` and readies it to start with `gain_db` applied; the error says why
     /// it cannot be played.
-    pub async fn prepare(&self, path: &Path, gain_db: f64) -> Result<(), String> {
+    pub async fn prepare(&self, path: &Path, gain_db: f64) -> Result<(), Refused> {
+        let gone = || Refused {
+            reason: Reason::DeviceError,
+            why: "luồng âm thanh đã dừng".to_owned(),
+        };
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Cmd::Prepare(path.to_owned(), gain_db, reply))
-            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?;
-        answer
-            .await
-            .map_err(|_| "luồng âm thanh đã dừng".to_owned())?
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     /// Readies a relay's live stream (`reader`, named `name` in messages) to start;
@@ -201,11 +221,14 @@ impl Output {
     }
 
     /// Stops what plays so that it falls silent at `at`; `played_ms` is how long the
-    /// item ran by the player's clock.
-    pub async fn stop(&self, played_ms: u64, at: Instant) {
+    /// item ran by the player's clock. Returns why it did not really play when the
+    /// output knows (`output_stalled`: the card took none of its samples;
+    /// `device_error`: the card failed); the card is then reopened for the next item.
+    pub async fn stop(&self, played_ms: u64, at: Instant) -> Option<Reason> {
         let (reply, answer) = oneshot::channel();
         if self.tx.send(Cmd::Stop(played_ms, at, reply)).is_ok() {
-            let _ = answer.await;
+            return answer.await.unwrap_or(Some(Reason::DeviceError));
         }
+        Some(Reason::DeviceError)
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::feed::Feed;
 use crate::audio::{OUTPUT_RATE, SampleStream, ToStereo48k};
+use crate::domain::Reason;
 
 /// What a sink plays.
 pub(crate) enum Source {
@@ -25,8 +26,9 @@ pub(crate) trait Sink {
     /// Starts what is ready, to be heard from `at`.
     fn start(&mut self, at: Instant);
     /// Stops, to fall silent at `at`; `played_ms` is how long it ran by the player's
-    /// clock.
-    fn stop(&mut self, played_ms: u64, at: Instant);
+    /// clock. Returns why the item did not really play, if the sink knows it did not
+    /// (the card took none of its samples, or failed).
+    fn stop(&mut self, played_ms: u64, at: Instant) -> Option<Reason>;
     /// Called every [`Sink::tick_every`], to move a live feed along.
     fn tick(&mut self) {}
     /// How often [`Sink::tick`] is wanted now; `None` for never (each wake-up of the
@@ -58,8 +60,9 @@ impl Sink for NullSink {
     fn start(&mut self, _at: Instant) {
         self.playing = self.ready.take();
     }
-    fn stop(&mut self, _played_ms: u64, _at: Instant) {
+    fn stop(&mut self, _played_ms: u64, _at: Instant) -> Option<Reason> {
         self.playing = None;
+        None
     }
     fn tick_every(&self) -> Option<Duration> {
         plays_live(&self.playing)
@@ -164,7 +167,7 @@ impl Sink for WavSink {
         self.playing = self.ready.take();
         self.live_frames = 0;
     }
-    fn stop(&mut self, played_ms: u64, _at: Instant) {
+    fn stop(&mut self, played_ms: u64, _at: Instant) -> Option<Reason> {
         let result = match self.playing.take() {
             Some(Source::File(stream)) => self.append_file(stream, played_ms),
             Some(live @ Source::Live(_)) => {
@@ -176,8 +179,12 @@ impl Sink for WavSink {
             }
             None => Ok(()),
         };
-        if let Err(e) = result {
-            tracing::error!(error = %e, "không ghi được tệp WAV đầu ra");
+        match result {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "không ghi được tệp WAV đầu ra");
+                Some(Reason::DeviceError)
+            }
         }
     }
     fn tick_every(&self) -> Option<Duration> {

@@ -9,7 +9,7 @@ use super::{
     AreaTotals, GroupBy, Names, PlannedCell, Report, ReportInputs, ReportStation, Row, Source,
     StationFacts, StationTotals, Tally, UNREPORTED,
 };
-use crate::domain::{AreaId, AreaTree, Outcome};
+use crate::domain::{AreaId, AreaTree, Outcome, Reason};
 
 /// The finest key cells are matched under: everything a cell carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,6 +58,9 @@ fn match_cells(planned: &[PlannedCell], airings: &[AiringCell]) -> HashMap<CellK
                     Outcome::Preempted => &mut t.preempted,
                 };
                 *slot += c.count;
+                if Reason::parse(&c.reason) == Some(Reason::LateStart) {
+                    t.late_start += c.count;
+                }
                 if c.outcome != Outcome::Aired {
                     let reason = if c.reason.is_empty() {
                         c.outcome.as_str().to_owned()

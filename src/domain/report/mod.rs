@@ -103,6 +103,9 @@ pub struct Tally {
     pub aired: u64,
     /// Cut short.
     pub partial: u64,
+    /// Started late (inside the grace window) and cut where the next item began:
+    /// "phát muộn", counted apart (each is also counted as `partial`).
+    pub late_start: u64,
     /// Not played.
     pub missed: u64,
     /// Tried and failed.
@@ -151,6 +154,7 @@ impl Tally {
         self.upcoming += other.upcoming;
         self.aired += other.aired;
         self.partial += other.partial;
+        self.late_start += other.late_start;
         self.missed += other.missed;
         self.failed += other.failed;
         self.preempted += other.preempted;

@@ -58,6 +58,8 @@ pub(super) struct TallyJson {
     upcoming: u64,
     aired: u64,
     partial: u64,
+    /// Started late and cut where the next item began (also counted in `partial`).
+    late_start: u64,
     missed: u64,
     failed: u64,
     preempted: u64,
@@ -80,6 +82,7 @@ impl From<&Tally> for TallyJson {
             upcoming: t.upcoming,
             aired: t.aired,
             partial: t.partial,
+            late_start: t.late_start,
             missed: t.missed,
             failed: t.failed,
             preempted: t.preempted,
