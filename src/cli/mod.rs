@@ -4,6 +4,8 @@
 //! 0 is success, 1 a problem in the input (printed, in Vietnamese first), 2 a usage
 //! error. It holds no scheduling logic of its own.
 
+#[cfg(feature = "server")]
+mod account;
 #[cfg(feature = "agent")]
 mod agent;
 mod audio;
@@ -58,6 +60,10 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Station(StationCommand),
+    /// Tài khoản bảng điều khiển: tạo tài khoản trên máy chủ (SQLite hoặc PostgreSQL).
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Báo cáo phát sóng: kế hoạch, đã phát, bỏ lỡ và lý do (bảng, CSV hoặc XLSX).
     #[cfg(feature = "server")]
     Report(report::ReportArgs),
@@ -73,6 +79,14 @@ enum AreasCommand {
         #[command(flatten)]
         db: serve::DbArgs,
     },
+}
+
+#[cfg(feature = "server")]
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Tạo tài khoản; không có --area thì phạm vi là toàn bộ cây đơn vị. Mật khẩu đọc
+    /// từ --password-file, hoặc được tạo ngẫu nhiên, in một lần và ghi vào tệp 0600.
+    Create(account::CreateArgs),
 }
 
 #[cfg(feature = "server")]
@@ -192,6 +206,8 @@ pub fn main() -> ExitCode {
         Command::Station(StationCommand::EnrollCode { station, db }) => {
             serve::enroll_code(&db, &station)
         }
+        #[cfg(feature = "server")]
+        Command::Account(AccountCommand::Create(args)) => account::create(&args),
         #[cfg(feature = "server")]
         Command::Report(args) => report::run(&args),
     };

@@ -78,10 +78,28 @@ pub(super) fn serve(
     }
     runtime()?.block_on(async {
         let app = App::build(config).await?;
+        if let Some(hint) = no_account_hint(&app.state().store).await? {
+            eprintln!("{hint}");
+            tracing::warn!("{hint}");
+        }
         println!("loa serve: http://{}  (dừng: Ctrl-C)", app.local_addr());
         app.run_until_stopped(shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one line `loa serve` prints when the database holds areas but no account: nobody
+/// could log in, and nothing else would say why.
+async fn no_account_hint(store: &Store) -> anyhow::Result<Option<&'static str>> {
+    if crate::store::is_empty(store).await?
+        || crate::server::accounts::account_count(store).await? > 0
+    {
+        return Ok(None);
+    }
+    Ok(Some(
+        "chưa có tài khoản nào nên không ai đăng nhập được: tạo tài khoản quản trị bằng \
+         `loa account create admin --role admin` (cùng --data-dir / --database-url với máy chủ)",
+    ))
 }
 
 /// Imports an administrative tree from CSV; a bad row writes nothing.

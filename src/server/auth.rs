@@ -147,6 +147,9 @@ pub struct StaffAuth {
     pub role: Role,
     /// Root of the subtree the account may see and change.
     pub area_code: String,
+    /// Whether the account reaches every area, under every root (then `area_code` is
+    /// not its limit).
+    pub whole_tree: bool,
 }
 
 impl StaffAuth {
@@ -219,7 +222,7 @@ async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAu
         return Ok(None);
     }
     let row = sqlx::query(
-        "SELECT a.id, a.username, a.role, a.area_code FROM sessions s JOIN accounts a ON a.id = s.account_id
+        "SELECT a.id, a.username, a.role, a.area_code, a.whole_tree FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
     )
     .bind(hash_secret(token))
@@ -234,6 +237,7 @@ async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAu
         role: Role::parse(&role)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
         area_code: row.try_get(3)?,
+        whole_tree: row.try_get::<i64, _>(4)? != 0,
     }))
 }
 

@@ -15,6 +15,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0002_emergency_targets.sql"),
     ),
     (3, include_str!("../../migrations/sqlite/0003_reports.sql")),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_deployment.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -30,6 +34,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         4,
         include_str!("../../migrations/postgres/0004_reports.sql"),
+    ),
+    (
+        13,
+        include_str!("../../migrations/postgres/0013_deployment.sql"),
     ),
 ];
 
