@@ -47,6 +47,8 @@ enum Command {
         #[arg(long, env = "LOA_SEED")]
         seed: Option<PathBuf>,
         #[command(flatten)]
+        tls: serve::TlsArgs,
+        #[command(flatten)]
         db: serve::DbArgs,
     },
     /// Chạy agent của trạm: tải danh sách phát và âm thanh, phát đúng giờ, báo cáo.
@@ -197,7 +199,12 @@ pub fn main() -> ExitCode {
         Command::Schedule(ScheduleCommand::Import { dir, db }) => serve::schedule_import(&db, &dir),
         Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
         #[cfg(feature = "server")]
-        Command::Serve { listen, seed, db } => serve::serve(&db, listen, seed),
+        Command::Serve {
+            listen,
+            seed,
+            tls,
+            db,
+        } => serve::serve(&db, listen, seed, &tls),
         #[cfg(feature = "agent")]
         Command::Agent(args) => agent::main(args),
         #[cfg(feature = "server")]

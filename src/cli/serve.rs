@@ -37,6 +37,18 @@ impl DbArgs {
     }
 }
 
+/// HTTPS served by `loa serve` itself (rustls); leave both out behind a reverse proxy
+/// that terminates TLS.
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct TlsArgs {
+    /// Chuỗi chứng chỉ PEM (cùng --tls-key): máy chủ tự phục vụ HTTPS.
+    #[arg(long, env = "LOA_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Khóa riêng PEM của chứng chỉ.
+    #[arg(long, env = "LOA_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
 pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -67,9 +79,16 @@ pub(super) fn serve(
     db: &DbArgs,
     listen: Option<std::net::SocketAddr>,
     seed: Option<PathBuf>,
+    tls: &TlsArgs,
 ) -> anyhow::Result<ExitCode> {
     init_logs();
     let mut config = db.config()?;
+    if let Some(c) = &tls.tls_cert {
+        config.tls_cert = Some(c.clone());
+    }
+    if let Some(k) = &tls.tls_key {
+        config.tls_key = Some(k.clone());
+    }
     if let Some(l) = listen {
         config.listen = l;
     }
@@ -82,7 +101,8 @@ pub(super) fn serve(
             eprintln!("{hint}");
             tracing::warn!("{hint}");
         }
-        println!("loa serve: http://{}  (dừng: Ctrl-C)", app.local_addr());
+        let scheme = if app.is_tls() { "https" } else { "http" };
+        println!("loa serve: {scheme}://{}  (dừng: Ctrl-C)", app.local_addr());
         app.run_until_stopped(shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)

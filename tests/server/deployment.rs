@@ -3,6 +3,7 @@
 //! bulk, HTTPS (rustls and nginx in front), `/metrics` behind a token.
 
 mod accounts;
+mod tls;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -84,4 +85,57 @@ pub(super) async fn login(client: &reqwest::Client, base: &str, user: &str, pass
         .as_str()
         .expect("token")
         .to_owned()
+}
+
+/// A province's own CA and a server certificate it signed for `localhost` and
+/// `127.0.0.1`, as PEM files.
+pub(super) struct TestCerts {
+    /// The CA certificate (what `--ca-cert` takes).
+    pub ca: std::path::PathBuf,
+    /// The server's certificate chain.
+    pub cert: std::path::PathBuf,
+    /// The server's private key.
+    pub key: std::path::PathBuf,
+}
+
+impl TestCerts {
+    /// Makes the three files in `dir`.
+    pub fn make(dir: &std::path::Path) -> Self {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+        };
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "CA Sở Văn hóa thử nghiệm");
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_key = KeyPair::generate().expect("ca key");
+        let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.use_authority_key_identifier_extension = true;
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let key = KeyPair::generate().expect("server key");
+        let cert = params.signed_by(&key, &issuer).expect("server cert");
+        let files = Self {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("server.pem"),
+            key: dir.join("server-key.pem"),
+        };
+        std::fs::write(&files.ca, ca_cert.pem()).expect("write ca");
+        std::fs::write(&files.cert, cert.pem()).expect("write cert");
+        std::fs::write(&files.key, key.serialize_pem()).expect("write key");
+        files
+    }
+
+    /// The CA as a reqwest root.
+    pub fn ca_certificate(&self) -> reqwest::Certificate {
+        reqwest::Certificate::from_pem(&std::fs::read(&self.ca).expect("ca")).expect("ca pem")
+    }
 }
