@@ -3,6 +3,7 @@
 //! bulk, HTTPS (rustls and nginx in front), `/metrics` behind a token.
 
 mod accounts;
+mod nginx;
 mod tls;
 
 use std::io::{BufRead, BufReader};
