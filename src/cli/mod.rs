@@ -75,9 +75,14 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum AreasCommand {
     /// Nạp tệp CSV `code,name,kind,parent_code` (chạy lại được; dòng sai thì không ghi gì).
+    /// Khi CSDL đã có cây đơn vị: in những gì thay đổi (thêm, đổi tên, không còn trong
+    /// danh sách) và chỉ ghi khi có --apply.
     Import {
         /// Tệp CSV.
         file: PathBuf,
+        /// Ghi các thay đổi so với cây đã lưu (đơn vị không còn trong tệp bị ngừng dùng).
+        #[arg(long)]
+        apply: bool,
         #[command(flatten)]
         db: serve::DbArgs,
     },
@@ -208,7 +213,9 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "agent")]
         Command::Agent(args) => agent::main(args),
         #[cfg(feature = "server")]
-        Command::Areas(AreasCommand::Import { file, db }) => serve::areas_import(&db, &file),
+        Command::Areas(AreasCommand::Import { file, apply, db }) => {
+            serve::areas_import(&db, &file, apply)
+        }
         #[cfg(feature = "server")]
         Command::Station(StationCommand::EnrollCode { station, db }) => {
             serve::enroll_code(&db, &station)

@@ -122,17 +122,20 @@ async fn no_account_hint(store: &Store) -> anyhow::Result<Option<&'static str>> 
     ))
 }
 
-/// Imports an administrative tree from CSV; a bad row writes nothing.
-pub(super) fn areas_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
+/// Imports an administrative tree from CSV; a bad row writes nothing. Over a stored tree
+/// it prints what would change and writes only with `apply`.
+pub(super) fn areas_import(db: &DbArgs, file: &Path, apply: bool) -> anyhow::Result<ExitCode> {
     let config = db.config()?;
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("không đọc được {} (cần UTF-8)", file.display()))?;
     runtime()?.block_on(async {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.database_url()).await?;
-        match crate::store::import_areas_csv(&store, file, &text, "cli").await? {
-            Ok(n) => {
-                println!("đã nạp {n} đơn vị hành chính từ {}", file.display());
+        let result = crate::store::import_areas_csv(&store, file, &text, "cli", apply).await?;
+        store.close().await;
+        match result {
+            Ok(changes) => {
+                print!("{}", describe_changes(file, &changes));
                 Ok(ExitCode::SUCCESS)
             }
             Err(problems) => {
@@ -148,6 +151,68 @@ pub(super) fn areas_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode>
             }
         }
     })
+}
+
+/// The report of `loa areas import`: every unit added, renamed, moved or no longer
+/// listed (with the stations it holds), then whether anything was written.
+fn describe_changes(file: &Path, c: &crate::store::AreaChanges) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if c.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} đơn vị hành chính, đúng như đã lưu; không có thay đổi",
+            file.display(),
+            c.rows
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}: {} dòng; so với cây đơn vị đã lưu:",
+        file.display(),
+        c.rows
+    );
+    let _ = writeln!(out, "thêm {} đơn vị:", c.added.len());
+    for (code, name) in &c.added {
+        let _ = writeln!(out, "  + {code} {name}");
+    }
+    let _ = writeln!(out, "đổi tên {} đơn vị:", c.renamed.len());
+    for (code, old, new) in &c.renamed {
+        let _ = writeln!(out, "  ~ {code} {old} → {new}");
+    }
+    let _ = writeln!(out, "đổi cấp trên {} đơn vị:", c.moved.len());
+    for (code, name, old, new) in &c.moved {
+        let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "(gốc)".to_owned());
+        let _ = writeln!(out, "  > {code} {name}: {} → {}", show(old), show(new));
+    }
+    let held: usize = c.retired.iter().map(|(_, _, s)| s.len()).sum();
+    let _ = writeln!(
+        out,
+        "không còn trong danh sách {} đơn vị (ngừng dùng; {held} trạm thuộc các đơn vị này cần chuyển sang đơn vị mới):",
+        c.retired.len()
+    );
+    for (code, name, stations) in &c.retired {
+        if stations.is_empty() {
+            let _ = writeln!(out, "  - {code} {name}");
+        } else {
+            let _ = writeln!(out, "  - {code} {name} (trạm: {})", stations.join(", "));
+        }
+    }
+    if c.applied {
+        let _ = writeln!(
+            out,
+            "đã ghi: {} đơn vị hành chính từ {}",
+            c.rows,
+            file.display()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "chưa ghi gì; xem lại rồi chạy lại với --apply để áp dụng"
+        );
+    }
+    out
 }
 
 /// Prints a one-time enrollment code for a station.

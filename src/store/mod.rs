@@ -22,7 +22,7 @@ pub mod segments;
 mod stations;
 
 pub use airings::ingest as ingest_airings;
-pub use areas::import_areas_csv;
+pub use areas::{AreaChanges, import_areas_csv};
 pub use campaigns::{
     CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,
     is_unique_violation, list_campaigns, replace_campaign,

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod nginx;
+mod reform;
 mod tls;
 
 use std::io::{BufRead, BufReader};
