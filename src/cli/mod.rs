@@ -99,6 +99,22 @@ enum AccountCommand {
 #[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 enum StationCommand {
+    /// Nạp nhiều trạm từ CSV `code,area,name,languages,windows` (chạy lại được; có lỗi
+    /// thì in mọi lỗi kèm số dòng và không ghi gì).
+    Import {
+        /// Tệp CSV.
+        file: PathBuf,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+    /// Tạo mỗi xã/phường chưa có trạm trong cây con một trạm (mã trạm = mã đơn vị).
+    CreateAll {
+        /// Gốc cây con (mã đơn vị).
+        #[arg(long)]
+        area: String,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
     /// In mã đăng ký dùng một lần (có hạn) để máy trạm lấy mã truy cập.
     EnrollCode {
         /// Mã trạm.
@@ -215,6 +231,12 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "server")]
         Command::Areas(AreasCommand::Import { file, apply, db }) => {
             serve::areas_import(&db, &file, apply)
+        }
+        #[cfg(feature = "server")]
+        Command::Station(StationCommand::Import { file, db }) => serve::stations_import(&db, &file),
+        #[cfg(feature = "server")]
+        Command::Station(StationCommand::CreateAll { area, db }) => {
+            serve::stations_create_all(&db, &area)
         }
         #[cfg(feature = "server")]
         Command::Station(StationCommand::EnrollCode { station, db }) => {

@@ -215,6 +215,85 @@ fn describe_changes(file: &Path, c: &crate::store::AreaChanges) -> String {
     out
 }
 
+/// `loa station import FILE.csv`.
+pub(super) fn stations_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("không đọc được {} (cần UTF-8)", file.display()))?;
+    stations_bulk(db, &file.display().to_string(), |store| {
+        Box::pin(async move {
+            crate::server::stations_bulk::import_csv(store, &text, &|_| true, "cli").await
+        })
+    })
+}
+
+/// `loa station create-all --area CODE`.
+pub(super) fn stations_create_all(db: &DbArgs, area: &str) -> anyhow::Result<ExitCode> {
+    let area = area.trim().to_owned();
+    stations_bulk(db, &format!("--area {area}"), |store| {
+        Box::pin(async move {
+            crate::server::stations_bulk::create_all(store, &area, &|_| true, "cli").await
+        })
+    })
+}
+
+type BulkResult = Result<
+    Result<crate::server::stations_bulk::BulkSummary, Vec<String>>,
+    crate::store::StoreError,
+>;
+
+/// Runs one bulk station write, prints its problems (exit 1, nothing written) or what it
+/// did, and recompiles the stations it touched.
+fn stations_bulk(
+    db: &DbArgs,
+    source: &str,
+    work: impl for<'a> FnOnce(
+        &'a Store,
+    )
+        -> std::pin::Pin<Box<dyn std::future::Future<Output = BulkResult> + 'a>>,
+) -> anyhow::Result<ExitCode> {
+    let config = db.config()?;
+    runtime()?.block_on(async {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.database_url()).await?;
+        let result = work(&store).await?;
+        let code = match result {
+            Err(problems) => {
+                for p in &problems {
+                    println!("{source}: {p}");
+                }
+                println!(
+                    "{source}: {} lỗi; không ghi gì vào cơ sở dữ liệu",
+                    problems.len()
+                );
+                ExitCode::from(1)
+            }
+            Ok(done) => {
+                let touched: Vec<String> =
+                    done.created.iter().chain(&done.updated).cloned().collect();
+                if !touched.is_empty() {
+                    crate::store::recompile(
+                        &store,
+                        Some(&touched),
+                        chrono::Utc::now(),
+                        config.horizon_days,
+                    )
+                    .await
+                    .context("đã ghi trạm nhưng không lập được danh sách phát")?;
+                }
+                println!(
+                    "{source}: tạo {} trạm, cập nhật {}, giữ nguyên {}",
+                    done.created.len(),
+                    done.updated.len(),
+                    done.unchanged
+                );
+                ExitCode::SUCCESS
+            }
+        };
+        store.close().await;
+        Ok(code)
+    })
+}
+
 /// Prints a one-time enrollment code for a station.
 pub(super) fn enroll_code(db: &DbArgs, station: &str) -> anyhow::Result<ExitCode> {
     let config = db.config()?;

@@ -23,6 +23,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub(crate) use api::stations_bulk;
 pub use config::Config;
 pub use events::StationEvent;
 

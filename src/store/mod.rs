@@ -27,6 +27,7 @@ pub use campaigns::{
     CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,
     is_unique_violation, list_campaigns, replace_campaign,
 };
+pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
 pub use inputs::load_inputs;
 pub(crate) use inputs::windows_from_text;

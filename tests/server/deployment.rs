@@ -5,6 +5,7 @@
 mod accounts;
 mod nginx;
 mod reform;
+mod stations_bulk;
 mod tls;
 
 use std::io::{BufRead, BufReader};

@@ -19,6 +19,7 @@ use crate::server::auth::{Role, StaffAuth};
 use crate::server::error::{ApiError, ApiResult};
 use crate::store::StationRow;
 
+pub(crate) mod bulk;
 mod spec;
 
 pub(super) use spec::{StationSpec, WindowSpec};
