@@ -106,3 +106,76 @@ async fn stations_bulk_sqlite() {
 async fn stations_bulk_postgres() {
     stations_in_bulk(Db::Postgres).await;
 }
+
+crate::both_backends!(stations_in_bulk_through_the_api);
+
+async fn stations_in_bulk_through_the_api(app: super::super::TestApp) {
+    let admin = app.admin().await;
+    let post_csv = |body: &'static str| {
+        app.client
+            .post(app.url("/api/v1/stations/import"))
+            .bearer_auth(&admin)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    let res = post_csv(
+        "code,area,name,languages,windows\nAPI-1,05443,Trạm một,vi,05:30-06:00\nAPI-2,00000,Trạm hai,vi,\n",
+    )
+    .await
+    .expect("import");
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.expect("json");
+    let problems = body["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().is_some_and(|p| p.starts_with("dòng 3: area:"))),
+        "{body}"
+    );
+    assert!(
+        loa::store::get_station(&app.state.store, "API-1")
+            .await
+            .expect("get")
+            .is_none(),
+        "nothing written"
+    );
+    let good = "code,area,name,languages,windows\nAPI-1,05443,Trạm một,vi,05:30-06:00\n";
+    let res = post_csv(good).await.expect("import");
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["created"], serde_json::json!(["API-1"]), "{body}");
+    let body: serde_json::Value = post_csv(good)
+        .await
+        .expect("again")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["unchanged"], 1, "{body}");
+    assert_eq!(body["created"], serde_json::json!([]), "{body}");
+
+    let create_all = || {
+        app.client
+            .post(app.url("/api/v1/stations/create-all"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({ "area": "19" }))
+            .send()
+    };
+    let res = create_all().await.expect("create-all");
+    assert_eq!(res.status(), 200);
+    let res = create_all().await.expect("create-all again");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["created"], serde_json::json!([]), "idempotent: {body}");
+
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    assert!(doc["paths"]["/api/v1/stations/import"]["post"].is_object());
+    assert!(doc["paths"]["/api/v1/stations/create-all"]["post"].is_object());
+}

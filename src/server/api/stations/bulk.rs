@@ -141,7 +141,7 @@ fn at(line: usize, message: &str) -> String {
 async fn write_rows(
     store: &Store,
     rows: Vec<Row>,
-    allowed: &dyn Fn(&str) -> bool,
+    allowed: &(dyn Fn(&str) -> bool + Sync),
     actor: &str,
 ) -> Result<Result<BulkSummary, Vec<String>>, crate::store::StoreError> {
     let loaded = crate::store::load_inputs(store).await?;
@@ -249,7 +249,7 @@ async fn write_rows(
 pub async fn import_csv(
     store: &Store,
     text: &str,
-    allowed: &dyn Fn(&str) -> bool,
+    allowed: &(dyn Fn(&str) -> bool + Sync),
     actor: &str,
 ) -> Result<Result<BulkSummary, Vec<String>>, crate::store::StoreError> {
     match parse_csv(text) {
@@ -264,7 +264,7 @@ pub async fn import_csv(
 pub async fn create_all(
     store: &Store,
     area: &str,
-    allowed: &dyn Fn(&str) -> bool,
+    allowed: &(dyn Fn(&str) -> bool + Sync),
     actor: &str,
 ) -> Result<Result<BulkSummary, Vec<String>>, crate::store::StoreError> {
     let loaded = crate::store::load_inputs(store).await?;
