@@ -2,6 +2,7 @@
 # Installs the Debian packages loa needs beyond a Rust toolchain. Safe to run again.
 #
 #   scripts/install-system-deps.sh                      what building and testing need
+#                                                       (nginx-light: the reverse-proxy test)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -11,6 +12,8 @@
 set -euo pipefail
 
 packages=(pkg-config libasound2-dev)
+# The suite runs README's nginx configuration (packaging/nginx/loa.conf) in front of loa.
+packages+=(nginx-light)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in
