@@ -118,9 +118,17 @@ impl Scope {
         }
     }
 
-    /// The caller's area when it is limited to one subtree; `None` for the whole tree.
+    /// The area a report covers when none is named: the caller's; for a whole-tree
+    /// caller the tree's root when there is one only, else `None` (every root).
     pub fn root_area(&self) -> Option<&str> {
-        (!self.whole_tree).then_some(self.root.as_str())
+        if !self.whole_tree {
+            return Some(self.root.as_str());
+        }
+        let mut roots = self.areas.iter().filter(|a| a.parent.is_none());
+        match (roots.next(), roots.next()) {
+            (Some(only), None) => Some(only.code.as_str()),
+            _ => None,
+        }
     }
 
     /// Whether the caller's area is a root of the tree (a province with no parent), or
