@@ -3,7 +3,8 @@
 #
 #   scripts/install-system-deps.sh                      what building and testing need (tests
 #                                                       make phone-like files with sox, lame, ffmpeg;
-#                                                       PulseAudio for the sound card test)
+#                                                       PulseAudio for the sound card test;
+#                                                       nginx-light for the reverse-proxy test)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -16,6 +17,8 @@ set -euo pipefail
 # PulseAudio, parec and ALSA's pulse plugin: the sound card test plays through a
 # private paced null sink and records it (tests/agent/sound_card.rs).
 packages=(pkg-config libasound2-dev sox lame ffmpeg pulseaudio pulseaudio-utils libasound2-plugins)
+# The suite runs README's nginx configuration (packaging/nginx/loa.conf) in front of loa.
+packages+=(nginx-light)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

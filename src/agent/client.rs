@@ -85,8 +85,11 @@ pub enum PlaylistFetch {
     New(String, Bytes),
 }
 
-fn http_client() -> reqwest::Client {
+/// The HTTP client: certificates verified against the system's roots plus `extra_roots`
+/// (a province's own CA, from `--ca-cert`).
+fn http_client(extra_roots: &[reqwest::Certificate]) -> reqwest::Client {
     reqwest::Client::builder()
+        .tls_certs_merge(extra_roots.iter().cloned())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))
         .user_agent(concat!("loa-agent/", env!("CARGO_PKG_VERSION")))
@@ -95,9 +98,13 @@ fn http_client() -> reqwest::Client {
 }
 
 /// Exchanges a one-time enrollment code for the station's token.
-pub async fn enroll(server: &str, code: &str) -> Result<EnrollResponse, ClientError> {
+pub async fn enroll(
+    server: &str,
+    code: &str,
+    extra_roots: &[reqwest::Certificate],
+) -> Result<EnrollResponse, ClientError> {
     let url = format!("{}/api/v1/enroll", server.trim_end_matches('/'));
-    let response = http_client()
+    let response = http_client(extra_roots)
         .post(url)
         .timeout(Duration::from_secs(30))
         .json(&EnrollRequest {
@@ -129,10 +136,17 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response, ClientE
 }
 
 impl Client {
-    /// A client for `server` (e.g. `http://127.0.0.1:8080`) with the station's token.
-    pub fn new(server: &str, token: &str, clock: Arc<dyn Clock>, sync: Arc<ClockSync>) -> Self {
+    /// A client for `server` (e.g. `http://127.0.0.1:8080`) with the station's token,
+    /// trusting `extra_roots` beside the system's certificate authorities.
+    pub fn new(
+        server: &str,
+        token: &str,
+        extra_roots: &[reqwest::Certificate],
+        clock: Arc<dyn Clock>,
+        sync: Arc<ClockSync>,
+    ) -> Self {
         Self {
-            http: http_client(),
+            http: http_client(extra_roots),
             base: server.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
             clock,

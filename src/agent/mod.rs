@@ -68,6 +68,9 @@ pub struct AgentConfig {
     /// say so itself (its callback timestamps are missing or absurd); any other card
     /// places each item on its planned instant by its own figure.
     pub output_latency: Duration,
+    /// Certificate authorities trusted beside the system's (`--ca-cert`: a province's
+    /// own CA); the server's certificate is always verified.
+    pub ca_certs: Vec<reqwest::Certificate>,
 }
 
 impl AgentConfig {
@@ -86,6 +89,7 @@ impl AgentConfig {
             correct_clock: true,
             events: true,
             output_latency: Duration::ZERO,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -197,7 +201,13 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
         .context("không mở được agent.db")?;
     make_private(&config.data_dir).context("không đặt được quyền riêng cho dữ liệu của trạm")?;
     let sync = Arc::new(client::ClockSync::default());
-    let client = client::Client::new(&config.server, &config.token, clock.clone(), sync.clone());
+    let client = client::Client::new(
+        &config.server,
+        &config.token,
+        &config.ca_certs,
+        clock.clone(),
+        sync.clone(),
+    );
     let cache = cache::MediaCache::new(&config.data_dir, config.reserve_bytes);
     let held = playlist::load(&config.data_dir, &local).await;
     let output = output::Output::spawn(config.output.clone(), config.output_latency)

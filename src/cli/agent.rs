@@ -46,6 +46,10 @@ pub(super) struct AgentArgs {
     /// Chu kỳ hỏi danh sách phát (giây).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86400))]
     pub poll_s: u64,
+    /// Chứng chỉ CA (PEM) của tỉnh, tin cậy thêm bên cạnh các CA của hệ thống khi
+    /// máy chủ dùng HTTPS với chứng chỉ do tỉnh tự cấp.
+    #[arg(long, env = "LOA_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
     /// For tests only: a clock running SPEED times real time from EPOCH_MS
     /// (`EPOCH_MS:SPEED`); turns clock correction off.
     #[arg(long, hide = true, value_parser = clock::ScaledClock::parse)]
@@ -98,10 +102,30 @@ pub(super) fn main(args: AgentArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(run(args, server))
 }
 
+/// The certificates of `--ca-cert FILE`: one or more PEM certificates.
+fn load_ca_certs(file: Option<&Path>) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let Some(file) = file else {
+        return Ok(Vec::new());
+    };
+    let pem = std::fs::read(file)
+        .with_context(|| format!("--ca-cert: không đọc được {}", file.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .ok()
+        .unwrap_or_default();
+    if certs.is_empty() || !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        anyhow::bail!(
+            "--ca-cert: {} không chứa chứng chỉ PEM nào (cần dòng -----BEGIN CERTIFICATE-----)",
+            file.display()
+        );
+    }
+    Ok(certs)
+}
+
 async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
+    let ca_certs = load_ca_certs(args.ca_cert.as_deref())?;
     let token = match (&args.enroll, &args.token_file) {
         (Some(code), _) => {
-            let enrolled = agent::client::enroll(&server, code)
+            let enrolled = agent::client::enroll(&server, code, &ca_certs)
                 .await
                 .context("đăng ký trạm thất bại")?;
             let path = args.data_dir.join("token");
@@ -133,6 +157,7 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
     config.reserve_bytes = args.reserve_mb * 1024 * 1024;
     config.poll = Duration::from_secs(args.poll_s);
     config.output_latency = Duration::from_millis(args.output_latency_ms);
+    config.ca_certs = ca_certs;
     let clock: Arc<dyn clock::Clock> = match args.simulated_clock {
         Some(scaled) => {
             config.correct_clock = false;

@@ -4,6 +4,8 @@
 //! 0 is success, 1 a problem in the input (printed, in Vietnamese first), 2 a usage
 //! error. It holds no scheduling logic of its own.
 
+#[cfg(feature = "server")]
+mod account;
 #[cfg(feature = "agent")]
 mod agent;
 mod audio;
@@ -45,6 +47,8 @@ enum Command {
         #[arg(long, env = "LOA_SEED")]
         seed: Option<PathBuf>,
         #[command(flatten)]
+        tls: serve::TlsArgs,
+        #[command(flatten)]
         db: serve::DbArgs,
     },
     /// Chạy agent của trạm: tải danh sách phát và âm thanh, phát đúng giờ, báo cáo.
@@ -58,6 +62,10 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Station(StationCommand),
+    /// Tài khoản bảng điều khiển: tạo tài khoản trên máy chủ (SQLite hoặc PostgreSQL).
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Báo cáo phát sóng: kế hoạch, đã phát, bỏ lỡ và lý do (bảng, CSV hoặc XLSX).
     #[cfg(feature = "server")]
     Report(report::ReportArgs),
@@ -67,9 +75,14 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum AreasCommand {
     /// Nạp tệp CSV `code,name,kind,parent_code` (chạy lại được; dòng sai thì không ghi gì).
+    /// Khi CSDL đã có cây đơn vị: in những gì thay đổi (thêm, đổi tên, không còn trong
+    /// danh sách) và chỉ ghi khi có --apply.
     Import {
         /// Tệp CSV.
         file: PathBuf,
+        /// Ghi các thay đổi so với cây đã lưu (đơn vị không còn trong tệp bị ngừng dùng).
+        #[arg(long)]
+        apply: bool,
         #[command(flatten)]
         db: serve::DbArgs,
     },
@@ -77,7 +90,31 @@ enum AreasCommand {
 
 #[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Tạo tài khoản; không có --area thì phạm vi là toàn bộ cây đơn vị. Mật khẩu đọc
+    /// từ --password-file, hoặc được tạo ngẫu nhiên, in một lần và ghi vào tệp 0600.
+    Create(account::CreateArgs),
+}
+
+#[cfg(feature = "server")]
+#[derive(Debug, Subcommand)]
 enum StationCommand {
+    /// Nạp nhiều trạm từ CSV `code,area,name,languages,windows` (chạy lại được; có lỗi
+    /// thì in mọi lỗi kèm số dòng và không ghi gì).
+    Import {
+        /// Tệp CSV.
+        file: PathBuf,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
+    /// Tạo mỗi xã/phường chưa có trạm trong cây con một trạm (mã trạm = mã đơn vị).
+    CreateAll {
+        /// Gốc cây con (mã đơn vị).
+        #[arg(long)]
+        area: String,
+        #[command(flatten)]
+        db: serve::DbArgs,
+    },
     /// In mã đăng ký dùng một lần (có hạn) để máy trạm lấy mã truy cập.
     EnrollCode {
         /// Mã trạm.
@@ -183,15 +220,30 @@ pub fn main() -> ExitCode {
         Command::Schedule(ScheduleCommand::Import { dir, db }) => serve::schedule_import(&db, &dir),
         Command::Audio(AudioCommand::Probe { files }) => audio::probe(&files),
         #[cfg(feature = "server")]
-        Command::Serve { listen, seed, db } => serve::serve(&db, listen, seed),
+        Command::Serve {
+            listen,
+            seed,
+            tls,
+            db,
+        } => serve::serve(&db, listen, seed, &tls),
         #[cfg(feature = "agent")]
         Command::Agent(args) => agent::main(args),
         #[cfg(feature = "server")]
-        Command::Areas(AreasCommand::Import { file, db }) => serve::areas_import(&db, &file),
+        Command::Areas(AreasCommand::Import { file, apply, db }) => {
+            serve::areas_import(&db, &file, apply)
+        }
+        #[cfg(feature = "server")]
+        Command::Station(StationCommand::Import { file, db }) => serve::stations_import(&db, &file),
+        #[cfg(feature = "server")]
+        Command::Station(StationCommand::CreateAll { area, db }) => {
+            serve::stations_create_all(&db, &area)
+        }
         #[cfg(feature = "server")]
         Command::Station(StationCommand::EnrollCode { station, db }) => {
             serve::enroll_code(&db, &station)
         }
+        #[cfg(feature = "server")]
+        Command::Account(AccountCommand::Create(args)) => account::create(&args),
         #[cfg(feature = "server")]
         Command::Report(args) => report::run(&args),
     };

@@ -37,6 +37,18 @@ impl DbArgs {
     }
 }
 
+/// HTTPS served by `loa serve` itself (rustls); leave both out behind a reverse proxy
+/// that terminates TLS.
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct TlsArgs {
+    /// Chuỗi chứng chỉ PEM (cùng --tls-key): máy chủ tự phục vụ HTTPS.
+    #[arg(long, env = "LOA_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Khóa riêng PEM của chứng chỉ.
+    #[arg(long, env = "LOA_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
 pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -67,9 +79,16 @@ pub(super) fn serve(
     db: &DbArgs,
     listen: Option<std::net::SocketAddr>,
     seed: Option<PathBuf>,
+    tls: &TlsArgs,
 ) -> anyhow::Result<ExitCode> {
     init_logs();
     let mut config = db.config()?;
+    if let Some(c) = &tls.tls_cert {
+        config.tls_cert = Some(c.clone());
+    }
+    if let Some(k) = &tls.tls_key {
+        config.tls_key = Some(k.clone());
+    }
     if let Some(l) = listen {
         config.listen = l;
     }
@@ -78,23 +97,45 @@ pub(super) fn serve(
     }
     runtime()?.block_on(async {
         let app = App::build(config).await?;
-        println!("loa serve: http://{}  (dừng: Ctrl-C)", app.local_addr());
+        if let Some(hint) = no_account_hint(&app.state().store).await? {
+            eprintln!("{hint}");
+            tracing::warn!("{hint}");
+        }
+        let scheme = if app.is_tls() { "https" } else { "http" };
+        println!("loa serve: {scheme}://{}  (dừng: Ctrl-C)", app.local_addr());
         app.run_until_stopped(shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Imports an administrative tree from CSV; a bad row writes nothing.
-pub(super) fn areas_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
+/// The one line `loa serve` prints when the database holds areas but no account: nobody
+/// could log in, and nothing else would say why.
+async fn no_account_hint(store: &Store) -> anyhow::Result<Option<&'static str>> {
+    if crate::store::is_empty(store).await?
+        || crate::server::accounts::account_count(store).await? > 0
+    {
+        return Ok(None);
+    }
+    Ok(Some(
+        "chưa có tài khoản nào nên không ai đăng nhập được: tạo tài khoản quản trị bằng \
+         `loa account create admin --role admin` (cùng --data-dir / --database-url với máy chủ)",
+    ))
+}
+
+/// Imports an administrative tree from CSV; a bad row writes nothing. Over a stored tree
+/// it prints what would change and writes only with `apply`.
+pub(super) fn areas_import(db: &DbArgs, file: &Path, apply: bool) -> anyhow::Result<ExitCode> {
     let config = db.config()?;
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("không đọc được {} (cần UTF-8)", file.display()))?;
     runtime()?.block_on(async {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.database_url()).await?;
-        match crate::store::import_areas_csv(&store, file, &text, "cli").await? {
-            Ok(n) => {
-                println!("đã nạp {n} đơn vị hành chính từ {}", file.display());
+        let result = crate::store::import_areas_csv(&store, file, &text, "cli", apply).await?;
+        store.close().await;
+        match result {
+            Ok(changes) => {
+                print!("{}", describe_changes(file, &changes));
                 Ok(ExitCode::SUCCESS)
             }
             Err(problems) => {
@@ -109,6 +150,147 @@ pub(super) fn areas_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode>
                 Ok(ExitCode::from(1))
             }
         }
+    })
+}
+
+/// The report of `loa areas import`: every unit added, renamed, moved or no longer
+/// listed (with the stations it holds), then whether anything was written.
+fn describe_changes(file: &Path, c: &crate::store::AreaChanges) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if c.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} đơn vị hành chính, đúng như đã lưu; không có thay đổi",
+            file.display(),
+            c.rows
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}: {} dòng; so với cây đơn vị đã lưu:",
+        file.display(),
+        c.rows
+    );
+    let _ = writeln!(out, "thêm {} đơn vị:", c.added.len());
+    for (code, name) in &c.added {
+        let _ = writeln!(out, "  + {code} {name}");
+    }
+    let _ = writeln!(out, "đổi tên {} đơn vị:", c.renamed.len());
+    for (code, old, new) in &c.renamed {
+        let _ = writeln!(out, "  ~ {code} {old} → {new}");
+    }
+    let _ = writeln!(out, "đổi cấp trên {} đơn vị:", c.moved.len());
+    for (code, name, old, new) in &c.moved {
+        let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "(gốc)".to_owned());
+        let _ = writeln!(out, "  > {code} {name}: {} → {}", show(old), show(new));
+    }
+    let held: usize = c.retired.iter().map(|(_, _, s)| s.len()).sum();
+    let _ = writeln!(
+        out,
+        "không còn trong danh sách {} đơn vị (ngừng dùng; {held} trạm thuộc các đơn vị này cần chuyển sang đơn vị mới):",
+        c.retired.len()
+    );
+    for (code, name, stations) in &c.retired {
+        if stations.is_empty() {
+            let _ = writeln!(out, "  - {code} {name}");
+        } else {
+            let _ = writeln!(out, "  - {code} {name} (trạm: {})", stations.join(", "));
+        }
+    }
+    if c.applied {
+        let _ = writeln!(
+            out,
+            "đã ghi: {} đơn vị hành chính từ {}",
+            c.rows,
+            file.display()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "chưa ghi gì; xem lại rồi chạy lại với --apply để áp dụng"
+        );
+    }
+    out
+}
+
+/// `loa station import FILE.csv`.
+pub(super) fn stations_import(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("không đọc được {} (cần UTF-8)", file.display()))?;
+    stations_bulk(db, &file.display().to_string(), |store| {
+        Box::pin(async move {
+            crate::server::stations_bulk::import_csv(store, &text, &|_| true, "cli").await
+        })
+    })
+}
+
+/// `loa station create-all --area CODE`.
+pub(super) fn stations_create_all(db: &DbArgs, area: &str) -> anyhow::Result<ExitCode> {
+    let area = area.trim().to_owned();
+    stations_bulk(db, &format!("--area {area}"), |store| {
+        Box::pin(async move {
+            crate::server::stations_bulk::create_all(store, &area, &|_| true, "cli").await
+        })
+    })
+}
+
+type BulkResult = Result<
+    Result<crate::server::stations_bulk::BulkSummary, Vec<String>>,
+    crate::store::StoreError,
+>;
+
+/// Runs one bulk station write, prints its problems (exit 1, nothing written) or what it
+/// did, and recompiles the stations it touched.
+fn stations_bulk(
+    db: &DbArgs,
+    source: &str,
+    work: impl for<'a> FnOnce(
+        &'a Store,
+    )
+        -> std::pin::Pin<Box<dyn std::future::Future<Output = BulkResult> + 'a>>,
+) -> anyhow::Result<ExitCode> {
+    let config = db.config()?;
+    runtime()?.block_on(async {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.database_url()).await?;
+        let result = work(&store).await?;
+        let code = match result {
+            Err(problems) => {
+                for p in &problems {
+                    println!("{source}: {p}");
+                }
+                println!(
+                    "{source}: {} lỗi; không ghi gì vào cơ sở dữ liệu",
+                    problems.len()
+                );
+                ExitCode::from(1)
+            }
+            Ok(done) => {
+                let touched: Vec<String> =
+                    done.created.iter().chain(&done.updated).cloned().collect();
+                if !touched.is_empty() {
+                    crate::store::recompile(
+                        &store,
+                        Some(&touched),
+                        chrono::Utc::now(),
+                        config.horizon_days,
+                    )
+                    .await
+                    .context("đã ghi trạm nhưng không lập được danh sách phát")?;
+                }
+                println!(
+                    "{source}: tạo {} trạm, cập nhật {}, giữ nguyên {}",
+                    done.created.len(),
+                    done.updated.len(),
+                    done.unchanged
+                );
+                ExitCode::SUCCESS
+            }
+        };
+        store.close().await;
+        Ok(code)
     })
 }
 

@@ -97,6 +97,37 @@ pub async fn create_account(
     role: Role,
     area_code: &str,
 ) -> Result<i64, ApiError> {
+    create_account_in(
+        store,
+        username,
+        display_name,
+        password,
+        role,
+        Reach::Subtree(area_code.to_owned()),
+    )
+    .await
+}
+
+/// What an account may see and change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The subtree rooted at this area.
+    Subtree(String),
+    /// Every area, under every root (a national set has 34 provinces).
+    WholeTree,
+}
+
+/// Creates an account reaching `reach`; the username must be new. A whole-tree account
+/// is stored with the first root as its area (the column names a stored area) and the
+/// `whole_tree` flag, which wins.
+pub async fn create_account_in(
+    store: &Store,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    role: Role,
+    reach: Reach,
+) -> Result<i64, ApiError> {
     if username.trim().is_empty() {
         return Err(ApiError::Invalid(vec![
             "username: tên đăng nhập không được trống".to_owned(),
@@ -104,25 +135,45 @@ pub async fn create_account(
     }
     check_password(password, username.trim())
         .map_err(|e| ApiError::Invalid(vec![format!("password: {e}")]))?;
-    let exists = sqlx::query("SELECT 1 FROM areas WHERE code = $1")
-        .bind(area_code.to_owned())
-        .fetch_optional(store.pool())
-        .await?;
-    if exists.is_none() {
-        return Err(ApiError::Invalid(vec![format!(
-            "đơn vị `{area_code}` không tồn tại"
-        )]));
-    }
+    let (area_code, whole_tree) = match reach {
+        Reach::Subtree(code) => {
+            let exists = sqlx::query("SELECT 1 FROM areas WHERE code = $1")
+                .bind(code.clone())
+                .fetch_optional(store.pool())
+                .await?;
+            if exists.is_none() {
+                return Err(ApiError::Invalid(vec![format!(
+                    "đơn vị `{code}` không tồn tại"
+                )]));
+            }
+            (code, 0_i64)
+        }
+        Reach::WholeTree => {
+            let root = sqlx::query(
+                "SELECT code FROM areas WHERE parent_code IS NULL ORDER BY code LIMIT 1",
+            )
+            .fetch_optional(store.pool())
+            .await?
+            .ok_or_else(|| {
+                ApiError::Invalid(vec![
+                    "chưa có đơn vị hành chính nào: nạp cây đơn vị trước (loa areas import TỆP.csv)"
+                        .to_owned(),
+                ])
+            })?;
+            (root.try_get::<String, _>(0)?, 1_i64)
+        }
+    };
     let hash = hash_password(password).map_err(ApiError::Internal)?;
     let row = sqlx::query(
-        "INSERT INTO accounts (username, display_name, password_hash, role, area_code, disabled, created_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id",
+        "INSERT INTO accounts (username, display_name, password_hash, role, area_code, whole_tree, disabled, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING id",
     )
     .bind(username.trim().to_owned())
     .bind(crate::schedule_file::nfc(display_name.trim()))
     .bind(hash)
     .bind(role.as_str())
-    .bind(area_code.to_owned())
+    .bind(area_code)
+    .bind(whole_tree)
     .bind(chrono::Utc::now().timestamp_millis())
     .fetch_one(store.pool())
     .await
@@ -133,30 +184,34 @@ pub async fn create_account(
     Ok(row.try_get(0)?)
 }
 
+/// How many accounts exist (any state).
+pub async fn account_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM accounts")
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?)
+}
+
 /// Creates the `admin` account for the whole tree when there are no accounts, with a
 /// random password written to `DATA_DIR/admin-password.txt` (readable by the owner only)
 /// and shown on the terminal (standard error), never in the log.
 pub async fn ensure_admin(store: &Store, data_dir: &Path) -> anyhow::Result<()> {
-    let count: i64 = sqlx::query("SELECT COUNT(*) FROM accounts")
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
-    if count > 0 {
+    if account_count(store).await? > 0 || crate::store::is_empty(store).await? {
         return Ok(());
     }
-    let Some(root) = sqlx::query("SELECT code FROM areas WHERE parent_code IS NULL ORDER BY code")
-        .fetch_optional(store.pool())
-        .await?
-    else {
-        return Ok(());
-    };
-    let root: String = root.try_get(0)?;
     // 20 hex digits (80 bits); the policy's common-list and repetition checks cannot
     // refuse it in practice, but a refusal would be reported, not hidden.
     let password = new_secret("")[..20].to_owned();
-    create_account(store, "admin", "Quản trị", &password, Role::Admin, &root)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    create_account_in(
+        store,
+        "admin",
+        "Quản trị",
+        &password,
+        Role::Admin,
+        Reach::WholeTree,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let file = data_dir.join("admin-password.txt");
     write_private(&file, &format!("admin\n{password}\n"))?;
     tracing::info!(username = "admin", file = %file.display(), "đã tạo tài khoản quản trị đầu tiên; mật khẩu ở trong tệp");
@@ -316,6 +371,8 @@ pub struct AccountRow {
     pub role: String,
     /// Root of its subtree.
     pub area_code: String,
+    /// Whether it reaches every area (then `area_code` is not its limit).
+    pub whole_tree: bool,
     /// Whether it may no longer log in.
     pub disabled: bool,
     /// Creation time, ms since the epoch.
@@ -325,7 +382,7 @@ pub struct AccountRow {
 /// Every account, by username.
 pub async fn list_accounts(store: &Store) -> Result<Vec<AccountRow>, StoreError> {
     sqlx::query(
-        "SELECT username, display_name, role, area_code, disabled, created_at FROM accounts ORDER BY username",
+        "SELECT username, display_name, role, area_code, disabled, created_at, whole_tree FROM accounts ORDER BY username",
     )
     .fetch_all(store.pool())
     .await?
@@ -338,6 +395,7 @@ pub async fn list_accounts(store: &Store) -> Result<Vec<AccountRow>, StoreError>
             area_code: r.try_get(3)?,
             disabled: r.try_get::<i64, _>(4)? != 0,
             created_at_ms: r.try_get(5)?,
+            whole_tree: r.try_get::<i64, _>(6)? != 0,
         })
     })
     .collect()

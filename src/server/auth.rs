@@ -149,6 +149,9 @@ pub struct StaffAuth {
     pub area_code: String,
     /// The hash of the session token the request came with (logout ends it).
     pub session_hash: String,
+    /// Whether the account reaches every area, under every root (then `area_code` is
+    /// not its limit).
+    pub whole_tree: bool,
 }
 
 /// Paths (under `/api/v1`) an account that must change its password may still reach.
@@ -237,7 +240,7 @@ async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAu
         return Ok(None);
     }
     let row = sqlx::query(
-        "SELECT a.id, a.username, a.role, a.area_code FROM sessions s JOIN accounts a ON a.id = s.account_id
+        "SELECT a.id, a.username, a.role, a.area_code, a.whole_tree FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
     )
     .bind(hash_secret(token))
@@ -254,6 +257,7 @@ async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAu
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
         area_code: row.try_get(3)?,
         session_hash,
+        whole_tree: row.try_get::<i64, _>(4)? != 0,
     }))
 }
 

@@ -40,6 +40,13 @@ pub struct Config {
     pub max_upload_mb: u32,
     /// Target loudness of stations created without one, LUFS.
     pub default_target_lufs: f64,
+    /// When set, `GET /metrics` answers only `Authorization: Bearer <this>` (for a
+    /// server on the internet); open otherwise.
+    pub metrics_token: Option<String>,
+    /// PEM certificate chain: with `tls_key`, `loa serve` speaks HTTPS itself.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -59,13 +66,17 @@ impl Default for Config {
             airing_clock_tolerance_minutes: 60,
             max_upload_mb: 100,
             default_target_lufs: -16.0,
+            metrics_token: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
 
 impl Config {
     /// Reads `file` (if given) over the defaults, then applies `LOA_LISTEN`,
-    /// `LOA_DATA_DIR`, `LOA_DATABASE_URL`, `LOA_SEED`, `LOA_HORIZON_DAYS`.
+    /// `LOA_DATA_DIR`, `LOA_DATABASE_URL`, `LOA_SEED`, `LOA_HORIZON_DAYS`,
+    /// `LOA_METRICS_TOKEN`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         use anyhow::Context;
         let mut config = match file {
@@ -91,6 +102,9 @@ impl Config {
         }
         if let Some(v) = env("LOA_SEED") {
             config.seed = Some(v.into());
+        }
+        if let Some(v) = env("LOA_METRICS_TOKEN") {
+            config.metrics_token = Some(v);
         }
         if let Some(v) = env("LOA_HORIZON_DAYS") {
             config.horizon_days = v

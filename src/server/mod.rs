@@ -25,6 +25,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub(crate) use api::stations_bulk;
 pub use config::Config;
 pub use events::StationEvent;
 
@@ -80,6 +81,7 @@ impl AppState {
 /// A built server, bound to its port, not yet serving.
 pub struct App {
     listener: TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
     state: AppState,
 }
 
@@ -99,6 +101,7 @@ impl App {
         let media = MediaDir::new(config.data_dir.join("media"));
         make_private(&config.data_dir).context("không đặt được quyền riêng cho dữ liệu")?;
         seed::seed_if_empty(&store, &media, &config).await?;
+        let tls = tls_config(&config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("không mở được cổng {}", config.listen))?;
@@ -113,7 +116,16 @@ impl App {
             streams: Arc::default(),
             heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            tls,
+            state,
+        })
+    }
+
+    /// Whether the server speaks HTTPS itself (`tls_cert` and `tls_key` set).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The bound address (port 0 in tests becomes a real port).
@@ -143,15 +155,39 @@ impl App {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let poller = tokio::spawn(events::poll(state.clone(), stop_rx.clone()));
         let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx));
-        tracing::info!(addr = %self.local_addr(), "loa serve đang chạy");
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await
-            .context("máy chủ HTTP dừng vì lỗi")?;
+        tracing::info!(addr = %self.local_addr(), tls = self.tls.is_some(), "loa serve đang chạy");
+        match self.tls {
+            None => axum::serve(
+                self.listener,
+                router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+                .with_graceful_shutdown(async move {
+                    shutdown.await;
+                    let _ = stop_tx.send(true);
+                })
+                .await
+                .context("máy chủ HTTP dừng vì lỗi")?,
+            Some(tls) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    let _ = stop_tx.send(true);
+                    // Event streams end on `stop_tx`; other requests get a moment.
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                let listener = self
+                    .listener
+                    .into_std()
+                    .context("không chuyển được cổng nghe sang TLS")?;
+                axum_server::from_tcp_rustls(listener, tls)
+                    .context("không mở được cổng HTTPS")?
+                    .handle(handle)
+                    .serve(router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+                    .await
+                    .context("máy chủ HTTPS dừng vì lỗi")?;
+            }
+        }
         let _ = tokio::join!(poller, refresher);
         state.store.close().await;
         tracing::info!("loa serve đã dừng");
@@ -182,6 +218,35 @@ fn make_private(data_dir: &std::path::Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn make_private(_: &std::path::Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// The certificate and key for HTTPS, when both are configured; one without the other,
+/// or files rustls cannot use, stop the start with the reason.
+async fn tls_config(
+    config: &Config,
+) -> anyhow::Result<Option<axum_server::tls_rustls::RustlsConfig>> {
+    let (cert, key) = match (&config.tls_cert, &config.tls_key) {
+        (None, None) => return Ok(None),
+        (Some(c), Some(k)) => (c, k),
+        (Some(_), None) => anyhow::bail!("có --tls-cert nhưng thiếu --tls-key TỆP_KHÓA.pem"),
+        (None, Some(_)) => anyhow::bail!("có --tls-key nhưng thiếu --tls-cert TỆP_CHỨNG_CHỈ.pem"),
+    };
+    for (flag, file) in [("--tls-cert", cert), ("--tls-key", key)] {
+        if !file.is_file() {
+            anyhow::bail!("{flag}: không thấy tệp {}", file.display());
+        }
+    }
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            tracing::debug!(error = %e, "rustls từ chối chứng chỉ hoặc khóa");
+            anyhow::anyhow!(
+                "không dùng được chứng chỉ {} với khóa {}: cần chuỗi chứng chỉ PEM và khóa riêng PEM (PKCS#8, PKCS#1 hoặc SEC1) khớp nhau",
+                cert.display(),
+                key.display()
+            )
+        })?;
+    Ok(Some(tls))
 }
 
 /// The whole HTTP surface; tests may call it without a socket.

@@ -19,6 +19,10 @@ const SQLITE: &[(i64, &str)] = &[
         11,
         include_str!("../../migrations/sqlite/0011_login_throttle.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_deployment.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -38,6 +42,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         11,
         include_str!("../../migrations/postgres/0011_login_throttle.sql"),
+    ),
+    (
+        13,
+        include_str!("../../migrations/postgres/0013_deployment.sql"),
     ),
 ];
 

@@ -24,11 +24,12 @@ mod stations;
 
 pub use airings::ingest as ingest_airings;
 pub use airings::{ItemAiring, airings_planned_between};
-pub use areas::import_areas_csv;
+pub use areas::{AreaChanges, import_areas_csv};
 pub use campaigns::{
     CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,
     is_unique_violation, list_campaigns, replace_campaign,
 };
+pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
 pub use inputs::load_inputs;
 pub(crate) use inputs::windows_from_text;

@@ -29,6 +29,7 @@ async fn downloads_resume_are_verified_and_keep_the_reserve(app: TestApp) {
     let client = Client::new(
         &app.base,
         &token,
+        &[],
         Arc::new(SystemClock),
         Arc::new(ClockSync::default()),
     );

@@ -12,12 +12,12 @@ use sqlx::Row;
 use super::events::EventStream;
 use super::seed_dir;
 
-fn repo() -> PathBuf {
+pub(super) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `loa ARGS` with the database chosen by flags only (nothing from the environment).
-fn loa(args: &[&str]) -> Command {
+pub(super) fn loa(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_loa"));
     cmd.args(args)
         .current_dir(repo())
@@ -30,7 +30,7 @@ fn loa(args: &[&str]) -> Command {
     cmd
 }
 
-fn run(args: &[&str]) -> (i32, String) {
+pub(super) fn run(args: &[&str]) -> (i32, String) {
     let Output {
         status,
         stdout,
@@ -53,7 +53,7 @@ async fn area_count(store: &Store) -> i64 {
 }
 
 /// The database flags for `data_dir`, and the URL to open it from the test.
-async fn database(db: super::Db, data_dir: &Path) -> Option<(Vec<String>, String)> {
+pub(super) async fn database(db: super::Db, data_dir: &Path) -> Option<(Vec<String>, String)> {
     let dir = data_dir.display().to_string();
     match db {
         super::Db::Sqlite => Some((
@@ -142,7 +142,7 @@ async fn areas_import_postgres() {
 }
 
 /// Kills the child on drop, so a failing test leaves no server behind.
-struct Server(Child);
+pub(super) struct Server(pub(super) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -6,6 +6,7 @@ mod admin;
 mod airings;
 mod campaigns;
 mod cli_server;
+mod deployment;
 mod emergency;
 mod enrollment;
 mod events;

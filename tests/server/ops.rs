@@ -53,3 +53,53 @@ async fn metrics_count_requests_by_route_and_stations_online(app: TestApp) {
     assert!(text.contains("loa_stations_online 1\n"), "{text}");
     assert!(text.contains("loa_stations 94\n"), "{text}");
 }
+
+/// `metrics_token` in the configuration closes `/metrics` to anyone without it.
+async fn metrics_behind_a_token(db: super::Db) {
+    let Some(app) = super::spawn_app_configured(db, super::seed_dir(), |c| {
+        c.metrics_token = Some("bi-mat-cua-prometheus".to_owned());
+    })
+    .await
+    else {
+        eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    let get = |token: Option<&str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let res = get(None).await.expect("metrics");
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.expect("a JSON error");
+    assert_eq!(body["error"], "unauthorized");
+    assert_eq!(get(Some("sai")).await.expect("metrics").status(), 401);
+    let res = get(Some("bi-mat-cua-prometheus")).await.expect("metrics");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("loa_stations 94\n")
+    );
+    // Health stays open for load balancers.
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_token_sqlite() {
+    metrics_behind_a_token(super::Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_token_postgres() {
+    metrics_behind_a_token(super::Db::Postgres).await;
+}

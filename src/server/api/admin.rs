@@ -57,8 +57,10 @@ struct AccountJson {
     display_name: String,
     /// `admin`, `approver`, `editor` or `viewer`.
     role: String,
-    /// Root of the subtree it may see and change.
+    /// Root of the subtree it may see and change (ignored when `whole_tree`).
     area: String,
+    /// Whether it reaches every area, under every root.
+    whole_tree: bool,
     disabled: bool,
     /// RFC 3339 UTC.
     created_at: String,
@@ -71,6 +73,7 @@ impl From<AccountRow> for AccountJson {
             display_name: a.display_name,
             role: a.role,
             area: a.area_code,
+            whole_tree: a.whole_tree,
             disabled: a.disabled,
             created_at: when(a.created_at_ms),
         }
@@ -107,7 +110,7 @@ async fn accounts(
         list_accounts(&state.store)
             .await?
             .into_iter()
-            .filter(|a| scope.contains(&a.area_code))
+            .filter(|a| scope.reaches_account(&a.area_code, a.whole_tree))
             .map(AccountJson::from)
             .collect(),
     ))
@@ -190,7 +193,7 @@ async fn disable(
     let account = list_accounts(&state.store)
         .await?
         .into_iter()
-        .find(|a| a.username == username && scope.contains(&a.area_code))
+        .find(|a| a.username == username && scope.reaches_account(&a.area_code, a.whole_tree))
         .ok_or_else(not_found)?;
     if account.username == auth.username {
         return Err(ApiError::Conflict(

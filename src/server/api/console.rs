@@ -104,6 +104,8 @@ struct MeResponse {
     username: String,
     role: &'static str,
     area: String,
+    /// Whether the account reaches every area, under every root.
+    whole_tree: bool,
 }
 
 async fn me(auth: StaffAuth) -> axum::Json<MeResponse> {
@@ -111,6 +113,7 @@ async fn me(auth: StaffAuth) -> axum::Json<MeResponse> {
         username: auth.username,
         role: auth.role.as_str(),
         area: auth.area_code,
+        whole_tree: auth.whole_tree,
     })
 }
 
@@ -150,7 +153,7 @@ async fn station_in_scope(state: &AppState, auth: &StaffAuth, station: &str) -> 
         return Err(ApiError::NotFound(format!("không có trạm `{station}`")));
     };
     let area: String = row.try_get(0)?;
-    if !area_within(&state.store, &area, &auth.area_code).await? {
+    if !auth.whole_tree && !area_within(&state.store, &area, &auth.area_code).await? {
         return Err(ApiError::NotFound(format!("không có trạm `{station}`")));
     }
     Ok(())

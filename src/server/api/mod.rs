@@ -13,6 +13,8 @@ mod reports;
 mod scope;
 mod stations;
 
+pub(crate) use stations::bulk as stations_bulk;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tower_http::trace::TraceLayer;

@@ -21,10 +21,38 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-/// Prometheus text format.
+/// Whether `headers` carry the configured metrics token (always, when none is set).
+/// Compared as SHA-256 digests so the time taken says nothing about the token.
+fn metrics_allowed(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(expected) = &state.config.metrics_token else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim();
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(given), Sha256::digest(expected.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// Prometheus text format; behind `Authorization: Bearer METRICS_TOKEN` when the
+/// configuration sets `metrics_token`.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, content_type = "text/plain", description = "Prometheus exposition format")))]
-pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    responses((status = 200, content_type = "text/plain", description = "Prometheus exposition format"),
+        (status = 401, description = "metrics_token is set and the request does not carry it")))]
+pub(super) async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if !metrics_allowed(&state, &headers) {
+        return crate::server::error::ApiError::Unauthorized.into_response();
+    }
     let since = chrono::Utc::now().timestamp_millis() - 5 * 60 * 1000;
     let online =
         sqlx::query("SELECT COUNT(DISTINCT station_code) FROM heartbeats WHERE at_ms > $1")
@@ -45,6 +73,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
         )],
         state.metrics.render(online, stations),
     )
+        .into_response()
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -175,8 +175,13 @@ pub(super) async fn report(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let scope = Scope::load(&state.store, &auth).await?;
-    let area = p.area.clone().unwrap_or_else(|| auth.area_code.clone());
-    if !scope.contains(&area) {
+    let area = p
+        .area
+        .clone()
+        .or_else(|| scope.root_area().map(str::to_owned));
+    if let Some(area) = &area
+        && !scope.contains(area)
+    {
         return Err(ApiError::NotFound(format!(
             "không có đơn vị hành chính mã `{area}`"
         )));
@@ -191,7 +196,10 @@ pub(super) async fn report(
     let query = ReportQuery {
         from: day("from", &p.from)?,
         until: day("until", &p.until)?,
-        area: Some(AreaCode::parse(&area).map_err(|e| ApiError::BadRequest(format!("area: {e}")))?),
+        area: area
+            .as_deref()
+            .map(|a| AreaCode::parse(a).map_err(|e| ApiError::BadRequest(format!("area: {e}"))))
+            .transpose()?,
         campaign: p.campaign.clone(),
         by,
         now_ms: chrono::Utc::now().timestamp_millis(),
@@ -206,7 +214,13 @@ pub(super) async fn report(
     };
     let Some(format) = format else {
         let (_, report) = compute(&state.store, &query).await.map_err(refused)?;
-        return Ok(axum::Json(to_json(&query, &area, by_text, &report)).into_response());
+        return Ok(axum::Json(to_json(
+            &query,
+            area.as_deref().unwrap_or(""),
+            by_text,
+            &report,
+        ))
+        .into_response());
     };
     let made = make(&state.store, &query, format)
         .await

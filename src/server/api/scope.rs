@@ -30,6 +30,7 @@ pub(crate) struct AreaRow {
 #[derive(Debug, Clone)]
 pub(crate) struct Scope {
     root: String,
+    whole_tree: bool,
     username: String,
     areas: Vec<AreaRow>,
     by_code: HashMap<String, usize>,
@@ -58,7 +59,11 @@ impl Scope {
             .enumerate()
             .map(|(i, a)| (a.code.clone(), i))
             .collect();
-        let mut inside = HashSet::from([auth.area_code.clone()]);
+        let mut inside = if auth.whole_tree {
+            areas.iter().map(|a| a.code.clone()).collect()
+        } else {
+            HashSet::from([auth.area_code.clone()])
+        };
         // Parents may come after children in code order; repeat until nothing is added
         // (at most the depth of the tree).
         loop {
@@ -74,6 +79,7 @@ impl Scope {
         }
         Ok(Self {
             root: auth.area_code.clone(),
+            whole_tree: auth.whole_tree,
             username: auth.username.clone(),
             areas,
             by_code,
@@ -102,11 +108,37 @@ impl Scope {
         false
     }
 
-    /// Whether the caller's area is a root of the tree (a province with no parent).
+    /// Whether an account lies inside the caller's reach: a whole-tree account only
+    /// for whole-tree callers, any other when its area is in the subtree.
+    pub fn reaches_account(&self, area_code: &str, whole_tree: bool) -> bool {
+        if whole_tree {
+            self.whole_tree
+        } else {
+            self.contains(area_code)
+        }
+    }
+
+    /// The area a report covers when none is named: the caller's; for a whole-tree
+    /// caller the tree's root when there is one only, else `None` (every root).
+    pub fn root_area(&self) -> Option<&str> {
+        if !self.whole_tree {
+            return Some(self.root.as_str());
+        }
+        let mut roots = self.areas.iter().filter(|a| a.parent.is_none());
+        match (roots.next(), roots.next()) {
+            (Some(only), None) => Some(only.code.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether the caller's area is a root of the tree (a province with no parent), or
+    /// the caller reaches the whole tree.
     pub fn is_root(&self) -> bool {
-        self.by_code
-            .get(&self.root)
-            .is_some_and(|&i| self.areas[i].parent.is_none())
+        self.whole_tree
+            || self
+                .by_code
+                .get(&self.root)
+                .is_some_and(|&i| self.areas[i].parent.is_none())
     }
 
     /// The area rows inside the subtree, in code order.

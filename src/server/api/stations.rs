@@ -20,6 +20,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::store::StationRow;
 
 mod plan;
+pub(crate) mod bulk;
 mod spec;
 
 pub(super) use spec::{StationSpec, WindowSpec};
@@ -27,14 +28,16 @@ pub(super) use spec::{StationSpec, WindowSpec};
 /// The station part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, show, create, update, plan::plan),
+    paths(list, show, create, update, plan::plan, import, create_all),
     components(schemas(
         StationSpec,
         WindowSpec,
         StationJson,
         StationWritten,
         plan::StationPlanJson,
-        plan::PlanItemJson
+        plan::PlanItemJson,
+        BulkWritten,
+        CreateAll
     ))
 )]
 pub(super) struct Doc;
@@ -44,6 +47,86 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/stations", get(list).post(create))
         .route("/stations/{code}", get(show).put(update))
         .route("/stations/{code}/plan", get(plan::plan))
+        .route(
+            "/stations/import",
+            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(BULK_LIMIT)),
+        )
+        .route("/stations/create-all", axum::routing::post(create_all))
+}
+
+/// Largest station CSV accepted, bytes (20,000 rows of a few hundred bytes).
+const BULK_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The answer to a bulk write.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct BulkWritten {
+    /// Codes of the stations created.
+    created: Vec<String>,
+    /// Codes of the stations whose settings changed.
+    updated: Vec<String>,
+    /// Rows equal to what was stored.
+    unchanged: usize,
+    recompiled: Recompiled,
+}
+
+/// `POST /api/v1/stations/create-all` body.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CreateAll {
+    /// Root of the subtree: each of its communes without a station gets one.
+    area: String,
+}
+
+async fn bulk_answer(
+    state: &AppState,
+    result: Result<bulk::BulkSummary, Vec<String>>,
+) -> ApiResult<axum::Json<BulkWritten>> {
+    let done = result.map_err(ApiError::Invalid)?;
+    let touched: Vec<String> = done.created.iter().chain(&done.updated).cloned().collect();
+    let recompiled = recompile(state, &touched).await?;
+    Ok(axum::Json(BulkWritten {
+        created: done.created,
+        updated: done.updated,
+        unchanged: done.unchanged,
+        recompiled,
+    }))
+}
+
+/// Creates or updates stations from CSV `code,area,name,languages,windows` (editor or
+/// above, areas inside the caller's subtree); any problem: every one with its line
+/// (422), nothing written. Rows equal to what is stored are left alone.
+#[utoipa::path(post, path = "/api/v1/stations/import", tag = "console",
+    security(("session_token" = [])),
+    request_body(content = String, content_type = "text/csv",
+        description = "code,area,name,languages,windows; windows `T2-T6 05:30-06:30; 17:00-18:00`"),
+    responses((status = 200, body = BulkWritten), (status = 403), (status = 413),
+        (status = 422, description = "every problem, `dòng N: field: …`")))]
+async fn import(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    body: String,
+) -> ApiResult<axum::Json<BulkWritten>> {
+    auth.require(Role::Editor)?;
+    let scope = Scope::load(&state.store, &auth).await?;
+    let allowed = |a: &str| scope.contains(a);
+    let result = bulk::import_csv(&state.store, &body, &allowed, &auth.username).await?;
+    bulk_answer(&state, result).await
+}
+
+/// One station per commune of `area`'s subtree that holds none (editor or above).
+#[utoipa::path(post, path = "/api/v1/stations/create-all", tag = "console",
+    security(("session_token" = [])), request_body = CreateAll,
+    responses((status = 200, body = BulkWritten), (status = 403), (status = 422)))]
+async fn create_all(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    ApiJson(req): ApiJson<CreateAll>,
+) -> ApiResult<axum::Json<BulkWritten>> {
+    auth.require(Role::Editor)?;
+    let scope = Scope::load(&state.store, &auth).await?;
+    let allowed = |a: &str| scope.contains(a);
+    let result = bulk::create_all(&state.store, &req.area, &allowed, &auth.username).await?;
+    bulk_answer(&state, result).await
 }
 
 /// A station as the console shows it.
