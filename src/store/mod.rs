@@ -14,7 +14,7 @@ pub mod emergencies;
 mod import;
 mod inputs;
 mod media;
-mod migrate;
+pub mod migrate;
 mod planned;
 mod playlists;
 mod reports;
@@ -68,6 +68,13 @@ pub enum StoreError {
         /// The cause.
         source: sqlx::Error,
     },
+    /// The schema records disagree with this build (edited, missing or unfinished
+    /// migrations).
+    #[error("{0}")]
+    Schema(String),
+    /// `loa_migrations` holds a number the former runner never wrote.
+    #[error("bảng loa_migrations ghi bản cập nhật lược đồ {0} không rõ; không thể chuyển sang _sqlx_migrations")]
+    Legacy(i64),
     /// Stored data no longer parses (written by a newer version or edited by hand).
     #[error("dữ liệu lưu trữ không đọc được ({what}): {detail}")]
     Corrupt {
