@@ -26,7 +26,11 @@ use super::{Backend, Store, StoreError};
 type Step = (i64, &'static str, &'static str);
 
 const SQLITE: &[Step] = &[
-    (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
     (
         2,
         "emergency_targets",
@@ -37,10 +41,18 @@ const SQLITE: &[Step] = &[
         "playlist_body_lz4",
         include_str!("../../migrations/sqlite/0003_playlist_body_lz4.sql"),
     ),
-    (4, "reports", include_str!("../../migrations/sqlite/0004_reports.sql")),
+    (
+        4,
+        "reports",
+        include_str!("../../migrations/sqlite/0004_reports.sql"),
+    ),
 ];
 const POSTGRES: &[Step] = &[
-    (1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
     (
         2,
         "emergency_targets",
@@ -51,7 +63,11 @@ const POSTGRES: &[Step] = &[
         "playlist_body_lz4",
         include_str!("../../migrations/postgres/0003_playlist_body_lz4.sql"),
     ),
-    (4, "reports", include_str!("../../migrations/postgres/0004_reports.sql")),
+    (
+        4,
+        "reports",
+        include_str!("../../migrations/postgres/0004_reports.sql"),
+    ),
 ];
 
 /// How `loa_migrations` numbers map to today's: (old, new) per backend.
@@ -130,7 +146,10 @@ async fn adopt_legacy(
              WHERE tablename = 'loa_migrations' AND schemaname = current_schema()"
         }
     };
-    let count: i64 = sqlx::query(exists_sql).fetch_one(&mut *conn).await?.try_get(0)?;
+    let count: i64 = sqlx::query(exists_sql)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
     if count == 0 {
         return Ok(());
     }
@@ -188,6 +207,8 @@ fn explain(e: MigrateError) -> StoreError {
         MigrateError::Dirty(v) => StoreError::Schema(format!(
             "bản cập nhật lược đồ {v} dừng giữa chừng; hãy khôi phục từ bản sao lưu"
         )),
-        other => StoreError::Schema(format!("không áp dụng được bản cập nhật lược đồ ({other:?})")),
+        other => StoreError::Schema(format!(
+            "không áp dụng được bản cập nhật lược đồ ({other:?})"
+        )),
     }
 }

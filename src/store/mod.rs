@@ -73,7 +73,9 @@ pub enum StoreError {
     #[error("{0}")]
     Schema(String),
     /// `loa_migrations` holds a number the former runner never wrote.
-    #[error("bảng loa_migrations ghi bản cập nhật lược đồ {0} không rõ; không thể chuyển sang _sqlx_migrations")]
+    #[error(
+        "bảng loa_migrations ghi bản cập nhật lược đồ {0} không rõ; không thể chuyển sang _sqlx_migrations"
+    )]
     Legacy(i64),
     /// Stored data no longer parses (written by a newer version or edited by hand).
     #[error("dữ liệu lưu trữ không đọc được ({what}): {detail}")]

@@ -17,6 +17,7 @@ mod permissions;
 mod reports;
 mod schedule_import;
 mod station_api;
+mod upgrade;
 
 use std::path::PathBuf;
 
