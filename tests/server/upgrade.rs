@@ -18,22 +18,22 @@ async fn build_legacy(conn: &mut sqlx::AnyConnection, dir: &str, files: &[&str])
         "CREATE TABLE loa_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     )
     .await
-    .unwrap();
+    .expect("upgrade test step");
     for (i, f) in files.iter().enumerate() {
         sqlx::raw_sql(sqlx::AssertSqlSafe(fixture(&format!("{dir}/{f}.sql"))))
             .execute(&mut *conn)
             .await
-            .unwrap();
+            .expect("upgrade test step");
         sqlx::query("INSERT INTO loa_migrations (version, applied_at) VALUES ($1, 0)")
             .bind(i as i64 + 1)
             .execute(&mut *conn)
             .await
-            .unwrap();
+            .expect("upgrade test step");
     }
     sqlx::raw_sql(sqlx::AssertSqlSafe(fixture("data.sql")))
         .execute(&mut *conn)
         .await
-        .unwrap();
+        .expect("upgrade test step");
 }
 
 async fn check(url: &str, backend: Backend) {
@@ -47,11 +47,13 @@ async fn check(url: &str, backend: Backend) {
         assert_eq!(row.get::<String, _>(1), "19");
         store.close().await;
     }
-    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .expect("upgrade test step");
     let rows = sqlx::query("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
         .fetch_all(&mut conn)
         .await
-        .unwrap();
+        .expect("upgrade test step");
     let migrator = loa::store::migrate::migrator(backend);
     assert_eq!(rows.len(), migrator.iter().count());
     for (row, m) in rows.iter().zip(migrator.iter()) {
@@ -66,7 +68,7 @@ async fn check(url: &str, backend: Backend) {
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM heartbeat_days")
         .fetch_one(&mut conn)
         .await
-        .unwrap()
+        .expect("upgrade test step")
         .get(0);
     assert_eq!(n, 1, "report data kept");
 }
@@ -74,16 +76,18 @@ async fn check(url: &str, backend: Backend) {
 #[tokio::test]
 async fn sqlite_database_of_today_upgrades() {
     sqlx::any::install_default_drivers();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("upgrade test step");
     let url = Store::sqlite_url(dir.path());
-    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("upgrade test step");
     build_legacy(
         &mut conn,
         "sqlite",
         &["0001_init", "0002_emergency_targets", "0003_reports"],
     )
     .await;
-    conn.close().await.unwrap();
+    conn.close().await.expect("upgrade test step");
     check(&url, Backend::Sqlite).await;
 }
 
@@ -94,7 +98,9 @@ async fn postgres_database_of_today_upgrades() {
         eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
         return;
     };
-    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("upgrade test step");
     build_legacy(
         &mut conn,
         "postgres",
@@ -106,6 +112,6 @@ async fn postgres_database_of_today_upgrades() {
         ],
     )
     .await;
-    conn.close().await.unwrap();
+    conn.close().await.expect("upgrade test step");
     check(&url, Backend::Postgres).await;
 }
