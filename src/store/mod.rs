@@ -15,7 +15,7 @@ mod import;
 mod inputs;
 pub mod logins;
 mod media;
-mod migrate;
+pub mod migrate;
 mod planned;
 mod playlists;
 mod reports;
@@ -73,6 +73,15 @@ pub enum StoreError {
         /// The cause.
         source: sqlx::Error,
     },
+    /// The schema records disagree with this build (edited, missing or unfinished
+    /// migrations).
+    #[error("{0}")]
+    Schema(String),
+    /// `loa_migrations` holds a number the former runner never wrote.
+    #[error(
+        "bảng loa_migrations ghi bản cập nhật lược đồ {0} không rõ; không thể chuyển sang _sqlx_migrations"
+    )]
+    Legacy(i64),
     /// Stored data no longer parses (written by a newer version or edited by hand).
     #[error("dữ liệu lưu trữ không đọc được ({what}): {detail}")]
     Corrupt {

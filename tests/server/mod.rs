@@ -20,6 +20,7 @@ mod planning;
 mod reports;
 mod schedule_import;
 mod station_api;
+mod upgrade;
 
 use std::path::PathBuf;
 
