@@ -161,12 +161,12 @@ impl App {
                 self.listener,
                 router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
             )
-                .with_graceful_shutdown(async move {
-                    shutdown.await;
-                    let _ = stop_tx.send(true);
-                })
-                .await
-                .context("máy chủ HTTP dừng vì lỗi")?,
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .context("máy chủ HTTP dừng vì lỗi")?,
             Some(tls) => {
                 let handle = axum_server::Handle::new();
                 let stopper = handle.clone();
@@ -183,7 +183,9 @@ impl App {
                 axum_server::from_tcp_rustls(listener, tls)
                     .context("không mở được cổng HTTPS")?
                     .handle(handle)
-                    .serve(router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+                    .serve(
+                        router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+                    )
                     .await
                     .context("máy chủ HTTPS dừng vì lỗi")?;
             }

@@ -88,14 +88,6 @@ const POSTGRES: &[Step] = &[
         "deployment",
         include_str!("../../migrations/postgres/0013_deployment.sql"),
     ),
-    (
-        11,
-        include_str!("../../migrations/postgres/0011_login_throttle.sql"),
-    ),
-    (
-        13,
-        include_str!("../../migrations/postgres/0013_deployment.sql"),
-    ),
 ];
 
 /// How `loa_migrations` numbers map to today's: (old, new) per backend.

@@ -19,8 +19,8 @@ use crate::server::auth::{Role, StaffAuth};
 use crate::server::error::{ApiError, ApiResult};
 use crate::store::StationRow;
 
-mod plan;
 pub(crate) mod bulk;
+mod plan;
 mod spec;
 
 pub(super) use spec::{StationSpec, WindowSpec};
