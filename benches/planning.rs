@@ -32,7 +32,11 @@ const PLAN_RUNS: usize = 1_000;
 const PLAN_DAYS: u32 = 31;
 
 fn main() {
-    println!("machine: {}", machine::machine());
+    println!(
+        "machine: {}, load average {}",
+        machine::machine(),
+        machine::load_average()
+    );
     let (inputs, _) = Country::build().into_inputs();
     let inputs = with_year_campaign(&inputs);
     let id = CampaignId::parse("ca-nam-2027").expect("id");

@@ -15,6 +15,10 @@ use crate::domain::{PlannedCell, ReportStation, alike_stations, compile};
 use crate::store::inputs::load_inputs;
 use crate::store::{Store, StoreError};
 
+/// A planned cell's key: local day (when the grouping needs it), campaign, segment and
+/// priority (empty when the grouping does not need them), and whether it was already due.
+type CellKey = (Option<NaiveDate>, String, String, String, bool);
+
 /// Longest stretch after the horizon compiled for one report, in days.
 const MAX_FUTURE_DAYS: u64 = 731;
 
@@ -72,10 +76,7 @@ pub(super) async fn future_cells(
             let rep = group[0];
             let tz = inputs.station(rep).timezone;
             let compiled = compile(inputs, rep, first, days);
-            let mut counted: BTreeMap<
-                (Option<NaiveDate>, String, String, String, bool),
-                (u64, i64),
-            > = BTreeMap::new();
+            let mut counted: BTreeMap<CellKey, (u64, i64)> = BTreeMap::new();
             for item in &compiled.playlist.items {
                 let campaign = inputs.campaigns()[item.campaign].id.as_str();
                 if q.campaign.as_deref().is_some_and(|c| c != campaign) {
