@@ -570,15 +570,19 @@ async fn logout_ends_the_session_and_accounts_can_be_enabled_again(app: TestApp)
 
 async fn the_last_enabled_administrator_cannot_be_disabled(app: TestApp) {
     let admin = app.admin().await;
-    let (status, _) = api(
-        &app,
-        Method::POST,
-        "/api/v1/accounts",
-        &admin,
-        Some(json!({ "username": "quantri2", "password": "hai-quan-tri-vien", "role": "admin", "area": "19" })),
+    // The seeded admin reaches the whole tree, out of a province administrator's reach:
+    // the second administrator is whole-tree too (as `loa account create` without
+    // `--area` makes it), so each can disable the other.
+    loa::server::accounts::create_account_in(
+        &app.state.store,
+        "quantri2",
+        "quantri2",
+        "hai-quan-tri-vien",
+        loa::server::auth::Role::Admin,
+        loa::server::accounts::Reach::WholeTree,
     )
-    .await;
-    assert_eq!(status, 201);
+    .await
+    .expect("a second whole-tree administrator");
     let second = app.login("quantri2", "hai-quan-tri-vien").await;
     // Two administrators disable each other at the same moment: one of them wins.
     let (a, b) = tokio::join!(

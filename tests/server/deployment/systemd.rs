@@ -15,8 +15,8 @@ fn systemd_units_verify() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut units = Vec::new();
     for name in ["loa-serve.service", "loa-agent.service"] {
-        let text = std::fs::read_to_string(repo().join("packaging/systemd").join(name))
-            .expect("the unit");
+        let text =
+            std::fs::read_to_string(repo().join("packaging/systemd").join(name)).expect("the unit");
         assert!(text.contains("ExecStart=/usr/local/bin/loa "), "{name}");
         let file = dir.path().join(name);
         std::fs::write(
