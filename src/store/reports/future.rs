@@ -72,10 +72,7 @@ pub(super) async fn future_cells(
             let rep = group[0];
             let tz = inputs.station(rep).timezone;
             let compiled = compile(inputs, rep, first, days);
-            let mut counted: BTreeMap<
-                (Option<NaiveDate>, String, String, String, bool),
-                (u64, i64),
-            > = BTreeMap::new();
+            let mut counted: BTreeMap<CellKey, (u64, i64)> = BTreeMap::new();
             for item in &compiled.playlist.items {
                 let campaign = inputs.campaigns()[item.campaign].id.as_str();
                 if q.campaign.as_deref().is_some_and(|c| c != campaign) {
@@ -120,3 +117,6 @@ pub(super) async fn future_cells(
     }
     Ok(cells)
 }
+
+/// The key future items are counted under (see the loop above).
+type CellKey = (Option<NaiveDate>, String, String, String, bool);
