@@ -19,6 +19,8 @@ set -euo pipefail
 packages=(pkg-config libasound2-dev sox lame ffmpeg pulseaudio pulseaudio-utils libasound2-plugins)
 # The suite runs README's nginx configuration (packaging/nginx/loa.conf) in front of loa.
 packages+=(nginx-light)
+# The suite checks the systemd units in packaging/systemd with `systemd-analyze verify`.
+packages+=(systemd)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

@@ -77,7 +77,7 @@ pub async fn make(store: &Store, q: &ReportQuery, format: Format) -> Result<Made
         q.area
             .as_ref()
             .map(|a| format!("{}-", a.as_str()))
-            .unwrap_or_default(),
+            .unwrap_or_else(|| "toan-quoc-".to_owned()),
         q.from.format("%Y%m%d"),
         q.until.format("%Y%m%d"),
         match q.by {

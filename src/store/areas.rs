@@ -216,3 +216,23 @@ fn problem(path: &Path, line: usize, message: String) -> Problem {
         message,
     }
 }
+
+/// Codes of the units a re-import retired (`areas.retired_at` set). Their stations and
+/// history stay; no new station may be placed in them.
+pub async fn retired_area_codes(
+    store: &Store,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let rows = sqlx::query("SELECT code FROM areas WHERE retired_at IS NOT NULL")
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String, _>(0).map_err(StoreError::from))
+        .collect()
+}
+
+/// The refusal for a station placed in retired unit `code`, naming the field.
+pub fn retired_area_message(field: &str, code: &str) -> String {
+    format!(
+        "{field}: đơn vị `{code}` đã ngừng sử dụng (không còn trong cây đơn vị nạp lần gần nhất, do sáp nhập hoặc giải thể); chọn đơn vị đang dùng thay cho nó"
+    )
+}

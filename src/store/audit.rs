@@ -86,7 +86,12 @@ pub async fn object_areas(
         ("station", "SELECT code, area_code FROM stations"),
         ("campaign", "SELECT id, area_code FROM campaigns"),
         ("segment", "SELECT id, area_code FROM segments"),
-        ("account", "SELECT username, area_code FROM accounts"),
+        // A whole-tree account's stored area is only the first root: `*`, so that a
+        // province's admins do not read what the national admin did elsewhere.
+        (
+            "account",
+            "SELECT username, CASE WHEN whole_tree <> 0 THEN '*' ELSE area_code END FROM accounts",
+        ),
         ("emergency", "SELECT id, area_code FROM emergencies"),
         ("area", "SELECT code, code FROM areas"),
     ] {

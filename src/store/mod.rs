@@ -24,7 +24,7 @@ mod stations;
 
 pub use airings::ingest as ingest_airings;
 pub use airings::{ItemAiring, airings_planned_between};
-pub use areas::{AreaChanges, import_areas_csv};
+pub use areas::{AreaChanges, import_areas_csv, retired_area_codes, retired_area_message};
 pub use campaigns::{
     CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,
     is_unique_violation, list_campaigns, replace_campaign,

@@ -6,6 +6,7 @@ mod accounts;
 mod nginx;
 mod reform;
 mod stations_bulk;
+mod systemd;
 mod tls;
 
 use std::io::{BufRead, BufReader};

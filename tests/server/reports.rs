@@ -37,6 +37,7 @@ both_backends_seeded!(crate::server::bac_kan_dir;
     future_items_are_upcoming_and_heartbeats_are_seen,
     the_command_line_prints_and_writes_the_same_report,
     counts_equal_an_item_by_item_count,
+    a_retired_area_keeps_its_history_and_takes_no_station,
 );
 
 const XHHT: &str = "xhht-ca-nam";
@@ -871,4 +872,157 @@ async fn counts_equal_an_item_by_item_count(app: TestApp) {
     // Items of 9 and 13 March (local) do not exist: both edges of the range hold.
     assert_eq!(by_day["rows"].as_array().map(Vec::len), Some(3));
     assert_eq!(by_day["total"]["planned"], 240);
+}
+
+/// After a re-import (`loa areas import --apply`) that no longer lists a ward, the ward
+/// is retired: the listing marks it, its station and the report of its airings are
+/// unchanged, and no new station may be placed in them
+/// (one at a time, from CSV, or one per commune), each refusal in Vietnamese naming
+/// the field, nothing written.
+async fn a_retired_area_keeps_its_history_and_takes_no_station(app: TestApp) {
+    let (_, admin) = load_march(&app).await;
+    let q = "from=2026-03-10&until=2026-03-11&area=06&by=station";
+    let before = json_report(&app, &admin, q).await;
+
+    // The province's list again without Phường Nguyễn Thị Minh Khai (merged away).
+    let file = crate::server::cli_server::repo().join("schedules/bac-kan-2024/areas.csv");
+    let text: String = std::fs::read_to_string(&file)
+        .expect("the 2024 list")
+        .lines()
+        .filter(|l| !l.starts_with("01834,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let changes = loa::store::import_areas_csv(&app.state.store, &file, &text, "test", true)
+        .await
+        .expect("store")
+        .expect("a valid tree");
+    assert_eq!(
+        changes
+            .retired
+            .iter()
+            .map(|(code, _, stations)| (code.as_str(), stations.clone()))
+            .collect::<Vec<_>>(),
+        [("01834", vec!["01834".to_owned()])],
+        "{changes:?}"
+    );
+
+    let areas: Vec<Value> = app
+        .client
+        .get(app.url("/api/v1/areas"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("areas")
+        .json()
+        .await
+        .expect("json");
+    let flag = |code: &str| {
+        areas
+            .iter()
+            .find(|a| a["code"] == code)
+            .unwrap_or_else(|| panic!("{code} listed"))["retired"]
+            .clone()
+    };
+    assert_eq!(flag("01834"), true);
+    assert_eq!(flag("058"), false, "a current unit");
+    assert_eq!(flag("06"), false);
+
+    let after = json_report(&app, &admin, q).await;
+    assert_eq!(after["total"], before["total"], "history unchanged");
+    for station in ["01834", "01837", "01858"] {
+        assert_eq!(
+            row(&after, station)["counts"],
+            row(&before, station)["counts"],
+            "{station}"
+        );
+    }
+    let stations: Value = app
+        .client
+        .get(app.url("/api/v1/stations"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("stations")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        stations.to_string().contains("\"01834\""),
+        "a station of a retired unit is still listed: {stations}"
+    );
+
+    let count = || async {
+        sqlx::query("SELECT COUNT(*) FROM stations")
+            .fetch_one(app.state.store.pool())
+            .await
+            .expect("count")
+            .get::<i64, _>(0)
+    };
+    let held = count().await;
+    let refused = |body: &Value, field: &str| {
+        let text = body.to_string();
+        assert!(
+            text.contains(&format!("{field}: đơn vị `01834` đã ngừng sử dụng")),
+            "{text}"
+        );
+    };
+    let res = app
+        .client
+        .post(app.url("/api/v1/stations"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "code": "MOI-01834", "area": "01834"
+        }))
+        .send()
+        .await
+        .expect("create");
+    let status = res.status();
+    let body = res.text().await.expect("body");
+    assert_eq!(status, 422, "{body}");
+    refused(&serde_json::from_str(&body).expect("json"), "area");
+    let res = app
+        .client
+        .post(app.url("/api/v1/stations/import"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body("code,area,name,languages,windows\nMOI-01834,01834,Trạm mới,vi,05:30-06:30\n")
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.expect("json");
+    assert!(body.to_string().contains("dòng 2: "), "{body}");
+    refused(&body, "area");
+    let res = app
+        .client
+        .post(app.url("/api/v1/stations/create-all"))
+        .bearer_auth(&admin)
+        .json(&json!({ "area": "01834" }))
+        .send()
+        .await
+        .expect("create-all");
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body.to_string()
+            .contains("--area: đơn vị `01834` đã ngừng sử dụng"),
+        "{body}"
+    );
+    assert_eq!(count().await, held, "nothing written");
+
+    // The station already there keeps its unit when its settings change.
+    let res = app
+        .client
+        .put(app.url("/api/v1/stations/01834"))
+        .bearer_auth(&admin)
+        .json(&json!({ "area": "01834", "name": "Trạm phường cũ" }))
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
 }

@@ -365,6 +365,9 @@ fn readable(
     objects: &HashMap<&'static str, HashMap<String, String>>,
     e: &AuditEntry,
 ) -> bool {
+    if scope.is_whole_tree() {
+        return true;
+    }
     let actor_area = objects["account"].get(&e.actor);
     if actor_area.is_some_and(|a| scope.contains(a)) {
         return true;
@@ -385,8 +388,10 @@ fn readable(
             .iter()
             .find_map(|k| objects[k].get(&e.target))
         });
+    // An entry naming no area (an areas import, say) is for whoever reaches the whole
+    // tree: one province of several does not.
     match target_area {
         Some(area) => scope.contains(area),
-        None => scope.is_root(),
+        None => scope.reaches_whole_tree(),
     }
 }

@@ -120,6 +120,9 @@ pub(super) struct CampaignWritten {
 pub(super) struct WriteParams {
     /// `true`: check the campaign over its whole range and save nothing.
     dry_run: Option<String>,
+    /// Area that owns a new campaign (default: the caller's). Required from a
+    /// whole-tree account when the tree has several roots (a national set).
+    area: Option<String>,
 }
 
 impl WriteParams {
@@ -192,6 +195,7 @@ async fn create(
     auth.require(Role::Editor)?;
     let dry_run = params.dry_run()?;
     let scope = Scope::load(&state.store, &auth).await?;
+    let owner = owner_area(&auth, &scope, params.area.as_deref())?;
     let spec = normalised(spec);
     let taken = || ApiError::Conflict(format!("mã chiến dịch `{}` đã có", spec.id));
     if crate::store::get_campaign(&state.store, &spec.id)
@@ -205,8 +209,7 @@ async fn create(
         return Ok((StatusCode::OK, axum::Json(dry(checked))));
     }
     let stations = checked.stations;
-    match crate::store::insert_campaign(&state.store, &spec, &auth.area_code, &auth.username).await
-    {
+    match crate::store::insert_campaign(&state.store, &spec, &owner, &auth.username).await {
         Err(e) if crate::store::is_unique_violation(&e) => return Err(taken()),
         other => other?,
     }
@@ -306,4 +309,28 @@ fn dry(checked: check::Checked) -> CampaignWritten {
 fn normalised(mut spec: CampaignSpec) -> CampaignSpec {
     spec.name = crate::schedule_file::nfc(spec.name.trim());
     spec
+}
+
+/// The area that owns something new made by `auth`: `asked` when given (inside the
+/// caller's subtree), else the caller's own area, or for a whole-tree account the
+/// tree's root when there is one only. A whole-tree account on a tree of several roots
+/// must name it (`?area=CODE`): which province owns it cannot be guessed.
+pub(super) fn owner_area(
+    auth: &StaffAuth,
+    scope: &Scope,
+    asked: Option<&str>,
+) -> ApiResult<String> {
+    match asked.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(code) if scope.contains(code) => Ok(code.to_owned()),
+        Some(code) => Err(ApiError::Invalid(vec![format!(
+            "area: đơn vị `{code}` không có trong phạm vi của tài khoản; ghi mã một đơn vị hành chính mà tài khoản quản lý"
+        )])),
+        None if auth.whole_tree => scope.root_area().map(str::to_owned).ok_or_else(|| {
+            ApiError::Invalid(vec![
+                "area: tài khoản toàn quốc cần ghi rõ đơn vị sở hữu chiến dịch (tham số `?area=MÃ`, ví dụ mã tỉnh `19`); cây đơn vị có nhiều tỉnh nên không tự chọn được"
+                    .to_owned(),
+            ])
+        }),
+        None => Ok(auth.area_code.clone()),
+    }
 }

@@ -123,6 +123,10 @@ struct AreaJson {
     name: String,
     kind: String,
     parent: Option<String>,
+    /// A unit the last `loa areas import --apply` no longer listed (merged or
+    /// dissolved): listed still, because its stations and their history keep naming
+    /// it, but no new station may be placed in it.
+    retired: bool,
 }
 
 async fn areas(
@@ -130,6 +134,7 @@ async fn areas(
     auth: StaffAuth,
 ) -> ApiResult<axum::Json<Vec<AreaJson>>> {
     let scope = Scope::load(&state.store, &auth).await?;
+    let retired = crate::store::retired_area_codes(&state.store).await?;
     Ok(axum::Json(
         scope
             .areas()
@@ -138,6 +143,7 @@ async fn areas(
                 name: a.name.clone(),
                 kind: a.kind.clone(),
                 parent: a.parent.clone(),
+                retired: retired.contains(&a.code),
             })
             .collect(),
     ))

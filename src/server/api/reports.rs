@@ -114,7 +114,10 @@ pub(super) struct ReportRowJson {
 pub(super) struct ReportJson {
     from: String,
     until: String,
+    /// Area code; empty for a whole-tree report over several roots.
     area: String,
+    /// The area's name; `Toàn quốc` for a whole-tree report over several roots.
+    area_name: String,
     by: String,
     stations: usize,
     total: TallyJson,
@@ -125,11 +128,12 @@ pub(super) struct ReportJson {
     silent_stations: Vec<String>,
 }
 
-fn to_json(q: &ReportQuery, area: &str, by: &str, r: &Report) -> ReportJson {
+fn to_json(q: &ReportQuery, area: &str, area_name: &str, by: &str, r: &Report) -> ReportJson {
     ReportJson {
         from: q.from.to_string(),
         until: q.until.to_string(),
         area: area.to_owned(),
+        area_name: area_name.to_owned(),
         by: by.to_owned(),
         stations: r.stations.len(),
         total: (&r.total).into(),
@@ -214,9 +218,18 @@ pub(super) async fn report(
     };
     let Some(format) = format else {
         let (_, report) = compute(&state.store, &query).await.map_err(refused)?;
+        let area_name = match &area {
+            Some(code) => scope
+                .areas()
+                .find(|a| a.code == *code)
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| code.clone()),
+            None => "Toàn quốc".to_owned(),
+        };
         return Ok(axum::Json(to_json(
             &query,
             area.as_deref().unwrap_or(""),
+            &area_name,
             by_text,
             &report,
         ))

@@ -141,6 +141,18 @@ impl Scope {
                 .is_some_and(|&i| self.areas[i].parent.is_none())
     }
 
+    /// Whether the caller is a whole-tree account.
+    pub fn is_whole_tree(&self) -> bool {
+        self.whole_tree
+    }
+
+    /// Whether the caller reaches every area: a whole-tree account, or the admin of
+    /// the only root of a single-province tree.
+    pub fn reaches_whole_tree(&self) -> bool {
+        self.whole_tree
+            || (self.is_root() && self.areas.iter().filter(|a| a.parent.is_none()).count() == 1)
+    }
+
     /// The area rows inside the subtree, in code order.
     pub fn areas(&self) -> impl Iterator<Item = &AreaRow> {
         self.areas.iter().filter(|a| self.inside.contains(&a.code))

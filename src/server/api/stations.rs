@@ -288,8 +288,23 @@ async fn write(
     let (station, target_lufs, window_paths) = spec
         .to_domain(code, inputs.tree())
         .map_err(ApiError::Invalid)?;
-    check_with_schedule(inputs, station.clone(), &window_paths)?;
     let area = inputs.tree().area(station.area).code.to_string();
+    // A station already in a retired unit may keep it; none is placed in one.
+    if crate::store::retired_area_codes(&state.store)
+        .await?
+        .contains(&area)
+    {
+        let stays = inputs
+            .stations()
+            .iter()
+            .any(|s| s.code.as_str() == code && s.area == station.area);
+        if create || !stays {
+            return Err(ApiError::Invalid(vec![crate::store::retired_area_message(
+                "area", &area,
+            )]));
+        }
+    }
+    check_with_schedule(inputs, station.clone(), &window_paths)?;
     if !crate::store::write_station(
         &state.store,
         &station,

@@ -8,7 +8,7 @@ use super::{login, national_csv, serve_bare};
 async fn an_imported_tree_gets_its_first_admin_from_the_cli(db: Db) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    let Some((flags, _)) = database(db, &data).await else {
+    let Some((flags, url)) = database(db, &data).await else {
         eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
         return;
     };
@@ -52,6 +52,30 @@ async fn an_imported_tree_gets_its_first_admin_from_the_cli(db: Db) {
     ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("ít nhất 10 ký tự"), "{out}");
+    // Long enough is not enough: the console's one policy (common list, the username,
+    // runs of digits) holds for a password from a file too.
+    for (text, says) in [
+        ("password123\n", "quá phổ biến"),
+        ("admin-cua-tinh\n", "tên đăng nhập"),
+        ("2345678901234\n", "dãy số"),
+    ] {
+        let weak = dir.path().join("weak.txt");
+        std::fs::write(&weak, text).expect("write");
+        let (code, out) = with(&[
+            "account",
+            "create",
+            "admin",
+            "--role",
+            "admin",
+            "--password-file",
+            &weak.display().to_string(),
+        ]);
+        assert_eq!(code, 1, "{text}: {out}");
+        assert!(
+            out.contains("--password-file") && out.contains(says),
+            "{text}: {out}"
+        );
+    }
     let (code, out) = with(&[
         "account", "create", "tinh", "--role", "admin", "--area", "99",
     ]);
@@ -177,6 +201,144 @@ async fn an_imported_tree_gets_its_first_admin_from_the_cli(db: Db) {
         .await
         .expect("disable");
     assert_eq!(res.status(), 404);
+
+    // The national admin's audit entries reach a province only where they concern it:
+    // qt01 (of the first root, the area a whole-tree account is stored with) reads the
+    // creation of its own account, not those of the other provinces' accounts.
+    let qt01 = login(&client, &base, "qt01", "mot-mat-khau-dai").await;
+    let res = client
+        .get(format!("{base}/api/v1/audit"))
+        .bearer_auth(&qt01)
+        .send()
+        .await
+        .expect("audit");
+    assert_eq!(res.status(), 200);
+    let entries: Vec<serde_json::Value> = res.json().await.expect("json");
+    let targets: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["target"].as_str())
+        .collect();
+    assert!(targets.contains(&"qt01"), "its own province: {entries:?}");
+    assert!(
+        !targets.contains(&"qt19") && !targets.contains(&"qt79") && !targets.contains(&"admin"),
+        "other provinces and the national admin stay hidden: {entries:?}"
+    );
+    let everything: Vec<serde_json::Value> = client
+        .get(format!("{base}/api/v1/audit"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    for who in ["qt01", "qt19", "qt79", "admin"] {
+        assert!(
+            everything.iter().any(|e| e["target"] == who),
+            "the national admin reads all: {who} in {everything:?}"
+        );
+    }
+
+    // On a tree of three provinces the national admin names the owner of what it makes.
+    let campaign = serde_json::json!({
+        "id": "tuyen-truyen-2026", "name": "Tuyên truyền 2026",
+        "from": "2026-01-01", "until": "2026-01-31", "areas": ["19"],
+        "pool": ["ban-tin"], "rotations": []
+    });
+    for (query, says) in [
+        (
+            "",
+            "area: tài khoản toàn quốc cần ghi rõ đơn vị sở hữu chiến dịch",
+        ),
+        ("?area=99", "area: đơn vị `99` không có trong phạm vi"),
+    ] {
+        let res = client
+            .post(format!("{base}/api/v1/campaigns{query}"))
+            .bearer_auth(&admin)
+            .json(&campaign)
+            .send()
+            .await
+            .expect("campaign");
+        assert_eq!(res.status(), 422, "{query}");
+        let body = res.text().await.expect("body");
+        assert!(body.contains(says), "{query}: {body}");
+    }
+    let res = client
+        .post(format!("{base}/api/v1/campaigns?area=19"))
+        .bearer_auth(&admin)
+        .json(&campaign)
+        .send()
+        .await
+        .expect("campaign");
+    let body = res.text().await.expect("body");
+    assert!(
+        !body.contains("area: "),
+        "an owner named: other checks only: {body}"
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("id", "ban-tin")
+        .text("title", "Bản tin")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![0u8; 64]).file_name("ban-tin.mp3"),
+        );
+    let res = client
+        .post(format!("{base}/api/v1/segments"))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.expect("body");
+    assert!(
+        body.contains("area: tài khoản toàn quốc cần ghi rõ đơn vị sở hữu bản tin"),
+        "{body}"
+    );
+    let count: i64 = {
+        let store = loa::store::Store::open(&url).await.expect("open");
+        let n = sqlx::query_scalar::<_, i64>(
+            "SELECT (SELECT COUNT(*) FROM campaigns) + (SELECT COUNT(*) FROM segments)",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+        store.close().await;
+        n
+    };
+    assert_eq!(count, 0, "nothing written");
+
+    // A report naming no area covers the three provinces and says so.
+    let report: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/reports?from=2026-01-01&until=2026-01-31"
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("report")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["area_name"], "Toàn quốc", "{report}");
+    let res = client
+        .get(format!(
+            "{base}/api/v1/reports?from=2026-01-01&until=2026-01-31&format=table"
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("report table");
+    assert_eq!(res.status(), 200);
+    let disposition = res
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(disposition.contains("toan-quoc"), "{disposition}");
+    let text = res.text().await.expect("table");
+    assert!(text.contains("Toàn quốc"), "{text}");
     drop(server);
 }
 

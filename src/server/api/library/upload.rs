@@ -205,10 +205,25 @@ fn check(mut form: Form, auth: &StaffAuth, scope: &Scope) -> ApiResult<Checked> 
                 "valid_from: {from} sau valid_until {until}; đổi chỗ hai ngày (valid_from = {until}, valid_until = {from})"
             ));
     }
-    let area = text("area").unwrap_or_else(|| auth.area_code.clone());
-    scope.require_area(&area)?;
-    if !scope.contains(&area) {
-        problems.push(format!("area: không có đơn vị `{area}`"));
+    let area = match text("area") {
+        Some(area) => area,
+        None if auth.whole_tree => match scope.root_area() {
+            Some(root) => root.to_owned(),
+            None => {
+                problems.push(
+                    "area: tài khoản toàn quốc cần ghi rõ đơn vị sở hữu bản tin (trường `area`, ví dụ mã tỉnh `19`); cây đơn vị có nhiều tỉnh nên không tự chọn được"
+                        .to_owned(),
+                );
+                String::new()
+            }
+        },
+        None => auth.area_code.clone(),
+    };
+    if !area.is_empty() {
+        scope.require_area(&area)?;
+        if !scope.contains(&area) {
+            problems.push(format!("area: không có đơn vị `{area}`"));
+        }
     }
     let file = form.file.take();
     match &file {

@@ -146,6 +146,17 @@ async fn write_rows(
 ) -> Result<Result<BulkSummary, Vec<String>>, crate::store::StoreError> {
     let loaded = crate::store::load_inputs(store).await?;
     let inputs = &loaded.inputs;
+    let retired = crate::store::retired_area_codes(store).await?;
+    let stored_area: HashMap<String, String> = inputs
+        .stations()
+        .iter()
+        .map(|s| {
+            (
+                s.code.to_string(),
+                inputs.tree().area(s.area).code.to_string(),
+            )
+        })
+        .collect();
     let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut checked: Vec<(usize, Station, f64)> = Vec::new();
@@ -164,6 +175,14 @@ async fn write_rows(
                     "area: đơn vị `{}` nằm ngoài phạm vi của tài khoản",
                     row.spec.area
                 ),
+            ));
+            continue;
+        }
+        // A station already in a retired unit may stay there; none is placed in one.
+        if retired.contains(&row.spec.area) && stored_area.get(&row.code) != Some(&row.spec.area) {
+            problems.push(at(
+                row.line,
+                &crate::store::retired_area_message("area", &row.spec.area),
             ));
             continue;
         }
@@ -279,6 +298,12 @@ pub async fn create_all(
             crate::wire::area_hint(tree, area)
         )]));
     };
+    let retired = crate::store::retired_area_codes(store).await?;
+    if retired.contains(area) {
+        return Ok(Err(vec![crate::store::retired_area_message(
+            "--area", area,
+        )]));
+    }
     let held: std::collections::HashSet<_> = inputs.stations().iter().map(|s| s.area).collect();
     let with_windows: std::collections::HashSet<_> =
         inputs.area_windows().map(|(a, _)| a).collect();
@@ -286,6 +311,7 @@ pub async fn create_all(
         .ids()
         .filter(|&id| tree.area(id).kind == AreaKind::Commune && tree.is_within(id, root))
         .filter(|id| !held.contains(id))
+        .filter(|&id| !retired.contains(tree.area(id).code.as_str()))
         .map(|id| {
             let code = tree.area(id).code.to_string();
             let inherits = std::iter::once(id)
