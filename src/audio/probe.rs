@@ -52,7 +52,7 @@ const CBR_TOLERANCE_PERCENT: u64 = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     /// The file could not be read.
-    #[error("không đọc được tệp {path}: {source}")]
+    #[error("không đọc được tệp {path}: {}", io_reason_vi(source))]
     Read {
         /// The file.
         path: PathBuf,
@@ -310,6 +310,17 @@ fn refused_phone_format(bytes: &[u8]) -> Option<String> {
         return None;
     };
     Some(format!("định dạng {name} chưa được hỗ trợ; {CONVERT}"))
+}
+
+/// Why a file could not be read, in Vietnamese (the system's own text is English).
+pub(super) fn io_reason_vi(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "không có tệp này; kiểm tra tên và thư mục",
+        ErrorKind::PermissionDenied => "không có quyền đọc tệp",
+        ErrorKind::IsADirectory => "đây là thư mục, không phải tệp",
+        _ => "lỗi đọc đĩa",
+    }
 }
 
 /// What went wrong, in Vietnamese (symphonia's own text is English).

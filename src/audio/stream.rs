@@ -32,7 +32,10 @@ fn capped_gain(gain_db: f64) -> f32 {
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
     /// The file could not be opened.
-    #[error("không mở được tệp âm thanh {path}: {source}")]
+    #[error(
+        "không mở được tệp âm thanh {path}: {}",
+        super::probe::io_reason_vi(source)
+    )]
     Open {
         /// The file.
         path: PathBuf,

@@ -211,3 +211,34 @@ fn digital_silence_measures_with_a_warning_and_no_loudness() {
     assert_eq!(m.loudness_lufs, None);
     assert_eq!(m.warnings, vec![loa::audio::SILENCE_WARNING.to_owned()]);
 }
+
+#[test]
+fn files_the_agent_cannot_play_are_refused_in_vietnamese() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = dir.path().join("khong-phai-am-thanh.mp3");
+    std::fs::write(&text, "đây là văn bản, không phải âm thanh\n".repeat(200)).expect("write");
+    let empty = dir.path().join("rong.wav");
+    std::fs::write(&empty, b"").expect("write");
+    let missing = dir.path().join("khong-co.mp3");
+    for (path, needle) in [
+        (&text, "không giải mã được"),
+        (&empty, "không giải mã được"),
+        (&missing, "không có tệp này"),
+    ] {
+        let message = SampleStream::open(path, 0.0)
+            .err()
+            .unwrap_or_else(|| panic!("{} plays", path.display()))
+            .to_string();
+        assert!(message.contains(needle), "{message}");
+        for english in [
+            "unsupported",
+            "format reader",
+            "core (probe)",
+            "No such file",
+            "os error",
+            "end of stream",
+        ] {
+            assert!(!message.contains(english), "{message}");
+        }
+    }
+}
