@@ -10,5 +10,6 @@
 mod probe;
 mod stream;
 
-pub use probe::{Measured, ProbeError, measure, measure_bytes};
+pub use probe::{Measured, ProbeError, SILENCE_WARNING, measure, measure_bytes};
+pub use stream::MAX_GAIN_DB;
 pub use stream::{OUTPUT_RATE, SampleStream, StreamError, ToStereo48k};

@@ -32,13 +32,27 @@ pub struct Measured {
     /// The container found in the bytes (`mp3`, `ogg`, `flac`, `wav`, …), whatever
     /// the file's name says.
     pub format: &'static str,
+    /// What a user should know although the file is usable (digital silence; a CBR
+    /// MP3 whose size promises far more audio than decodes), in Vietnamese.
+    pub warnings: Vec<String>,
 }
+
+/// The warning for a file that decodes to digital silence (no loudness to measure).
+/// Such a file plays at the gain cap's neutral point, 0 dB: nothing is amplified.
+pub const SILENCE_WARNING: &str = "tệp chỉ có im lặng (không đo được độ to); kiểm tra lại bản ghi \
+     trước khi đưa vào thư viện; nếu vẫn dùng, tệp được phát với mức tăng 0 dB";
+
+/// Least audio a CBR MP3's size may promise beyond what decodes before a warning:
+/// more than this many milliseconds and more than [`CBR_TOLERANCE_PERCENT`] of it.
+const CBR_TOLERANCE_MS: u64 = 1_000;
+/// See [`CBR_TOLERANCE_MS`].
+const CBR_TOLERANCE_PERCENT: u64 = 5;
 
 /// Why a file could not be measured.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     /// The file could not be read.
-    #[error("không đọc được tệp {path}: {source}")]
+    #[error("không đọc được tệp {path}: {}", io_reason_vi(source))]
     Read {
         /// The file.
         path: PathBuf,
@@ -97,6 +111,8 @@ where
     B: AsRef<[u8]> + Send + Sync,
 {
     let sha256 = Sha256Digest::from_bytes(Sha256::digest(bytes.as_ref()).into());
+    let bytes_len = bytes.as_ref().len() as u64;
+    let tags_len = mp3_tag_bytes(bytes.as_ref());
     let header_counts_frames = mp3_declares_frame_count(bytes.as_ref());
     if let Some(reason) = refused_phone_format(bytes.as_ref()) {
         return Err(ProbeError::NotAudio { reason });
@@ -140,6 +156,11 @@ where
         other => other,
     };
 
+    let is_mpeg = length_is_a_guess(format.format_info().format, false);
+    let file_len = bytes_len;
+    // MPEG packets: their sizes (one bitrate: sizes differ by the padding byte only).
+    let mut packet_bytes: u64 = 0;
+    let mut packet_sizes: (usize, usize) = (usize::MAX, 0);
     let mut frames: u64 = 0;
     let mut meter: Option<ebur128::EbuR128> = None;
     let mut samples: Vec<f32> = Vec::new();
@@ -167,6 +188,11 @@ where
         }
         if length_guessed {
             untrim_guessed_end(&mut packet);
+        }
+        if is_mpeg {
+            packet_bytes += packet.data.len() as u64;
+            packet_sizes.0 = packet_sizes.0.min(packet.data.len());
+            packet_sizes.1 = packet_sizes.1.max(packet.data.len());
         }
         let buf = decoder
             .decode(&packet)
@@ -206,6 +232,34 @@ where
     let loudness_lufs = meter
         .and_then(|m| m.loudness_global().ok())
         .filter(|l| l.is_finite());
+    let mut warnings = Vec::new();
+    if loudness_lufs.is_none() {
+        warnings.push(SILENCE_WARNING.to_owned());
+    }
+    let cbr = is_mpeg && packet_sizes.1 > 0 && packet_sizes.1 - packet_sizes.0 <= 1;
+    if cbr {
+        // bitrate × duration = the packets' bytes; the file's audio region (less its
+        // tags and one frame for a Xing/Info header) should hold no more than that.
+        let region = file_len
+            .saturating_sub(tags_len)
+            .saturating_sub(packet_sizes.1 as u64);
+        let bitrate_bps = packet_bytes * 8 * 1000 / duration_ms.max(1);
+        let by_size_ms = region * 8 * 1000 / bitrate_bps.max(1);
+        let missing = by_size_ms.saturating_sub(duration_ms);
+        if missing > CBR_TOLERANCE_MS && missing * 100 > duration_ms * CBR_TOLERANCE_PERCENT {
+            warnings.push(format!(
+                "MP3 tốc độ bit cố định {} kbit/s: theo kích thước tệp phải dài khoảng {} ms \
+                 nhưng chỉ giải mã được {} ms (khoảng {} ms không đọc được, tệp có thể bị hỏng \
+                 giữa chừng hoặc có dữ liệu lạ); độ dài lưu là phần phát được, {} ms; nên lấy lại \
+                 tệp gốc",
+                (bitrate_bps + 500) / 1000,
+                by_size_ms,
+                duration_ms,
+                missing,
+                duration_ms
+            ));
+        }
+    }
     Ok(Measured {
         duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX),
         frames,
@@ -214,6 +268,7 @@ where
         sha256,
         loudness_lufs,
         format: container,
+        warnings,
     })
 }
 
@@ -257,8 +312,19 @@ fn refused_phone_format(bytes: &[u8]) -> Option<String> {
     Some(format!("định dạng {name} chưa được hỗ trợ; {CONVERT}"))
 }
 
+/// Why a file could not be read, in Vietnamese (the system's own text is English).
+pub(super) fn io_reason_vi(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "không có tệp này; kiểm tra tên và thư mục",
+        ErrorKind::PermissionDenied => "không có quyền đọc tệp",
+        ErrorKind::IsADirectory => "đây là thư mục, không phải tệp",
+        _ => "lỗi đọc đĩa",
+    }
+}
+
 /// What went wrong, in Vietnamese (symphonia's own text is English).
-fn reason_vi(e: &SymphoniaError) -> String {
+pub(super) fn reason_vi(e: &SymphoniaError) -> String {
     match e {
         SymphoniaError::IoError(_) => "dữ liệu kết thúc hoặc đọc lỗi giữa chừng".to_owned(),
         SymphoniaError::DecodeError(_) => "dữ liệu âm thanh bị hỏng".to_owned(),
@@ -281,6 +347,33 @@ pub(super) fn length_is_a_guess(format: FormatId, mpeg_header: bool) -> bool {
 /// the file decodes whole (a header-less stream has no encoder padding to trim).
 pub(super) fn untrim_guessed_end(packet: &mut symphonia::core::packet::Packet) {
     packet.trim_end = symphonia::core::units::Duration::ZERO;
+}
+
+/// Bytes of ID3v2 (at the start), ID3v1 and APEv2 (at the end) tags: not audio.
+fn mp3_tag_bytes(bytes: &[u8]) -> u64 {
+    let mut n = 0u64;
+    if bytes.len() >= 10 && &bytes[..3] == b"ID3" {
+        let size = bytes[6..10]
+            .iter()
+            .fold(0u64, |acc, b| (acc << 7) | u64::from(b & 0x7f));
+        n += 10 + size + if bytes[5] & 0x10 != 0 { 10 } else { 0 };
+    }
+    let mut end = bytes.len();
+    if end >= 128 && &bytes[end - 128..end - 125] == b"TAG" {
+        n += 128;
+        end -= 128;
+    }
+    if end >= 32 && &bytes[end - 32..end - 24] == b"APETAGEX" {
+        let size = u32::from_le_bytes([
+            bytes[end - 20],
+            bytes[end - 19],
+            bytes[end - 18],
+            bytes[end - 17],
+        ]);
+        // The footer's size counts items and footer; a header (32 bytes) may precede.
+        n += u64::from(size) + 32;
+    }
+    n
 }
 
 /// Whether the first MPEG audio frame of `bytes` is a Xing, Info or VBRI header (which

@@ -14,11 +14,28 @@ use symphonia::core::meta::MetadataOptions;
 /// How much of a file's start is read to find an MPEG length header (past an ID3 tag).
 const HEAD_BYTES: usize = 256 * 1024;
 
+/// Largest gain, up or down, applied to a file: the server never plans more, and the
+/// agent caps what a playlist asks for (a gain that is not a number plays at 0 dB).
+pub const MAX_GAIN_DB: f64 = 20.0;
+
+/// A playlist's gain made safe: finite and within ±[`MAX_GAIN_DB`].
+fn capped_gain(gain_db: f64) -> f32 {
+    let db = if gain_db.is_finite() {
+        gain_db.clamp(-MAX_GAIN_DB, MAX_GAIN_DB)
+    } else {
+        0.0
+    };
+    10f32.powf(db as f32 / 20.0)
+}
+
 /// Why a file cannot be streamed.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
     /// The file could not be opened.
-    #[error("không mở được tệp âm thanh {path}: {source}")]
+    #[error(
+        "không mở được tệp âm thanh {path}: {}",
+        super::probe::io_reason_vi(source)
+    )]
     Open {
         /// The file.
         path: PathBuf,
@@ -105,7 +122,7 @@ impl SampleStream {
                 FormatOptions::default(),
                 MetadataOptions::default(),
             )
-            .map_err(|e| decode(e.to_string()))?;
+            .map_err(|e| decode(super::probe::reason_vi(&e)))?;
         let track = format
             .default_track(TrackType::Audio)
             .ok_or_else(|| decode("không có luồng âm thanh".to_owned()))?;
@@ -116,7 +133,7 @@ impl SampleStream {
             .ok_or_else(|| decode("luồng không phải âm thanh".to_owned()))?;
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(params, &AudioDecoderOptions::default())
-            .map_err(|e| decode(e.to_string()))?;
+            .map_err(|e| decode(super::probe::reason_vi(&e)))?;
         let track_id = track.id;
         let length_guessed =
             super::probe::length_is_a_guess(format.format_info().format, mpeg_header);
@@ -127,7 +144,7 @@ impl SampleStream {
             track_id,
             channels: 0,
             sample_rate: 0,
-            gain: 10f32.powf(gain_db as f32 / 20.0),
+            gain: capped_gain(gain_db),
             buf: Vec::new(),
             pos: 0,
         };

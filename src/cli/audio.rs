@@ -58,12 +58,8 @@ pub(super) fn probe(files: &[impl AsRef<Path>]) -> anyhow::Result<ExitCode> {
                 println!("duration_ms = {}", m.duration_ms);
                 println!("sha256 = \"{}\"", m.sha256);
                 println!();
-                if m.loudness_lufs.is_none() {
-                    eprintln!(
-                        "{}: cảnh báo: tệp chỉ có im lặng (không đo được độ to); \
-                         kiểm tra lại bản ghi trước khi đưa vào thư viện",
-                        file.display()
-                    );
+                for warning in &m.warnings {
+                    eprintln!("{}: cảnh báo: {warning}", file.display());
                 }
             }
             Err(e) => {

@@ -375,6 +375,9 @@ pub(super) fn schedule_import(db: &DbArgs, dir: &Path) -> anyhow::Result<ExitCod
             imported.segments,
             imported.campaigns
         );
+        for w in &imported.warnings {
+            println!("cảnh báo: {w}");
+        }
         let password_file = config.data_dir.join("admin-password.txt");
         let had_password = password_file.exists();
         crate::server::accounts::ensure_admin(&store, &config.data_dir).await?;

@@ -20,6 +20,9 @@ pub struct ImportSummary {
     pub segments: usize,
     /// Campaigns written.
     pub campaigns: usize,
+    /// What the user should know about the audio although it was imported (digital
+    /// silence, …), each naming the segment and its file, in Vietnamese.
+    pub warnings: Vec<String>,
 }
 
 /// Renders windows the way they are stored: `DAYS HH:MM-HH:MM;…`.
@@ -100,6 +103,7 @@ pub async fn import_set(
         .next()
         .map(|id| tree.area(id).code.to_string())
         .unwrap_or_default();
+    let mut warnings = Vec::new();
     for (s, path) in inputs.segments().iter().zip(&set.media) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let format = path
@@ -107,9 +111,17 @@ pub async fn import_set(
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let loudness = crate::audio::measure(path)
-            .ok()
-            .and_then(|m| m.loudness_lufs);
+        let measured = crate::audio::measure(path).ok();
+        let loudness = measured.as_ref().and_then(|m| m.loudness_lufs);
+        for w in measured.iter().flat_map(|m| &m.warnings) {
+            warnings.push(format!(
+                "bản tin `{}` (tệp `{}`): {w}",
+                s.id,
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+        }
         sqlx::query(
             "INSERT INTO segments (id, title, language, group_id, tags, duration_ms, sha256, size_bytes, format,
                loudness_lufs, valid_from, valid_until, area_code, uploaded_by, approved_by, approved_at, created_at)
@@ -176,6 +188,7 @@ pub async fn import_set(
         stations: inputs.stations().len(),
         segments: inputs.segments().len(),
         campaigns: inputs.campaigns().len(),
+        warnings,
     })
 }
 

@@ -52,11 +52,19 @@ pub struct PlaylistItemJson {
     pub relay: Option<String>,
 }
 
-/// Gain from a measured loudness to a target, clamped to ±20 dB and rounded to 0.1 dB.
+/// Gain from a measured loudness to a target, clamped to ±[`MAX_GAIN_DB`] and rounded
+/// to 0.1 dB. Digital silence has no loudness (`None`), and a loudness or target that
+/// is not a finite number cannot be trusted: both give 0 dB, never an infinite or NaN
+/// gain that would turn a near-silent file into full-scale noise.
+///
+/// [`MAX_GAIN_DB`]: crate::audio::MAX_GAIN_DB
 pub fn gain_db(loudness_lufs: Option<f64>, target_lufs: f64) -> f64 {
+    let max = crate::audio::MAX_GAIN_DB;
     match loudness_lufs {
-        Some(l) => ((target_lufs - l).clamp(-20.0, 20.0) * 10.0).round() / 10.0,
-        None => 0.0,
+        Some(l) if l.is_finite() && target_lufs.is_finite() => {
+            ((target_lufs - l).clamp(-max, max) * 10.0).round() / 10.0
+        }
+        _ => 0.0,
     }
 }
 

@@ -157,3 +157,88 @@ fn opus_and_amr_voice_notes_are_refused_naming_the_format_in_vietnamese() {
         }
     }
 }
+
+#[test]
+fn a_cbr_mp3_whose_size_promises_more_than_decodes_is_warned_about() {
+    if !(tool("sox") && tool("lame")) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = noise_then_tone(dir.path());
+    let mp3 = dir.path().join("cbr.mp3");
+    // 128 kbit/s CBR with no Info header: nothing but the size says how long it is.
+    run(Command::new("lame")
+        .args(["--quiet", "-b", "128", "-t"])
+        .arg(&source)
+        .arg(&mp3));
+    let whole = measure(&mp3).expect("measures");
+    assert!(whole.warnings.is_empty(), "{:?}", whole.warnings);
+    // 200 kB that decode to nothing (a copy that filled a gap with zeros): at 128
+    // kbit/s the size now promises 12.5 s more than plays.
+    let mut bytes = std::fs::read(&mp3).expect("mp3");
+    bytes.extend(std::iter::repeat_n(0u8, 200_000));
+    let padded = dir.path().join("cbr-them-rac.mp3");
+    std::fs::write(&padded, &bytes).expect("write");
+    let m = measure(&padded).expect("still measures");
+    assert_eq!(m.duration_ms, whole.duration_ms, "the length is what plays");
+    let [warning] = m.warnings.as_slice() else {
+        panic!("one warning: {:?}", m.warnings);
+    };
+    assert!(warning.contains("128 kbit/s"), "{warning}");
+    assert!(warning.contains(&m.duration_ms.to_string()), "{warning}");
+    let by_size: u64 = warning
+        .split("khoảng ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the length the size promises");
+    assert!(by_size.abs_diff(42_500) <= 300, "{warning}");
+}
+
+#[test]
+fn digital_silence_measures_with_a_warning_and_no_loudness() {
+    if !tool("sox") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wav = dir.path().join("im-lang.wav");
+    run(Command::new("sox")
+        .args(["-n", "-r", "44100", "-c", "1"])
+        .arg(&wav)
+        .args(["trim", "0", "10"]));
+    let m = measure(&wav).expect("measures");
+    assert_eq!(m.duration_ms, 10_000);
+    assert_eq!(m.loudness_lufs, None);
+    assert_eq!(m.warnings, vec![loa::audio::SILENCE_WARNING.to_owned()]);
+}
+
+#[test]
+fn files_the_agent_cannot_play_are_refused_in_vietnamese() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = dir.path().join("khong-phai-am-thanh.mp3");
+    std::fs::write(&text, "đây là văn bản, không phải âm thanh\n".repeat(200)).expect("write");
+    let empty = dir.path().join("rong.wav");
+    std::fs::write(&empty, b"").expect("write");
+    let missing = dir.path().join("khong-co.mp3");
+    for (path, needle) in [
+        (&text, "không giải mã được"),
+        (&empty, "không giải mã được"),
+        (&missing, "không có tệp này"),
+    ] {
+        let message = SampleStream::open(path, 0.0)
+            .err()
+            .unwrap_or_else(|| panic!("{} plays", path.display()))
+            .to_string();
+        assert!(message.contains(needle), "{message}");
+        for english in [
+            "unsupported",
+            "format reader",
+            "core (probe)",
+            "No such file",
+            "os error",
+            "end of stream",
+        ] {
+            assert!(!message.contains(english), "{message}");
+        }
+    }
+}

@@ -151,3 +151,42 @@ fn check_with_skip_audio_does_not_decode() {
     assert_eq!(status(&out), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains(": hợp lệ — "), "{}", stdout(&out));
 }
+
+#[test]
+fn check_refuses_rules_that_never_fire_naming_each_once_with_its_place() {
+    let set = SetCopy::bac_kan();
+    let line = set.edit(
+        "campaigns.toml",
+        Edit::Append(
+            "[[campaign]]\nid = \"khong-bao-gio\"\nname = \"Không bao giờ\"\nfrom = 2024-01-01\n\
+             until = 2024-12-31\nareas = [\"06\"]\npriority = \"normal\"\n\
+             pool = [\"gia-dinh-hoc-tap\"]\nmin_airings_per_day = 1\n\n\
+             [[campaign.rotation]]\nid = \"sang\"\n\
+             slots = [\"0 6 31 2 *\", \"0 6 30 2 *\"]\nlength = \"1m\"\n\
+             order = \"sequential\"\n",
+        ),
+    );
+    let slots_line = line + 12;
+    let dir = set.dir().to_str().expect("utf-8 path").to_owned();
+    let out = loa(&["schedule", "check", "--skip-audio", &dir]);
+    let text = stdout(&out);
+    assert_eq!(status(&out), Some(1), "{text}{}", stderr(&out));
+    // `slots = ["0 6 31 2 *", …`: the day of month of the first rule is column 15, of
+    // the second column 29.
+    for (rule, column, day) in [("0 6 31 2 *", 15, 31), ("0 6 30 2 *", 29, 30)] {
+        let place = format!("campaigns.toml:{slots_line}:{column}: lỗi: quy tắc `{rule}`: ");
+        let found = text
+            .lines()
+            .find(|l| l.contains(&place))
+            .unwrap_or_else(|| panic!("no `{place}` in {text}"));
+        assert!(
+            found.contains(&format!("không bao giờ chạy: tháng 2 không có ngày {day}")),
+            "{found}"
+        );
+        assert_eq!(
+            found.matches(rule).count(),
+            1,
+            "the rule named once: {found}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ both_backends!(
     bad_campaigns_are_refused_with_every_problem_and_change_nothing,
     spacing_and_dates_are_checked_against_the_whole_schedule,
     the_answer_carries_the_compile_diagnostics_of_the_stations_touched,
+    a_rule_that_never_fires_is_refused_naming_its_field,
 );
 
 /// `METHOD path` with a bearer token and an optional JSON body: (status, JSON or null).
@@ -510,4 +511,38 @@ async fn the_answer_carries_the_compile_diagnostics_of_the_stations_touched(app:
             .contains("`0 12 * * *`"),
         "{never}"
     );
+}
+
+async fn a_rule_that_never_fires_is_refused_naming_its_field(app: TestApp) {
+    let admin = app.admin().await;
+    let before = etags(&app, &admin).await;
+    let mut never = campaign("khong-bao-gio", &["19"]);
+    never["rotations"][0]["slots"] = json!(["30 5 * * *", "0 6 31 2 *", "0 6 30 2 *"]);
+    let (status, body) = api(&app, Method::POST, "/api/v1/campaigns", &admin, Some(never)).await;
+    let p = problems(status, &body);
+    assert_eq!(p.len(), 2, "{p:#?}");
+    for (i, rule, day) in [(1, "0 6 31 2 *", 31), (2, "0 6 30 2 *", 30)] {
+        has(
+            &p,
+            &format!("rotations[0].slots[{i}]:"),
+            &format!("quy tắc `{rule}`: không bao giờ chạy: tháng 2 không có ngày {day}"),
+        );
+    }
+    for problem in &p {
+        assert_eq!(
+            problem.matches("0 6 3").count(),
+            1,
+            "the rule named once: {problem}"
+        );
+    }
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/campaigns/khong-bao-gio",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "nothing stored");
+    assert_eq!(etags(&app, &admin).await, before, "no playlist changed");
 }

@@ -11,6 +11,7 @@ use crate::both_backends;
 
 mod approval;
 mod bad_input;
+mod phone_files;
 
 both_backends!(
     upload_measures_the_audio_and_stores_it_by_content,

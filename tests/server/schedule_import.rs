@@ -97,6 +97,7 @@ macro_rules! on_both {
 on_both!(
     a_set_with_problems_is_reported_like_check_and_writes_nothing,
     a_valid_set_is_imported_compiled_and_reimported_idempotently,
+    phone_audio_imports_an_m4a_and_warns_about_a_silent_file,
 );
 
 async fn a_set_with_problems_is_reported_like_check_and_writes_nothing(db: Db) {
@@ -226,4 +227,131 @@ async fn a_valid_set_is_imported_compiled_and_reimported_idempotently(db: Db) {
     .get(0);
     assert_eq!(audited, 3);
     store.close().await;
+}
+
+/// Runs a tool that must succeed.
+fn run_tool(cmd: &mut Command) {
+    let out = cmd.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn phone_audio_imports_an_m4a_and_warns_about_a_silent_file(db: Db) {
+    use crate::support::pulse::tool_present;
+    if !(tool_present("sox") && tool_present("ffmpeg")) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((flags, url)) = database(db, dir.path()).await else {
+        eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    // The set's audio folder: the samples, plus an AAC `.m4a` and 10 s of digital
+    // silence made here.
+    let audio = dir.path().join("audio");
+    std::fs::create_dir_all(&audio).expect("mkdir");
+    for entry in std::fs::read_dir(repo().join("audio")).expect("samples") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, audio.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let wav = dir.path().join("nguon.wav");
+    run_tool(
+        Command::new("sox")
+            .args(["-n", "-r", "44100", "-c", "1"])
+            .arg(&wav)
+            .args(["synth", "20", "pinknoise", "vol", "0.3"]),
+    );
+    run_tool(
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&wav)
+            .args(["-c:a", "aac", "-b:a", "64k"])
+            .arg(audio.join("ghi-am-dien-thoai.m4a")),
+    );
+    run_tool(
+        Command::new("sox")
+            .args(["-n", "-r", "44100", "-c", "1"])
+            .arg(audio.join("im-lang.wav"))
+            .args(["trim", "0", "10"]),
+    );
+    let set = broken_copy(dir.path(), |t| t);
+    let stations = std::fs::read_to_string(set.join("stations.toml")).expect("read");
+    let samples = format!("{:?}", repo().join("audio").display().to_string());
+    std::fs::write(
+        set.join("stations.toml"),
+        stations.replace(&samples, &format!("{:?}", audio.display().to_string())),
+    )
+    .expect("write");
+    // Manifest entries as `loa audio probe` prints them.
+    let (code, probed) = loa(&[
+        "audio".into(),
+        "probe".into(),
+        audio.join("ghi-am-dien-thoai.m4a").display().to_string(),
+        audio.join("im-lang.wav").display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{probed}");
+    assert!(
+        probed.contains("im-lang.wav: cảnh báo: tệp chỉ có im lặng"),
+        "{probed}"
+    );
+    let manifest: String = probed
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.contains("cảnh báo"))
+        .map(|l| match l {
+            "title = \"\"" => "title = \"Ghi âm điện thoại\"\n".to_owned(),
+            l => format!("{l}\n"),
+        })
+        .collect();
+    assert!(
+        manifest.contains("file = \"ghi-am-dien-thoai.m4a\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("duration_ms = 20"),
+        "an m4a of 20 s: {manifest}"
+    );
+    let library = std::fs::read_to_string(set.join("library.toml")).expect("read");
+    std::fs::write(set.join("library.toml"), format!("{library}\n{manifest}")).expect("write");
+
+    let set_arg = set.display().to_string();
+    let (code, check) = loa(&["schedule".into(), "check".into(), set_arg.clone()]);
+    assert_eq!(code, 0, "{check}");
+    let mut args = vec!["schedule".to_owned(), "import".to_owned(), set_arg];
+    args.extend(flags);
+    let (code, out) = loa(&args);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("10 bản tin"), "{out}");
+    let warnings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("cảnh báo: bản tin"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{out}");
+    assert!(
+        warnings[0].contains("`im-lang` (tệp `im-lang.wav`): tệp chỉ có im lặng"),
+        "{out}"
+    );
+    let store = Store::open(&url).await.expect("open");
+    let rows = sqlx::query(
+        "SELECT id, duration_ms, loudness_lufs FROM segments WHERE id IN ('ghi-am-dien-thoai', 'im-lang') ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("segments");
+    store.close().await;
+    assert_eq!(rows.len(), 2);
+    let m4a_ms: i64 = rows[0].get(1);
+    assert!((m4a_ms - 20_000).abs() <= 50, "{m4a_ms}");
+    assert!(
+        rows[0].get::<Option<f64>, _>(2).is_some(),
+        "the m4a's loudness"
+    );
+    assert_eq!(rows[1].get::<i64, _>(1), 10_000);
+    assert_eq!(
+        rows[1].get::<Option<f64>, _>(2),
+        None,
+        "silence has no loudness"
+    );
 }

@@ -94,6 +94,9 @@ pub(super) struct SegmentJson {
     created_at: String,
     /// Whether the caller's subtree owns it (false: a higher level's, read-only).
     editable: bool,
+    /// What the uploader should know although the audio was accepted, in Vietnamese
+    /// (a file of digital silence; an MP3 whose size promises more than decodes).
+    warnings: Vec<String>,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -103,8 +106,24 @@ fn rfc3339(ms: i64) -> String {
 }
 
 impl SegmentJson {
+    /// Adds warnings found when the audio was measured (those not already given).
+    fn with_warnings(mut self, warnings: &[String]) -> Self {
+        for w in warnings {
+            if !self.warnings.contains(w) {
+                self.warnings.push(w.clone());
+            }
+        }
+        self
+    }
+
     fn new(row: SegmentRow, scope: &Scope) -> Self {
+        let warnings = if row.loudness_lufs.is_none() {
+            vec![crate::audio::SILENCE_WARNING.to_owned()]
+        } else {
+            Vec::new()
+        };
         Self {
+            warnings,
             editable: scope.contains(&row.area_code),
             id: row.id,
             title: row.title,

@@ -342,7 +342,7 @@ pub(crate) async fn upload(
     match segments::add_segment(&state.store, &new, &auth.username, &detail).await? {
         Added::New(row) => Ok((
             StatusCode::CREATED,
-            axum::Json(SegmentJson::new(*row, &scope)),
+            axum::Json(SegmentJson::new(*row, &scope).with_warnings(&measured.warnings)),
         )),
         Added::SameAudio(row) => same_audio(*row, &scope),
         Added::IdTaken => Err(id_taken(&new.id)),
