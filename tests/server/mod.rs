@@ -3,6 +3,7 @@
 //! `LOA_TEST_DATABASE_URL` is set, in a fresh schema per test).
 
 mod admin;
+mod backup;
 mod airings;
 mod campaigns;
 mod cli_server;
