@@ -112,8 +112,8 @@ async fn backup_of_a_running_server_restores_and_serves() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let backup = dir.path().join("backups/loa-1");
     let backup_arg = backup.display().to_string();
-    let args = ["backup", backup_arg.as_str(), "--data-dir", data_arg.as_str()];
-    let (code, out) = tokio::task::spawn_blocking(move || run(&args))
+    let (b, d) = (backup_arg.clone(), data_arg.clone());
+    let (code, out) = tokio::task::spawn_blocking(move || run(&["backup", &b, "--data-dir", &d]))
         .await
         .expect("backup thread");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
