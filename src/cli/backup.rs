@@ -303,7 +303,10 @@ fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<(String, u64)> {
         len += n as u64;
     }
     output.sync_all()?;
-    Ok((crate::domain::Sha256Digest::from_bytes(hasher.finalize().into()).to_string(), len))
+    Ok((
+        crate::domain::Sha256Digest::from_bytes(hasher.finalize().into()).to_string(),
+        len,
+    ))
 }
 
 fn digest_of(path: &Path) -> std::io::Result<String> {

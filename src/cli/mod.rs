@@ -6,11 +6,11 @@
 
 #[cfg(feature = "server")]
 mod account;
-#[cfg(feature = "server")]
-mod backup;
 #[cfg(feature = "agent")]
 mod agent;
 mod audio;
+#[cfg(feature = "server")]
+mod backup;
 mod plan_table;
 #[cfg(feature = "server")]
 mod report;

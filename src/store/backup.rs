@@ -43,8 +43,7 @@ pub struct CopySummary {
 pub async fn copy_sqlite(source: &Path, target: &Path) -> Result<CopySummary, StoreError> {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=rw", source.display());
-    let options =
-        AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl(url.clone()))?;
+    let options = AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl(url.clone()))?;
     let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
     // The server's writers hold the lock for short moments; wait for them.
     sqlx::query("PRAGMA busy_timeout = 10000")
@@ -66,8 +65,7 @@ pub async fn copy_sqlite(source: &Path, target: &Path) -> Result<CopySummary, St
 pub async fn summarize(path: &Path) -> Result<CopySummary, StoreError> {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=ro", path.display());
-    let options =
-        AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl(url.clone()))?;
+    let options = AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl(url.clone()))?;
     let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
     let check: String = sqlx::query("PRAGMA quick_check")
         .fetch_one(&mut conn)

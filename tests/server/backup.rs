@@ -12,7 +12,11 @@ use super::library::{fresh_mp3, sha256};
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// `cp -a SRC/. DST/` for the restore step, as README says.
@@ -98,7 +102,8 @@ async fn backup_of_a_running_server_restores_and_serves() {
     // The server keeps writing while the backup runs.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
-        let (client, base, admin, stop) = (client.clone(), base.clone(), admin.clone(), stop.clone());
+        let (client, base, admin, stop) =
+            (client.clone(), base.clone(), admin.clone(), stop.clone());
         tokio::spawn(async move {
             let mut made = 0u32;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && made < 500 {
@@ -228,14 +233,20 @@ async fn backup_refuses_postgres_and_resumes_an_interrupted_media_copy() {
         "postgres://postgres@127.0.0.1:5432/test",
     ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("pg_dump") && out.contains("--media-only"), "{out}");
+    assert!(
+        out.contains("pg_dump") && out.contains("--media-only"),
+        "{out}"
+    );
     assert!(!target.exists());
     assert!(!dir.path().join(".sao.dang-sao").exists());
 
     // No database in the data dir: said, not created.
     let (code, out) = run(&["backup", &target_arg, "--data-dir", &data_arg]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("--data-dir") && out.contains("loa.db"), "{out}");
+    assert!(
+        out.contains("--data-dir") && out.contains("loa.db"),
+        "{out}"
+    );
     assert!(!data.join("loa.db").exists(), "no database created");
 
     // An interrupted run left one good file and one truncated file.

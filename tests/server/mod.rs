@@ -3,8 +3,8 @@
 //! `LOA_TEST_DATABASE_URL` is set, in a fresh schema per test).
 
 mod admin;
-mod backup;
 mod airings;
+mod backup;
 mod campaigns;
 mod cli_server;
 mod deployment;
