@@ -9,6 +9,8 @@ mod account;
 #[cfg(feature = "agent")]
 mod agent;
 mod audio;
+#[cfg(feature = "server")]
+mod backup;
 mod plan_table;
 #[cfg(feature = "server")]
 mod report;
@@ -69,6 +71,10 @@ enum Command {
     /// Báo cáo phát sóng: kế hoạch, đã phát, bỏ lỡ và lý do (bảng, CSV hoặc XLSX).
     #[cfg(feature = "server")]
     Report(report::ReportArgs),
+    /// Sao lưu khi máy chủ đang chạy: CSDL SQLite (VACUUM INTO) và thư mục media vào
+    /// thư mục DIR mới, kèm manifest.json. PostgreSQL: dùng pg_dump (xem README).
+    #[cfg(feature = "server")]
+    Backup(backup::BackupArgs),
 }
 
 #[cfg(feature = "server")]
@@ -246,6 +252,8 @@ pub fn main() -> ExitCode {
         Command::Account(AccountCommand::Create(args)) => account::create(&args),
         #[cfg(feature = "server")]
         Command::Report(args) => report::run(&args),
+        #[cfg(feature = "server")]
+        Command::Backup(args) => backup::run(&args),
     };
     match result {
         Ok(code) => code,

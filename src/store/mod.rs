@@ -9,6 +9,7 @@
 mod airings;
 mod areas;
 pub mod audit;
+pub mod backup;
 mod campaigns;
 pub mod emergencies;
 mod import;

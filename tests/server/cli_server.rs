@@ -153,7 +153,7 @@ impl Drop for Server {
 
 /// Starts `loa serve` on port 0 and returns it with its base URL, read from the line
 /// it prints on stdout.
-async fn serve(flags: &[&str]) -> (Server, String) {
+pub(super) async fn serve(flags: &[&str]) -> (Server, String) {
     let seed = seed_dir().display().to_string();
     let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--seed", &seed];
     args.extend(flags);
