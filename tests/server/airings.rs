@@ -263,27 +263,48 @@ async fn unknown_reason_is_rejected_per_airing(app: TestApp) {
     };
     let known = with_reason(GENESIS_HASH, "r-known", T0, "failed", "output_stalled");
     let empty = with_reason(&known.hash, "r-empty", T0 + 600_000, "aired", "");
-    let late = with_reason(&empty.hash, "r-late", T0 + 2 * 600_000, "partial", "late_start");
-    let free = with_reason(&late.hash, "r-free", T0 + 3 * 600_000, "failed", "ALSA: I/O error");
-    let case = with_reason(&late.hash, "r-case", T0 + 4 * 600_000, "failed", "Output_Stalled");
+    let late = with_reason(
+        &empty.hash,
+        "r-late",
+        T0 + 2 * 600_000,
+        "partial",
+        "late_start",
+    );
+    let free = with_reason(
+        &late.hash,
+        "r-free",
+        T0 + 3 * 600_000,
+        "failed",
+        "ALSA: I/O error",
+    );
+    let case = with_reason(
+        &late.hash,
+        "r-case",
+        T0 + 4 * 600_000,
+        "failed",
+        "Output_Stalled",
+    );
     let spaced = with_reason(&late.hash, "r-space", T0 + 5 * 600_000, "failed", "late ");
-    let answer = post(
-        &app,
-        &token,
-        &[known, empty, late, free, case, spaced],
-    )
-    .await;
+    let answer = post(&app, &token, &[known, empty, late, free, case, spaced]).await;
     assert_eq!(
         statuses(&answer),
-        ["stored", "stored", "stored", "rejected", "rejected", "rejected"]
+        [
+            "stored", "stored", "stored", "rejected", "rejected", "rejected"
+        ]
     );
     for (r, shown) in answer["results"].as_array().expect("results")[3..]
         .iter()
         .zip(["ALSA: I/O error", "Output_Stalled", "late "])
     {
         let error = r["error"].as_str().expect("error");
-        assert!(error.starts_with(&format!("reason `{shown}` không phải lý do đã biết")), "{error}");
-        assert!(error.contains("output_stalled") && error.contains("late_start"), "{error}");
+        assert!(
+            error.starts_with(&format!("reason `{shown}` không phải lý do đã biết")),
+            "{error}"
+        );
+        assert!(
+            error.contains("output_stalled") && error.contains("late_start"),
+            "{error}"
+        );
     }
     let stored: Vec<String> = sqlx::query("SELECT item_id FROM airings ORDER BY planned_start_ms")
         .fetch_all(app.state.store.pool())
