@@ -1,4 +1,5 @@
-//! Benchmark: `loa agent` on a real (paced) audio path, in one run.
+//! Benchmark: `loa agent` on a real (paced) audio path, three runs with the card
+//! opened anew in each (a fresh agent process), the first five items apart.
 //!
 //! 1. Onset error: a private PulseAudio daemon with a null sink (paced by the system
 //!    clock, unlike ALSA's file or null devices), cpal reaching it through ALSA's pulse
@@ -62,9 +63,21 @@ fn main() {
             segment.duration_ms, segment.sha256, segment.onset_ms
         );
         if wanted("agent") {
-            println!();
-            println!("== loa agent: {} items, then idle ==", timing::ITEMS);
-            summary.agent = Some(timing::run(&loa, &pulse, &segment, tmp.path()));
+            // Each run starts a fresh server and agent process: the card is closed
+            // between runs and opened anew, as at the start of every broadcast window.
+            for n in 1..=timing::RUNS {
+                println!();
+                println!(
+                    "== loa agent, run {n} of {}: {} items, then idle ==",
+                    timing::RUNS,
+                    timing::ITEMS
+                );
+                let dir = tmp.path().join(format!("run{n}"));
+                std::fs::create_dir_all(&dir).expect("create the run dir");
+                summary
+                    .agent
+                    .push(timing::run(&loa, &pulse, &segment, &dir));
+            }
         }
         if wanted("mpg123") {
             println!();
@@ -93,7 +106,7 @@ fn main() {
 
 #[derive(Default)]
 struct Summary {
-    agent: Option<timing::Figures>,
+    agent: Vec<timing::Figures>,
     mpg123: Vec<mpg123::Figures>,
     binary: Option<binary::Figures>,
 }
@@ -140,6 +153,42 @@ fn threads_line(rows: &[(String, f64, usize)]) -> String {
 }
 
 impl Summary {
+    /// One line per run: the first items after the card opened apart from the rest.
+    fn print_runs(&self) {
+        println!(
+            "per run, heard − planned; jitter = |heard − agent's start − its median| (target: every onset within ±20 ms of plan after the constant latency, steady jitter p99 ≤ 5 ms):"
+        );
+        println!(
+            "run | first {} items (ms) | first {} max |error| | steady median | first {} max |error − steady median| | steady jitter p50 / p99 | mean offset | verdict",
+            timing::FIRST,
+            timing::FIRST,
+            timing::FIRST
+        );
+        for (n, a) in self.agent.iter().enumerate() {
+            let firsts: Vec<String> = a.first_errors.iter().map(|e| format!("{e:+.1}")).collect();
+            let max_abs = a.first_errors.iter().fold(0.0_f64, |m, e| m.max(e.abs()));
+            let steady_median = a.steady.map_or(f64::NAN, |s| s.median);
+            let max_rel = a
+                .first_errors
+                .iter()
+                .fold(0.0_f64, |m, e| m.max((e - steady_median).abs()));
+            let (j50, j99) = a
+                .steady_jitter
+                .map_or((f64::NAN, f64::NAN), |j| (j.median, j.p99));
+            let within = |s: Option<onset::Spread>| {
+                s.is_some_and(|s| s.max - steady_median <= 20.0 && s.min - steady_median >= -20.0)
+            };
+            let ok = max_rel <= 20.0 && within(a.steady) && j99 <= 5.0 && a.not_aired.is_empty();
+            println!(
+                "{} | {} | {max_abs:.1} | {steady_median:+.1} | {max_rel:.1} | {j50:.1} / {j99:.1} | {:+.1} | {}",
+                n + 1,
+                firsts.join(" "),
+                a.mean_offset,
+                verdict(ok)
+            );
+        }
+    }
+
     fn print(&self) {
         println!("== figures ==");
         let mpg123_alsa = self
@@ -147,7 +196,12 @@ impl Summary {
             .iter()
             .find(|m| m.output == "alsa")
             .and_then(|m| m.usage);
-        if let Some(a) = &self.agent {
+        for (run, a) in self.agent.iter().enumerate() {
+            println!(
+                "-- run {} of {} (card opened anew) --",
+                run + 1,
+                self.agent.len()
+            );
             println!(
                 "items: {} planned in the measured minutes, {} onsets measured (first {}); not aired: {}",
                 a.planned,
@@ -231,6 +285,9 @@ impl Summary {
                 mb(a.playing_rss_kb),
                 verdict(a.peak_kb < 30 * 1024)
             );
+        }
+        if !self.agent.is_empty() {
+            self.print_runs();
         }
         for m in &self.mpg123 {
             println!(

@@ -1,5 +1,5 @@
 //! The agent run: `loa serve` and `loa agent --output default` into the PulseAudio null
-//! sink, recorded by parec; ~100 back-to-back items after 20+ s of idling, then 20 s of
+//! sink, recorded by parec; per run 20 back-to-back items after 20+ s of idling, then 20 s of
 //! idling again; onsets from the recording, CPU and memory from `/proc`.
 
 use std::path::Path;
@@ -11,8 +11,12 @@ use crate::procs;
 use crate::procstat::{Sampler, Usage};
 use crate::pulse::{Capture, Pulse};
 
-/// Items to measure.
-pub const ITEMS: u32 = 100;
+/// Items to measure in each run.
+pub const ITEMS: u32 = 20;
+/// Runs, each with a fresh server and agent process, so the card is opened anew.
+pub const RUNS: u32 = 3;
+/// The first items after the card opens, reported apart from the rest.
+pub const FIRST: usize = 5;
 /// Idle stretch measured after the last item.
 const IDLE_AFTER_MS: i64 = 20_000;
 
@@ -32,6 +36,14 @@ pub struct Figures {
     pub output: Spread,
     /// |output latency − its median|, ms: the audio path's jitter.
     pub output_jitter: Spread,
+    /// Heard − planned, ms, of the first [`FIRST`] items after the card opened, in order.
+    pub first_errors: Vec<f64>,
+    /// Heard − planned, ms, of the items after the first [`FIRST`].
+    pub steady: Option<Spread>,
+    /// |output latency − its median|, ms, of the items after the first [`FIRST`].
+    pub steady_jitter: Option<Spread>,
+    /// Mean heard − planned, ms, over every item measured.
+    pub mean_offset: f64,
     /// The five latest onsets: (item number from 1, error ms).
     pub worst: Vec<(usize, f64)>,
     /// The agent's own record, actual_start − planned_start, ms: how late the player
@@ -61,7 +73,7 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
     let per_minute = 60_000 / segment.duration_ms.max(1);
     let minutes = ITEMS.div_ceil(per_minute);
     // Leave time for the server to seed, the agent to enroll and fetch, and 20 s idle.
-    let first_ms = (procs::wall_ms() + 45_000 + 59_999) / 60_000 * 60_000;
+    let first_ms = (procs::wall_ms() + 30_000 + 59_999) / 60_000 * 60_000;
     let end_ms = first_ms + i64::from(minutes) * 60_000;
     println!(
         "schedule: {per_minute} items a minute ({} ms each), {minutes} minutes from {} (station time {})",
@@ -160,6 +172,19 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
     let onset = Spread::of(&errors).expect("at least one onset found in the recording");
     let output = Spread::of(&output).expect("at least one onset found in the recording");
     let output_jitter: Vec<f64> = found.iter().map(|f| (f.2 - output.median).abs()).collect();
+    let first_errors: Vec<f64> = found.iter().filter(|f| f.0 <= FIRST).map(|f| f.1).collect();
+    let later: Vec<&(usize, f64, f64)> = found.iter().filter(|f| f.0 > FIRST).collect();
+    let steady = Spread::of(&later.iter().map(|f| f.1).collect::<Vec<_>>());
+    let steady_output = Spread::of(&later.iter().map(|f| f.2).collect::<Vec<_>>());
+    let steady_jitter = steady_output.and_then(|o| {
+        Spread::of(
+            &later
+                .iter()
+                .map(|f| (f.2 - o.median).abs())
+                .collect::<Vec<_>>(),
+        )
+    });
+    let mean_offset = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
     let mut worst: Vec<(usize, f64)> = found.iter().map(|f| (f.0, f.1)).collect();
     worst.sort_by(|a, b| b.1.total_cmp(&a.1));
     worst.truncate(5);
@@ -194,6 +219,10 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         onset_first_read,
         output,
         output_jitter: Spread::of(&output_jitter).expect("jitter of the onsets"),
+        first_errors,
+        steady,
+        steady_jitter,
+        mean_offset,
         worst,
         lateness: Spread::of(&lateness),
         gaps: Spread::of(&gaps),

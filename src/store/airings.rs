@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::Row;
 
 use super::{Store, StoreError};
-use crate::domain::{AiringRecord, GENESIS_HASH, Outcome};
+use crate::domain::{AiringRecord, GENESIS_HASH, Outcome, Reason};
 use crate::wire::{AiringAck, AiringJson, AiringsResponse};
 
 fn ack(uuid: &str, status: &str, error: Option<String>) -> AiringAck {
@@ -56,8 +56,18 @@ fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<(), String> {
     if a.item_id.is_empty() || a.item_id.len() > 64 {
         return Err("item_id trống hoặc quá dài".to_owned());
     }
-    if a.reason.chars().count() > 200 {
-        return Err("reason quá dài: tối đa 200 ký tự".to_owned());
+    // The reason is the contract the reports count by: a keyword of [`Reason`] or
+    // nothing, never free text (a device's message belongs in the agent's log).
+    if !a.reason.is_empty() && Reason::parse(&a.reason).is_none() {
+        let mut shown: String = a.reason.chars().take(40).collect();
+        if a.reason.chars().count() > 40 {
+            shown.push('…');
+        }
+        let known: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        return Err(format!(
+            "reason `{shown}` không phải lý do đã biết: để trống hoặc ghi một trong {}",
+            known.join(", ")
+        ));
     }
     for (name, h) in [("prev_hash", &a.prev_hash), ("hash", &a.hash)] {
         if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {

@@ -41,7 +41,8 @@ pub struct AiringJson {
     pub actual_end_ms: Option<i64>,
     /// `aired`, `partial`, `missed`, `failed` or `preempted`.
     pub outcome: String,
-    /// Why (`agent_down`, `agent_restart`, `media_missing`, `emergency`, …).
+    /// Why: empty or a `Reason` keyword (`agent_down`, `late_start`, `output_stalled`,
+    /// …); anything else is rejected for this airing.
     #[serde(default)]
     pub reason: String,
     /// Station clock minus server clock, ms.

@@ -14,6 +14,7 @@ mod outage;
 mod proxy;
 mod relay;
 mod sound_card;
+mod stalled_card;
 mod status;
 mod week;
 

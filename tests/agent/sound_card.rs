@@ -158,7 +158,7 @@ fn play_child(dir: &Path) {
 }
 
 /// 3 s of 48 kHz stereo 16-bit: a 0.3 s 1 kHz tone at half scale, then silence.
-fn write_beep(path: &Path) {
+pub(super) fn write_beep(path: &Path) {
     let frames = RATE as usize * ITEM_MS as usize / 1000;
     let mut data = Vec::with_capacity(frames * 4);
     for i in 0..frames {

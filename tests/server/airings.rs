@@ -17,6 +17,7 @@ both_backends!(
     bad_batches_are_refused_whole,
     oversized_body_is_refused_with_413,
     concurrent_batches_store_each_airing_once,
+    unknown_reason_is_rejected_per_airing,
 );
 
 /// `n` airings chained after `prev` (use [`GENESIS_HASH`] for a station's first).
@@ -246,6 +247,73 @@ async fn tampered_airing_is_rejected_and_the_rest_stored(app: TestApp) {
         assert!(!r["error"].as_str().expect("error").is_empty());
     }
     assert_eq!(answer["chain_breaks"], 0);
+}
+
+/// The reason is a keyword of `Reason` or empty: free text (a device's message, a typo,
+/// another case) is refused for that airing alone, in Vietnamese naming the field and
+/// the keywords, and nothing of it is stored.
+async fn unknown_reason_is_rejected_per_airing(app: TestApp) {
+    let token = app.enroll("05443").await;
+    let with_reason = |prev: &str, item: &str, planned: i64, outcome: &str, reason: &str| {
+        let mut a = airing(prev, item, planned);
+        a.outcome = outcome.to_owned();
+        a.reason = reason.to_owned();
+        a.hash = hash_of(&a);
+        a
+    };
+    let known = with_reason(GENESIS_HASH, "r-known", T0, "failed", "output_stalled");
+    let empty = with_reason(&known.hash, "r-empty", T0 + 600_000, "aired", "");
+    let late = with_reason(
+        &empty.hash,
+        "r-late",
+        T0 + 2 * 600_000,
+        "partial",
+        "late_start",
+    );
+    let free = with_reason(
+        &late.hash,
+        "r-free",
+        T0 + 3 * 600_000,
+        "failed",
+        "ALSA: I/O error",
+    );
+    let case = with_reason(
+        &late.hash,
+        "r-case",
+        T0 + 4 * 600_000,
+        "failed",
+        "Output_Stalled",
+    );
+    let spaced = with_reason(&late.hash, "r-space", T0 + 5 * 600_000, "failed", "late ");
+    let answer = post(&app, &token, &[known, empty, late, free, case, spaced]).await;
+    assert_eq!(
+        statuses(&answer),
+        [
+            "stored", "stored", "stored", "rejected", "rejected", "rejected"
+        ]
+    );
+    for (r, shown) in answer["results"].as_array().expect("results")[3..]
+        .iter()
+        .zip(["ALSA: I/O error", "Output_Stalled", "late "])
+    {
+        let error = r["error"].as_str().expect("error");
+        assert!(
+            error.starts_with(&format!("reason `{shown}` không phải lý do đã biết")),
+            "{error}"
+        );
+        assert!(
+            error.contains("output_stalled") && error.contains("late_start"),
+            "{error}"
+        );
+    }
+    let stored: Vec<String> = sqlx::query("SELECT item_id FROM airings ORDER BY planned_start_ms")
+        .fetch_all(app.state.store.pool())
+        .await
+        .expect("airings")
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect();
+    assert_eq!(stored, ["r-known", "r-empty", "r-late"]);
 }
 
 async fn chain_break_is_recorded(app: TestApp) {
