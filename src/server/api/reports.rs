@@ -34,6 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Query of `GET /api/v1/reports`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ReportParams {
     /// First local day, `YYYY-MM-DD`.
