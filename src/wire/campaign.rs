@@ -22,9 +22,11 @@ pub struct CampaignSpec {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// First local date, `YYYY-MM-DD`.
+    /// First local date, `dd/mm/yyyy` or `yyyy-mm-dd` (written back as `yyyy-mm-dd`).
+    #[serde(deserialize_with = "super::day::deserialize")]
     pub from: NaiveDate,
-    /// Last local date, inclusive.
+    /// Last local date, inclusive, `dd/mm/yyyy` or `yyyy-mm-dd`.
+    #[serde(deserialize_with = "super::day::deserialize")]
     pub until: NaiveDate,
     /// Codes of the target subtrees' roots.
     pub areas: Vec<String>,

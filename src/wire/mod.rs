@@ -3,6 +3,7 @@
 //! with other programs and change only with care.
 
 mod campaign;
+pub mod day;
 mod emergency;
 mod plan;
 mod playlist;

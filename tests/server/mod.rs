@@ -4,6 +4,7 @@
 
 mod admin;
 mod airings;
+mod api_dates;
 mod backup;
 mod campaigns;
 mod cli_server;

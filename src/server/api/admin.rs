@@ -297,6 +297,7 @@ async fn reset_password(
 
 /// Paging of `GET /api/v1/audit`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
     /// Most entries to return (1–500, default 100).

@@ -117,6 +117,7 @@ pub(super) struct CampaignWritten {
 
 /// Query of a campaign write.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct WriteParams {
     /// `true`: check the campaign over its whole range and save nothing.
     dry_run: Option<String>,

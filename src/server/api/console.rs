@@ -18,7 +18,18 @@ use crate::server::error::{ApiError, ApiResult};
 
 /// The console part of the OpenAPI document (sessions and one's own password).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(logout, change_password), components(schemas(ChangePassword)))]
+#[openapi(
+    paths(login, logout, me, change_password, areas, enroll_code, revoke),
+    components(schemas(
+        ChangePassword,
+        LoginRequest,
+        LoginResponse,
+        MeResponse,
+        AreaJson,
+        EnrollCodeResponse,
+        RevokeResponse
+    ))
+)]
 pub(super) struct Doc;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -32,18 +43,23 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/stations/{code}/revoke-tokens", post(revoke))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/login` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
     username: String,
     password: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A session token (`lss_…`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct LoginResponse {
     token: String,
 }
 
+/// Opens a staff session.
+#[utoipa::path(post, path = "/api/v1/login", tag = "console", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401), (status = 413), (status = 429)))]
 async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -99,7 +115,8 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+/// Who the caller is.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct MeResponse {
     username: String,
     role: &'static str,
@@ -108,6 +125,9 @@ struct MeResponse {
     whole_tree: bool,
 }
 
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "console", security(("session_token" = [])),
+    responses((status = 200, body = MeResponse), (status = 401)))]
 async fn me(auth: StaffAuth) -> axum::Json<MeResponse> {
     axum::Json(MeResponse {
         username: auth.username,
@@ -117,7 +137,8 @@ async fn me(auth: StaffAuth) -> axum::Json<MeResponse> {
     })
 }
 
-#[derive(Debug, Serialize)]
+/// One area of the caller's tree.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct AreaJson {
     code: String,
     name: String,
@@ -129,6 +150,9 @@ struct AreaJson {
     retired: bool,
 }
 
+/// The areas the caller reaches.
+#[utoipa::path(get, path = "/api/v1/areas", tag = "console", security(("session_token" = [])),
+    responses((status = 200, body = [AreaJson]), (status = 401)))]
 async fn areas(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -165,13 +189,19 @@ async fn station_in_scope(state: &AppState, auth: &StaffAuth, station: &str) -> 
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+/// A one-time enrolment code for a station.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct EnrollCodeResponse {
     station: String,
     code: String,
     expires_at: String,
 }
 
+/// Issues a one-time enrolment code for the station (admin).
+#[utoipa::path(post, path = "/api/v1/stations/{code}/enroll-code", tag = "console",
+    security(("session_token" = [])),
+    params(("code" = String, Path, description = "station code")),
+    responses((status = 201, body = EnrollCodeResponse), (status = 401), (status = 403), (status = 404)))]
 async fn enroll_code(
     State(state): State<AppState>,
     auth: StaffAuth,
@@ -196,11 +226,17 @@ async fn enroll_code(
     ))
 }
 
-#[derive(Debug, Serialize)]
+/// How many station tokens were revoked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct RevokeResponse {
     revoked: u64,
 }
 
+/// Revokes every token of the station (admin).
+#[utoipa::path(post, path = "/api/v1/stations/{code}/revoke-tokens", tag = "console",
+    security(("session_token" = [])),
+    params(("code" = String, Path, description = "station code")),
+    responses((status = 200, body = RevokeResponse), (status = 401), (status = 403), (status = 404)))]
 async fn revoke(
     State(state): State<AppState>,
     auth: StaffAuth,

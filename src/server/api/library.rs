@@ -162,6 +162,7 @@ async fn visible(state: &AppState, scope: &Scope, id: &str) -> ApiResult<Segment
 
 /// Filters of the list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     /// `true`: approved only; `false`: those waiting for approval.

@@ -34,11 +34,12 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Query of `GET /api/v1/reports`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ReportParams {
-    /// First local day, `YYYY-MM-DD`.
+    /// First local day, `dd/mm/yyyy` or `yyyy-mm-dd`.
     from: String,
-    /// Last local day (inclusive), `YYYY-MM-DD`.
+    /// Last local day (inclusive), `dd/mm/yyyy` or `yyyy-mm-dd`.
     until: String,
     /// Area code (default: the caller's area).
     area: Option<String>,
@@ -153,8 +154,8 @@ fn to_json(q: &ReportQuery, area: &str, area_name: &str, by: &str, r: &Report) -
 }
 
 fn day(name: &str, s: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::BadRequest(format!("{name} `{s}` không hợp lệ: viết YYYY-MM-DD")))
+    crate::wire::day::parse(s)
+        .ok_or_else(|| ApiError::BadRequest(format!("{name}: {}", crate::wire::day::hint(s))))
 }
 
 fn refused(e: ReportError) -> ApiError {

@@ -41,9 +41,9 @@ pub(crate) struct UploadForm {
     group: Option<String>,
     /// Topic tags, separated by commas.
     tags: Option<String>,
-    /// First date it may air, `YYYY-MM-DD`.
+    /// First date it may air, `dd/mm/yyyy` or `yyyy-mm-dd`.
     valid_from: Option<String>,
-    /// Last date it may air, `YYYY-MM-DD`.
+    /// Last date it may air, `dd/mm/yyyy` or `yyyy-mm-dd`.
     valid_until: Option<String>,
     /// Owner area code (default the caller's area; must lie in the caller's subtree).
     area: Option<String>,
@@ -135,13 +135,11 @@ struct Checked {
 
 fn date(form: &Form, key: &str, problems: &mut Vec<String>) -> Option<NaiveDate> {
     let text = form.text.get(key).filter(|t| !t.is_empty())?;
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| {
-            problems.push(format!(
-                "{key}: `{text}` không phải ngày; viết YYYY-MM-DD, ví dụ 2025-10-01"
-            ))
-        })
-        .ok()
+    let day = crate::wire::day::parse(text);
+    if day.is_none() {
+        problems.push(format!("{key}: {}", crate::wire::day::hint(text)));
+    }
+    day
 }
 
 fn check_id(id: Option<String>, problems: &mut Vec<String>) -> Option<String> {

@@ -24,6 +24,7 @@ pub(super) const MAX_PLAN_DAYS: i64 = 366;
 
 /// Query of `GET /stations/{code}/plan`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PlanParams {
     /// First local day, `yyyy-mm-dd` or `dd/mm/yyyy`.
     from: Option<String>,
