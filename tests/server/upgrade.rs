@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use loa::store::{Backend, Store};
 use sqlx::{Connection, Executor, Row};
 
-fn fixture(rel: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/legacy_schema")
-        .join(rel);
+/// A file of the project, by its path from the project root.
+fn read(rel: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// Today's schema as the old runner made it: the migration files themselves (their
+/// checksums freeze them), numbered 1, 2, … in `loa_migrations` as that runner did.
 async fn build_legacy(conn: &mut sqlx::AnyConnection, dir: &str, files: &[&str]) {
     conn.execute(
         "CREATE TABLE loa_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
@@ -20,20 +21,24 @@ async fn build_legacy(conn: &mut sqlx::AnyConnection, dir: &str, files: &[&str])
     .await
     .expect("upgrade test step");
     for (i, f) in files.iter().enumerate() {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(fixture(&format!("{dir}/{f}.sql"))))
-            .execute(&mut *conn)
-            .await
-            .expect("upgrade test step");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(read(&format!(
+            "migrations/{dir}/{f}.sql"
+        ))))
+        .execute(&mut *conn)
+        .await
+        .expect("upgrade test step");
         sqlx::query("INSERT INTO loa_migrations (version, applied_at) VALUES ($1, 0)")
             .bind(i as i64 + 1)
             .execute(&mut *conn)
             .await
             .expect("upgrade test step");
     }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(fixture("data.sql")))
-        .execute(&mut *conn)
-        .await
-        .expect("upgrade test step");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(read(
+        "tests/fixtures/legacy_schema/data.sql",
+    )))
+    .execute(&mut *conn)
+    .await
+    .expect("upgrade test step");
 }
 
 async fn check(url: &str, backend: Backend) {
@@ -84,7 +89,8 @@ async fn sqlite_database_of_today_upgrades() {
     build_legacy(
         &mut conn,
         "sqlite",
-        &["0001_init", "0002_emergency_targets", "0003_reports"],
+        // Reports was the old runner's third SQLite migration; it is 0004 now.
+        &["0001_init", "0002_emergency_targets", "0004_reports"],
     )
     .await;
     conn.close().await.expect("upgrade test step");
