@@ -8,10 +8,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
-
 use super::AppState;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// One event for one station.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,13 +63,15 @@ const MAX_REPLAY: i64 = 200;
 /// refetched through its ETag anyway).
 const REPLAY_WINDOW_MS: i64 = 60 * 60 * 1000;
 
-fn event_of(row: &sqlx::any::AnyRow) -> Result<StationEvent, sqlx::Error> {
-    Ok(StationEvent {
-        id: row.try_get(0)?,
-        station: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        payload: row.try_get(3)?,
-    })
+impl From<crate::store::EventRow> for StationEvent {
+    fn from(row: crate::store::EventRow) -> Self {
+        Self {
+            id: row.id,
+            station: row.station,
+            kind: row.kind,
+            payload: row.payload,
+        }
+    }
 }
 
 /// Events of `station` after `after`, from the last hour, oldest first: what a stream
@@ -80,31 +80,22 @@ pub(super) async fn missed(
     store: &Store,
     station: &str,
     after: i64,
-) -> Result<Vec<StationEvent>, sqlx::Error> {
+) -> Result<Vec<StationEvent>, StoreError> {
     let since = chrono::Utc::now().timestamp_millis() - REPLAY_WINDOW_MS;
-    sqlx::query(
-        "SELECT id, station_code, kind, payload FROM events
-         WHERE station_code = $1 AND id > $2 AND at_ms > $3 ORDER BY id LIMIT $4",
+    Ok(
+        crate::store::station_events_after(store, station, after, since, MAX_REPLAY)
+            .await?
+            .into_iter()
+            .map(StationEvent::from)
+            .collect(),
     )
-    .bind(station.to_owned())
-    .bind(after)
-    .bind(since)
-    .bind(MAX_REPLAY)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(event_of)
-    .collect()
 }
 
 /// Reads new rows of the `events` table and broadcasts them to this replica's streams,
 /// until `stop`; then tells every stream to end.
 pub(super) async fn poll(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut last = match sqlx::query("SELECT COALESCE(MAX(id), 0) FROM events")
-        .fetch_one(state.store.pool())
-        .await
-    {
-        Ok(row) => row.try_get::<i64, _>(0).unwrap_or(0),
+    let mut last = match crate::store::last_event_id(&state.store).await {
+        Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "không đọc được bảng sự kiện");
             0
@@ -121,7 +112,7 @@ pub(super) async fn poll(state: AppState, mut stop: tokio::sync::watch::Receiver
                 for e in events {
                     match e.kind.as_str() {
                         "playlist_changed" => state.cache.forget_playlist(&e.station),
-                        "tokens_revoked" => state.cache.forget_tokens(&e.station),
+                        crate::store::TOKENS_REVOKED => state.cache.forget_tokens(&e.station),
                         _ => {}
                     }
                     // No subscriber is fine: nobody is listening on this replica.
@@ -139,38 +130,20 @@ async fn step(
     state: &AppState,
     last: &mut i64,
     gaps: &mut BTreeMap<i64, Instant>,
-) -> Result<Vec<StationEvent>, sqlx::Error> {
+) -> Result<Vec<StationEvent>, StoreError> {
     let now = Instant::now();
     gaps.retain(|_, since| now.duration_since(*since) < GAP_WATCH);
     let mut out = Vec::new();
     if !gaps.is_empty() {
         let ids: Vec<i64> = gaps.keys().copied().collect();
-        let sql = format!(
-            "SELECT id, station_code, kind, payload FROM events WHERE id IN ({}) ORDER BY id",
-            (1..=ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        // Only placeholders are formatted into the text; values are bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for row in q.fetch_all(state.store.pool()).await? {
-            let e = event_of(&row)?;
-            gaps.remove(&e.id);
-            out.push(e);
+        for row in crate::store::events_with_ids(&state.store, &ids).await? {
+            gaps.remove(&row.id);
+            out.push(StationEvent::from(row));
         }
     }
-    let rows = sqlx::query(
-        "SELECT id, station_code, kind, payload FROM events WHERE id > $1 ORDER BY id LIMIT 1000",
-    )
-    .bind(*last)
-    .fetch_all(state.store.pool())
-    .await?;
+    let rows = crate::store::events_after(&state.store, *last, 1000).await?;
     for row in rows {
-        let e = event_of(&row)?;
+        let e = StationEvent::from(row);
         if e.id - *last <= MAX_GAPS {
             for skipped in *last + 1..e.id {
                 gaps.insert(skipped, now);

@@ -44,7 +44,7 @@ async fn airing(app: &TestApp, item: &str) -> (String, String, Option<i64>, Opti
     )
     .bind(STATION.to_owned())
     .bind(item.to_owned())
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("one airing for the item");
     (r.get(0), r.get(1), r.get(2), r.get(3))

@@ -367,7 +367,7 @@ async fn unacknowledged_bulletins_of_the_last_minutes_are_pending(app: TestApp) 
     let kind: String =
         sqlx::query("SELECT kind FROM events WHERE id = $1 AND station_code = '05443'")
             .bind(pending[0].event_id)
-            .fetch_one(store.pool())
+            .fetch_one(&app.db)
             .await
             .expect("event")
             .get(0);
@@ -391,7 +391,7 @@ async fn unacknowledged_bulletins_of_the_last_minutes_are_pending(app: TestApp) 
     // Older than the window: past.
     sqlx::query("UPDATE emergencies SET sent_at = $1")
         .bind(now - 11 * 60 * 1000)
-        .execute(store.pool())
+        .execute(&app.db)
         .await
         .expect("age");
     assert!(

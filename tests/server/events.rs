@@ -143,7 +143,7 @@ pub(super) async fn change_plan(app: &TestApp, station: &str, lufs: f64) {
     sqlx::query("UPDATE stations SET target_lufs = $1 WHERE code = $2")
         .bind(lufs)
         .bind(station.to_owned())
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     let summary = app
@@ -240,7 +240,7 @@ async fn event_committed_after_a_later_one_is_still_delivered(app: TestApp) {
     let token = app.enroll("05443").await;
     let mut stream = EventStream::open(&app, &token, None).await;
     stream.expect("hello").await;
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     match app.state.store.backend() {
         loa::store::Backend::Postgres => {
             let mut slow_conn = pool.acquire().await.expect("connection");

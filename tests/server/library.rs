@@ -106,7 +106,7 @@ pub(super) async fn upload_new(app: &TestApp, token: &str, id: &str, variant: u8
 pub(super) async fn count(app: &TestApp, sql: &str) -> i64 {
     use sqlx::Row;
     sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count query")
         .get(0)
@@ -209,7 +209,7 @@ async fn upload_measures_the_audio_and_stores_it_by_content(app: TestApp) {
     use sqlx::Row;
     let audit =
         sqlx::query("SELECT actor, target, detail FROM audit_log WHERE action = 'segment.upload'")
-            .fetch_all(app.state.store.pool())
+            .fetch_all(&app.db)
             .await
             .expect("audit");
     assert_eq!(audit.len(), 1);

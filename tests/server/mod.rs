@@ -50,6 +50,9 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The administrator's password (seeded).
     pub admin_password: String,
+    /// A pool of the test's own on the server's database, for setting rows up and
+    /// reading them back (the server's pool is private to its store).
+    pub db: sqlx::AnyPool,
     stop: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
@@ -143,6 +146,29 @@ async fn postgres_url() -> Option<String> {
     Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
 }
 
+/// A pool of the test's own on the database at `url` (made by `Store::open`), for
+/// setting rows up and reading them back directly. On SQLite it waits for the server's
+/// writers as the store's own connections do.
+pub async fn raw_db(url: &str) -> sqlx::AnyPool {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let sqlite = url.starts_with("sqlite:");
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(4)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if sqlite {
+                    conn.execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .expect("test connection to the server's database")
+}
+
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now()
@@ -189,7 +215,12 @@ pub async fn spawn_app_configured(
         ..Config::default()
     };
     adjust(&mut config);
+    let url = config
+        .database_url
+        .clone()
+        .unwrap_or_else(|| loa::store::Store::sqlite_url(dir.path()));
     let app = App::build(config).await.expect("server builds");
+    let db = raw_db(&url).await;
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -208,6 +239,7 @@ pub async fn spawn_app_configured(
         state,
         data_dir: dir.path().to_owned(),
         admin_password,
+        db,
         stop: Some(stop),
         _dir: dir,
     })

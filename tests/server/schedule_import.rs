@@ -50,8 +50,9 @@ async fn database(db: Db, root: &Path) -> Option<(Vec<String>, String)> {
 
 async fn count(url: &str, table: &str) -> i64 {
     let store = Store::open(url).await.expect("open");
+    let db = crate::server::raw_db(url).await;
     let n = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(store.pool())
+        .fetch_one(&db)
         .await
         .expect("count")
         .get(0);
@@ -212,8 +213,9 @@ async fn a_valid_set_is_imported_compiled_and_reimported_idempotently(db: Db) {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(94 thay đổi"), "{out}");
     let store = Store::open(&url).await.expect("open");
+    let db = crate::server::raw_db(&url).await;
     let spec: String = sqlx::query("SELECT spec FROM campaigns WHERE id = 'xhht-2025-2030'")
-        .fetch_one(store.pool())
+        .fetch_one(&db)
         .await
         .expect("campaign")
         .get(0);
@@ -221,7 +223,7 @@ async fn a_valid_set_is_imported_compiled_and_reimported_idempotently(db: Db) {
     let audited: i64 = sqlx::query(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'schedule.import' AND actor = 'cli'",
     )
-    .fetch_one(store.pool())
+    .fetch_one(&db)
     .await
     .expect("audit")
     .get(0);
@@ -334,10 +336,11 @@ async fn phone_audio_imports_an_m4a_and_warns_about_a_silent_file(db: Db) {
         "{out}"
     );
     let store = Store::open(&url).await.expect("open");
+    let db = crate::server::raw_db(&url).await;
     let rows = sqlx::query(
         "SELECT id, duration_ms, loudness_lufs FROM segments WHERE id IN ('ghi-am-dien-thoai', 'im-lang') ORDER BY id",
     )
-    .fetch_all(store.pool())
+    .fetch_all(&db)
     .await
     .expect("segments");
     store.close().await;

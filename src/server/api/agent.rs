@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::Stream;
 use serde::Serialize;
-use sqlx::Row;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -32,9 +31,6 @@ mod media;
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(enroll, playlist, media::media, airings, heartbeat, events))]
 pub(super) struct Doc;
-
-/// The event that tells streams their station's tokens were revoked.
-const TOKENS_REVOKED: &str = "tokens_revoked";
 
 /// Most airings accepted in one batch.
 const MAX_BATCH: usize = 1000;
@@ -70,42 +66,14 @@ pub(super) async fn enroll(
 ) -> ApiResult<impl IntoResponse> {
     let code_hash = hash_secret(&normalise_code(&req.code));
     let now = chrono::Utc::now().timestamp_millis();
-    let mut tx = state.store.pool().begin().await?;
-    // One statement both checks and spends the code, so of two concurrent exchanges
-    // only one can win it (and SQLite takes its write lock at once).
-    let row = sqlx::query(
-        "UPDATE enroll_codes SET used_at = $1
-         WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1
-         RETURNING station_code",
-    )
-    .bind(now)
-    .bind(code_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = row else {
+    let token = new_secret(STATION_PREFIX);
+    let Some(station) =
+        crate::store::enroll_station(&state.store, &code_hash, &hash_secret(&token), now).await?
+    else {
         return Err(ApiError::Forbidden(
             "mã đăng ký không đúng, đã dùng hoặc đã hết hạn; xin mã mới".to_owned(),
         ));
     };
-    let station: String = row.try_get(0)?;
-    let token = new_secret(STATION_PREFIX);
-    sqlx::query(
-        "INSERT INTO station_tokens (token_hash, station_code, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(hash_secret(&token))
-    .bind(station.clone())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    crate::store::audit::record(
-        &mut tx,
-        &format!("station:{station}"),
-        "station.enroll",
-        &station,
-        "",
-    )
-    .await?;
-    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(EnrollResponse { station, token }),
@@ -357,7 +325,7 @@ pub(super) async fn events(
         .map_while(move |e| match e {
             Ok(e) if e.is_shutdown() => None,
             // Its tokens were revoked: the stream ends at once, nothing more reaches it.
-            Ok(e) if e.station == mine && e.kind == TOKENS_REVOKED => None,
+            Ok(e) if e.station == mine && e.kind == crate::store::TOKENS_REVOKED => None,
             Ok(e) => Some(Some(e)),
             // Lagged: end the stream rather than silently skip; the agent reconnects.
             Err(_) => None,

@@ -50,7 +50,7 @@ async fn campaign_with(app: &TestApp, segment: &str, area: &str) {
     .bind(spec.until.to_string())
     .bind(area.to_owned())
     .bind(serde_json::to_string(&spec).expect("spec json"))
-    .execute(app.state.store.pool())
+    .execute(&app.db)
     .await
     .expect("insert campaign");
 }
@@ -142,7 +142,7 @@ async fn approval_is_refused_to_the_uploader_and_to_the_wrong_people(app: TestAp
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "unknown segment");
     // A commune approver cannot approve what the province owns, though it sees it.
     sqlx::query("UPDATE segments SET approved_at = NULL WHERE id = 'bao-tin-khan-cap-mau'")
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     let res = post(
@@ -173,7 +173,7 @@ async fn approval_is_refused_to_the_uploader_and_to_the_wrong_people(app: TestAp
 
 async fn gain_brings_each_station_to_its_target_loudness(app: TestApp) {
     sqlx::query("UPDATE stations SET target_lufs = -23 WHERE code = '05710'")
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     app.state
@@ -219,7 +219,7 @@ async fn gain_brings_each_station_to_its_target_loudness(app: TestApp) {
     let (segment, gain) = loud.iter().next().expect("an item");
     let lufs: f64 = sqlx::query("SELECT loudness_lufs FROM segments WHERE id = $1")
         .bind(segment.clone())
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("segment")
         .get(0);

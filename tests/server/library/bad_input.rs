@@ -214,43 +214,8 @@ async fn problems_of_the_form_are_listed_together(app: TestApp) {
 
 /// A server whose uploads may be at most 1 MB.
 async fn spawn_small(db: crate::server::Db) -> Option<TestApp> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = match db {
-        crate::server::Db::Sqlite => None,
-        crate::server::Db::Postgres => Some(crate::server::postgres_url().await?),
-    };
-    let config = loa::server::Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: dir.path().to_owned(),
-        database_url,
-        seed: Some(crate::server::seed_dir()),
-        max_upload_mb: 1,
-        ..loa::server::Config::default()
-    };
-    let app = loa::server::App::build(config)
+    crate::server::spawn_app_configured(db, crate::server::seed_dir(), |c| c.max_upload_mb = 1)
         .await
-        .expect("server builds");
-    let base = format!("http://{}", app.local_addr());
-    let state = app.state().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-    let admin_password = std::fs::read_to_string(dir.path().join("admin-password.txt"))
-        .expect("seeded admin password")
-        .lines()
-        .nth(1)
-        .expect("password line")
-        .to_owned();
-    Some(TestApp {
-        base,
-        client: reqwest::Client::new(),
-        state,
-        data_dir: dir.path().to_owned(),
-        admin_password,
-        stop: Some(stop),
-        _dir: dir,
-    })
 }
 
 async fn an_oversized_upload_is_refused(app: TestApp) {
