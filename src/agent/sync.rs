@@ -14,7 +14,7 @@ use super::Shared;
 use super::cache::CacheError;
 use super::client::{ClientError, PlaylistFetch};
 use super::playlist::{self, Held};
-use crate::wire::EmergencyEventJson;
+use crate::wire::StationEventJson;
 
 /// Airings sent per request.
 const UPLOAD_BATCH: u32 = 200;
@@ -213,38 +213,40 @@ pub(super) async fn events(shared: Arc<Shared>, mut stop: tokio::sync::watch::Re
     }
 }
 
-async fn handle_event(shared: &Shared, kind: &str, data: &str) {
-    match kind {
-        "hello" => {
-            let etag = serde_json::from_str::<serde_json::Value>(data)
-                .ok()
-                .and_then(|v| v.get("etag").and_then(|e| e.as_str()).map(str::to_owned));
-            if etag.is_some() && etag != shared.held().etag {
+async fn handle_event(shared: &Shared, name: &str, data: &str) {
+    let event = match StationEventJson::parse(name, data) {
+        Ok(Some(event)) => event,
+        // A name a newer server added: nothing this agent must do.
+        Ok(None) => return,
+        Err(err) => {
+            tracing::error!(event = name, error = %err, "sự kiện từ máy chủ không đọc được");
+            return;
+        }
+    };
+    match event {
+        StationEventJson::Hello(hello) => {
+            if hello.etag.is_some() && hello.etag != shared.held().etag {
                 shared.wake_sync.notify_one();
             }
         }
-        "playlist_changed" => shared.wake_sync.notify_one(),
-        "emergency" => match serde_json::from_str::<EmergencyEventJson>(data) {
-            Ok(e) => {
-                tracing::warn!(emergency = e.emergency, title = e.title, "tin khẩn cấp");
-                // Fetch first, so what plays is cut off only once the bulletin can air.
-                let size = u64::try_from(e.size_bytes).unwrap_or(0);
-                for _ in 0..3 {
-                    match shared.cache.fetch(&shared.client, &e.sha256, size).await {
-                        Ok(()) => break,
-                        Err(err) => shared.note_error(&err),
-                    }
+        StationEventJson::PlaylistChanged(_) => shared.wake_sync.notify_one(),
+        StationEventJson::Emergency(e) => {
+            tracing::warn!(emergency = e.emergency, title = e.title, "tin khẩn cấp");
+            // Fetch first, so what plays is cut off only once the bulletin can air.
+            let size = u64::try_from(e.size_bytes).unwrap_or(0);
+            for _ in 0..3 {
+                match shared.cache.fetch(&shared.client, &e.sha256, size).await {
+                    Ok(()) => break,
+                    Err(err) => shared.note_error(&err),
                 }
-                shared
-                    .emergencies
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_back(e);
-                shared.preempt.notify_one();
-                shared.wake_player.notify_one();
             }
-            Err(err) => tracing::error!(error = %err, "tin khẩn cấp không đọc được"),
-        },
-        _ => {}
+            shared
+                .emergencies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_back(e);
+            shared.preempt.notify_one();
+            shared.wake_player.notify_one();
+        }
     }
 }

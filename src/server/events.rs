@@ -1,4 +1,6 @@
-//! Events for the per-station streams ("playlist changed", emergencies).
+//! Events for the per-station streams ("playlist changed", emergencies), as the
+//! server moves them between replicas; their names and payloads on the wire are
+//! [`crate::wire::StationEventJson`].
 //!
 //! Writers insert rows into the `events` table; every replica polls it and fans new rows
 //! out to its own connected stations, so it does not matter which replica accepted the
@@ -10,6 +12,30 @@ use std::time::{Duration, Instant};
 
 use super::AppState;
 use crate::store::{Store, StoreError};
+use crate::wire::EventName;
+
+/// What an event is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// One the station's stream carries, under this name.
+    Station(EventName),
+    /// The station's tokens were revoked: replicas forget them, its streams end.
+    TokensRevoked,
+    /// The replica is stopping: every open stream ends (never stored).
+    Shutdown,
+    /// A kind this build does not know (written by a newer replica): skipped.
+    Other(String),
+}
+
+impl Kind {
+    /// The kind stored as `text` in the events table.
+    pub fn parse(text: &str) -> Self {
+        if text == crate::store::TOKENS_REVOKED {
+            return Self::TokensRevoked;
+        }
+        EventName::parse(text).map_or_else(|| Self::Other(text.to_owned()), Self::Station)
+    }
+}
 
 /// One event for one station.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,14 +44,12 @@ pub struct StationEvent {
     pub id: i64,
     /// Station code.
     pub station: String,
-    /// `playlist_changed` or `emergency`.
-    pub kind: String,
-    /// JSON payload.
+    /// What it is about.
+    pub kind: Kind,
+    /// JSON payload (for [`Kind::Station`], the shape [`crate::wire::StationEventJson`]
+    /// gives that name).
     pub payload: String,
 }
-
-/// The kind of the in-process event that tells open streams the replica is stopping.
-const SHUTDOWN: &str = "__shutdown";
 
 impl StationEvent {
     /// The marker sent to every open stream when the server stops, so that graceful
@@ -34,14 +58,25 @@ impl StationEvent {
         Self {
             id: 0,
             station: String::new(),
-            kind: SHUTDOWN.to_owned(),
+            kind: Kind::Shutdown,
             payload: String::new(),
         }
     }
 
     /// Whether this is the shutdown marker.
     pub(super) fn is_shutdown(&self) -> bool {
-        self.kind == SHUTDOWN && self.station.is_empty()
+        self.kind == Kind::Shutdown
+    }
+}
+
+impl From<crate::store::EventRow> for StationEvent {
+    fn from(row: crate::store::EventRow) -> Self {
+        Self {
+            id: row.id,
+            station: row.station,
+            kind: Kind::parse(&row.kind),
+            payload: row.payload,
+        }
     }
 }
 
@@ -62,17 +97,6 @@ const MAX_REPLAY: i64 = 200;
 /// How far back a reconnecting stream is replayed: older news is stale (the playlist is
 /// refetched through its ETag anyway).
 const REPLAY_WINDOW_MS: i64 = 60 * 60 * 1000;
-
-impl From<crate::store::EventRow> for StationEvent {
-    fn from(row: crate::store::EventRow) -> Self {
-        Self {
-            id: row.id,
-            station: row.station,
-            kind: row.kind,
-            payload: row.payload,
-        }
-    }
-}
 
 /// Events of `station` after `after`, from the last hour, oldest first: what a stream
 /// that reconnects with `Last-Event-ID` missed.
@@ -110,9 +134,11 @@ pub(super) async fn poll(state: AppState, mut stop: tokio::sync::watch::Receiver
         match step(&state, &mut last, &mut gaps).await {
             Ok(events) => {
                 for e in events {
-                    match e.kind.as_str() {
-                        "playlist_changed" => state.cache.forget_playlist(&e.station),
-                        crate::store::TOKENS_REVOKED => state.cache.forget_tokens(&e.station),
+                    match e.kind {
+                        Kind::Station(EventName::PlaylistChanged) => {
+                            state.cache.forget_playlist(&e.station);
+                        }
+                        Kind::TokensRevoked => state.cache.forget_tokens(&e.station),
                         _ => {}
                     }
                     // No subscriber is fine: nobody is listening on this replica.

@@ -11,7 +11,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod error;
-mod events;
+pub(crate) mod events;
 pub mod metrics;
 pub mod rate;
 mod seed;

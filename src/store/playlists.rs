@@ -15,7 +15,7 @@ use super::inputs::{Loaded, load_inputs};
 use super::planned::ItemRows;
 use super::{Backend, Store, StoreError};
 use crate::domain::{Diagnostic, StationIdx, compile};
-use crate::wire::PlaylistJson;
+use crate::wire::{PlaylistChangedJson, PlaylistJson, StationEventJson};
 
 /// A station's stored playlist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,9 +307,13 @@ async fn write_one(
     if c.items > 0 {
         c.rows.insert(&mut *tx, &c.station).await?;
     }
-    sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, 'playlist_changed', $2, $3)")
+    let changed = StationEventJson::PlaylistChanged(PlaylistChangedJson {
+        etag: c.etag.clone(),
+    });
+    sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, $2, $3, $4)")
         .bind(c.station.clone())
-        .bind(format!("{{\"etag\":\"{}\"}}", c.etag))
+        .bind(changed.name().as_str())
+        .bind(changed.data())
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
