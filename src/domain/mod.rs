@@ -37,7 +37,7 @@ pub use report::{
     AiringCell, AreaTotals, GroupBy, Miss, Names, PlannedCell, Report, ReportInputs, ReportStation,
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,
 };
-pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest};
+pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest, hex};
 pub use station::{Station, StationCode};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};
 

@@ -20,7 +20,7 @@ pub const SESSION_PREFIX: &str = "lss_";
 pub fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", hex(&bytes))
+    format!("{prefix}{}", crate::domain::hex(&bytes))
 }
 
 /// A one-time enrollment code a person can read over the phone: 12 letters and digits
@@ -50,11 +50,7 @@ pub fn normalise_code(code: &str) -> String {
 
 /// Hex SHA-256 of a secret, as stored.
 pub fn hash_secret(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::hex(&Sha256::digest(secret.as_bytes()))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

@@ -1,7 +1,6 @@
 //! Compiling and storing playlists; the planned-items history reports read.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -113,7 +112,7 @@ fn compile_station(job: &Job, idx: StationIdx) -> Compiled {
         .unwrap_or(-16.0);
     let json = PlaylistJson::new(inputs, idx, &compiled, &loaded.segment_media, target);
     let body = serde_json::to_string(&json).unwrap_or_default();
-    let etag = hex(&Sha256::digest(body.as_bytes()));
+    let etag = crate::domain::hex(&Sha256::digest(body.as_bytes()));
     let station = st.code.to_string();
     let from = today.to_string();
     let unchanged = job
@@ -137,15 +136,6 @@ fn compile_station(job: &Job, idx: StationIdx) -> Compiled {
         diagnostics: compiled.diagnostics,
         changed,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 /// Compiles every wanted station on all cores, batch by batch, handing each batch to

@@ -15,14 +15,14 @@ use loa::agent::output::OutputKind;
 use sqlx::Row;
 
 use super::{STATION, chain_breaks};
-use crate::both_backends_seeded;
+use crate::both_backends;
 use crate::server::TestApp;
 
 fn dense_seed() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/thu-nghiem-24h")
 }
 
-both_backends_seeded!(super::dense_seed; a_late_restart_shifts_no_later_item);
+both_backends!(super::dense_seed; a_late_restart_shifts_no_later_item);
 
 fn config(app: &TestApp, token: &str, dir: &std::path::Path) -> AgentConfig {
     let mut config = AgentConfig::new(&app.base, token, dir.to_owned());

@@ -157,17 +157,8 @@ pub const DAY_MS: i64 = 86_400_000;
 
 /// An approver for the whole province; returns the session token.
 pub async fn approver(app: &TestApp) -> String {
-    loa::server::accounts::create_account(
-        &app.state.store,
-        "duyet-tin",
-        "Người duyệt tin",
-        "mat-khau-du-dai-123",
-        loa::server::auth::Role::Approver,
-        "19",
-    )
-    .await
-    .expect("approver account");
-    app.login("duyet-tin", "mat-khau-du-dai-123").await
+    app.staff("duyet-tin", loa::server::auth::Role::Approver, "19")
+        .await
 }
 
 /// Sends the seeded emergency sample to `area`; returns the bulletin's id.

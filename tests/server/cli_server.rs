@@ -132,15 +132,7 @@ async fn areas_import_is_idempotent_and_all_or_nothing(db: super::Db) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn areas_import_sqlite() {
-    areas_import_is_idempotent_and_all_or_nothing(super::Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn areas_import_postgres() {
-    areas_import_is_idempotent_and_all_or_nothing(super::Db::Postgres).await;
-}
+crate::both_backends!(db: areas_import_is_idempotent_and_all_or_nothing);
 
 /// Kills the child on drop, so a failing test leaves no server behind.
 pub(super) struct Server(pub(super) Child);
@@ -254,12 +246,4 @@ async fn enroll_code_from_the_cli_works_and_sigterm_stops_the_server(db: super::
     assert!(status.success(), "exit status {status:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_and_enroll_code_sqlite() {
-    enroll_code_from_the_cli_works_and_sigterm_stops_the_server(super::Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_and_enroll_code_postgres() {
-    enroll_code_from_the_cli_works_and_sigterm_stops_the_server(super::Db::Postgres).await;
-}
+crate::both_backends!(db: enroll_code_from_the_cli_works_and_sigterm_stops_the_server);

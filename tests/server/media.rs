@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use sha2::Digest;
+use crate::support::sha256_hex;
 use sqlx::Row;
 
 use super::TestApp;
@@ -14,17 +14,13 @@ both_backends!(
     media_outside_the_plan_is_forbidden_unless_sent_as_emergency,
 );
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The repository's audio file whose SHA-256 is `sha`.
 fn audio_file(sha: &str) -> Vec<u8> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio");
     std::fs::read_dir(&dir)
         .expect("audio dir")
         .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
-        .find(|bytes| hex(&sha2::Sha256::digest(bytes)) == sha)
+        .find(|bytes| sha256_hex(bytes) == sha)
         .expect("the planned segment is one of the repository's audio files")
 }
 
@@ -79,7 +75,7 @@ async fn media_is_served_whole_and_by_range(app: TestApp) {
     assert_eq!(header(&res, "accept-ranges"), "bytes");
     assert_eq!(header(&res, "content-length"), len.to_string());
     let body = res.bytes().await.expect("body");
-    assert_eq!(hex(&sha2::Sha256::digest(&body)), sha);
+    assert_eq!(sha256_hex(&body), sha);
     assert!(body[..] == file[..], "the bytes of the file in audio/");
 
     let res = fetch(&app, &token, &sha, &[("range", "bytes=0-99")]).await;
@@ -198,5 +194,5 @@ async fn media_outside_the_plan_is_forbidden_unless_sent_as_emergency(app: TestA
     let res = fetch(&app, &token, &sha, &[]).await;
     assert_eq!(res.status(), 200);
     let body = res.bytes().await.expect("body");
-    assert_eq!(hex(&sha2::Sha256::digest(&body)), sha);
+    assert_eq!(sha256_hex(&body), sha);
 }

@@ -29,10 +29,9 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::TestApp;
-use super::admin::account;
-use crate::both_backends_seeded;
+use crate::both_backends;
 
-both_backends_seeded!(crate::server::bac_kan_dir;
+both_backends!(crate::server::bac_kan_dir;
     reports_match_the_hand_count,
     future_items_are_upcoming_and_heartbeats_are_seen,
     the_command_line_prints_and_writes_the_same_report,
@@ -382,7 +381,7 @@ async fn reports_match_the_hand_count(app: TestApp) {
     assert_eq!(counts(&v["total"]), [4, 3, 1, 0, 0, 0, 0]);
 
     // A district viewer sees only its subtree; another district looks absent.
-    let viewer = account(&app, &admin, "xem.060", "viewer", "060").await;
+    let viewer = app.account(&admin, "xem.060", "viewer", "060").await;
     let v = json_report(&app, &viewer, q).await;
     assert_eq!(counts(&v["total"]), [2, 2, 0, 0, 0, 0, 0]);
     let (status, _, _) = report(&app, &viewer, &format!("{q}&area=058")).await;

@@ -8,6 +8,8 @@ use std::process::Command;
 use loa::store::Store;
 use sqlx::Row;
 
+use crate::both_backends;
+
 use super::Db;
 
 fn repo() -> PathBuf {
@@ -79,23 +81,8 @@ fn broken_copy(root: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     set
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Db::Sqlite).await;
-            }
+both_backends!(db:
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Db::Postgres).await;
-            }
-        }
-    )*};
-}
-
-on_both!(
     a_set_with_problems_is_reported_like_check_and_writes_nothing,
     a_valid_set_is_imported_compiled_and_reimported_idempotently,
     phone_audio_imports_an_m4a_and_warns_about_a_silent_file,

@@ -187,11 +187,7 @@ async fn playlist_etag_changes_with_the_plan(app: TestApp) {
     assert!(t >= before && t <= chrono::Utc::now().timestamp_millis());
     let old = res.headers()["etag"].to_str().expect("etag").to_owned();
     let body = res.bytes().await.expect("body");
-    use sha2::Digest;
-    let digest: String = sha2::Sha256::digest(&body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = crate::support::sha256_hex(&body);
     assert_eq!(
         old,
         format!("\"{digest}\""),

@@ -343,12 +343,4 @@ async fn an_imported_tree_gets_its_first_admin_from_the_cli(db: Db) {
     drop(server);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn account_create_sqlite() {
-    an_imported_tree_gets_its_first_admin_from_the_cli(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn account_create_postgres() {
-    an_imported_tree_gets_its_first_admin_from_the_cli(Db::Postgres).await;
-}
+crate::both_backends!(db: an_imported_tree_gets_its_first_admin_from_the_cli);

@@ -120,12 +120,4 @@ async fn a_reformed_tree_is_previewed_then_applied(db: Db) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn areas_reform_sqlite() {
-    a_reformed_tree_is_previewed_then_applied(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn areas_reform_postgres() {
-    a_reformed_tree_is_previewed_then_applied(Db::Postgres).await;
-}
+crate::both_backends!(db: a_reformed_tree_is_previewed_then_applied);

@@ -98,15 +98,7 @@ async fn stations_in_bulk(db: Db) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stations_bulk_sqlite() {
-    stations_in_bulk(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stations_bulk_postgres() {
-    stations_in_bulk(Db::Postgres).await;
-}
+crate::both_backends!(db: stations_in_bulk);
 
 crate::both_backends!(stations_in_bulk_through_the_api);
 

@@ -5,7 +5,7 @@ use loa::server::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{audio, count, fresh_mp3, media_files, staff, upload, upload_new};
+use super::{audio, count, fresh_mp3, media_files, upload, upload_new};
 use crate::both_backends;
 use crate::server::TestApp;
 
@@ -15,8 +15,8 @@ both_backends!(
 );
 
 async fn bad_uploads_are_refused_and_write_nothing(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
-    let viewer = staff(&app, "xem", Role::Viewer, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
+    let viewer = app.staff("xem", Role::Viewer, "05443").await;
     upload_new(&app, &editor, "da-co", 6).await;
     let segments = count(&app, "SELECT COUNT(*) FROM segments").await;
     let audits = count(&app, "SELECT COUNT(*) FROM audit_log").await;
@@ -143,7 +143,7 @@ async fn bad_uploads_are_refused_and_write_nothing(app: TestApp) {
 }
 
 async fn problems_of_the_form_are_listed_together(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     let res = upload(
         &app,
         &editor,
@@ -219,7 +219,7 @@ async fn spawn_small(db: crate::server::Db) -> Option<TestApp> {
 }
 
 async fn an_oversized_upload_is_refused(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     let files = media_files(&app);
     let segments = count(&app, "SELECT COUNT(*) FROM segments").await;
     // A WAV a little over the limit (the sample, padded with silence).
@@ -244,20 +244,4 @@ async fn an_oversized_upload_is_refused(app: TestApp) {
     upload_new(&app, &editor, "vua-du", 10).await;
 }
 
-mod an_oversized_upload_is_refused {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let app = super::spawn_small(crate::server::Db::Sqlite)
-            .await
-            .expect("sqlite app");
-        super::an_oversized_upload_is_refused(app).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        match super::spawn_small(crate::server::Db::Postgres).await {
-            Some(app) => super::an_oversized_upload_is_refused(app).await,
-            None => eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped"),
-        }
-    }
-}
+crate::both_backends!(@spawn super::spawn_small; an_oversized_upload_is_refused);
