@@ -10,6 +10,7 @@
 mod airing;
 mod area;
 mod campaign;
+pub mod check;
 mod compile;
 mod crontab;
 mod diagnostic;
@@ -20,6 +21,7 @@ mod report;
 mod segment;
 mod sequence;
 mod station;
+mod text;
 mod window;
 
 pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id};
@@ -39,6 +41,7 @@ pub use report::{
 };
 pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest, hex};
 pub use station::{Station, StationCode};
+pub use text::{area_hint, nfc, suggest};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};
 
 /// Checks an identifier written by a person: 1 to 64 characters of lowercase ASCII

@@ -10,8 +10,6 @@ mod plan;
 mod playlist;
 mod station;
 
-#[cfg(feature = "server")]
-pub(crate) use campaign::area_hint;
 pub use campaign::{CampaignSpec, RotationSpec};
 pub use emergency::EmergencyEventJson;
 pub use events::{EventName, HelloJson, PlaylistChangedJson, StationEvent as StationEventJson};
