@@ -11,6 +11,7 @@ mod areas;
 pub mod audit;
 pub mod backup;
 mod campaigns;
+pub mod console;
 pub mod emergencies;
 mod import;
 mod inputs;
@@ -32,8 +33,8 @@ pub use campaigns::{
 };
 pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
-pub use inputs::load_inputs;
 pub(crate) use inputs::windows_from_text;
+pub use inputs::{Loaded, load_inputs};
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
