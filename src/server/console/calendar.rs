@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::conventions::{
-    date_dmy, gmt_label, month_start, next_month, previous_month, time_hm, week_start, weekday_key,
+    clock, date_dmy, gmt_label, month_start, next_month, previous_month, week_start, weekday_key,
 };
 use super::i18n::Lang;
 use super::page::Page;
@@ -82,6 +82,7 @@ pub struct DayView {
     pub(super) iso: String,
     pub(super) class: String,
     pub(super) href: String,
+    pub(super) frag: String,
     pub(super) items: Vec<ItemView>,
 }
 
@@ -216,12 +217,12 @@ pub async fn build(
             .actual_start
             .as_deref()
             .and_then(|a| DateTime::parse_from_rfc3339(a).ok())
-            .map(|a| time_hm(&a.with_timezone(&tz)));
+            .map(|a| clock(&a.with_timezone(&tz)));
         by_day
             .entry(local.date_naive())
             .or_default()
             .push(ItemView {
-                time: time_hm(&local),
+                time: clock(&local),
                 title,
                 campaign: campaigns
                     .get(p.item.campaign.as_str())
@@ -260,6 +261,7 @@ pub async fn build(
                 iso: d.format("%Y-%m-%d").to_string(),
                 class,
                 href: link("", View::Day, d),
+                frag: link("/calendar", View::Day, d),
                 items: by_day.remove(&d).unwrap_or_default(),
             }
         })

@@ -4,7 +4,7 @@
 //! (1.234.567), freshness as words ("3 phút trước"), and the folding that makes search
 //! ignore diacritics. Pure functions: the caller passes `now`.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -17,6 +17,19 @@ where
     T::Offset: std::fmt::Display,
 {
     at.format("%H:%M").to_string()
+}
+
+/// `06:30`, or `06:30:25` when the instant is not on a whole minute (items placed one
+/// after another inside a slot start seconds apart).
+pub fn clock<T: TimeZone>(at: &DateTime<T>) -> String
+where
+    T::Offset: std::fmt::Display,
+{
+    if at.second() == 0 {
+        time_hm(at)
+    } else {
+        at.format("%H:%M:%S").to_string()
+    }
 }
 
 /// `05/10/2026`.
@@ -194,6 +207,9 @@ mod tests {
         let hcm = chrono_tz::Asia::Ho_Chi_Minh;
         assert_eq!(time_in(utc("2026-10-05T23:30:00Z"), hcm), "06:30 (GMT+7)");
         assert_eq!(time_in(utc("2026-10-05T10:05:00Z"), hcm), "17:05 (GMT+7)");
+        let local = |s| utc(s).with_timezone(&hcm);
+        assert_eq!(clock(&local("2026-10-05T22:45:00Z")), "05:45");
+        assert_eq!(clock(&local("2026-10-05T22:45:25.500Z")), "05:45:25");
         assert_eq!(
             date_time_in(utc("2026-10-05T23:30:00Z"), hcm),
             "06/10/2026 06:30 (GMT+7)"
