@@ -45,6 +45,7 @@ stations-list = Stations
 stations-search-label = Find a station
 stations-search-placeholder = name, station code or commune (accents optional)
 stations-search-button = Search
+stations-more-areas = … and { $n } more areas; type a name in the station search to narrow down.
 stations-none = No station matches.
 stations-summary = Stations { $first }–{ $last } of { $total }
 area-whole-country = Whole country

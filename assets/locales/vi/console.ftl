@@ -45,6 +45,7 @@ stations-list = Danh sách trạm
 stations-search-label = Tìm trạm
 stations-search-placeholder = tên, mã trạm hoặc tên xã (gõ không dấu cũng được)
 stations-search-button = Tìm
+stations-more-areas = … và { $n } đơn vị khác; gõ tên vào ô tìm trạm để thu hẹp.
 stations-none = Không có trạm nào khớp.
 stations-summary = Trạm { $first }–{ $last } trên { $total }
 area-whole-country = Toàn quốc

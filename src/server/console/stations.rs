@@ -28,6 +28,9 @@ use crate::server::error::ApiError;
 pub const PAGE_SIZE: usize = 50;
 /// Longest search kept, characters.
 const MAX_QUERY: usize = 100;
+/// Areas listed below the chosen one at most (a province of the whole country after
+/// 2025 has a few hundred communes; a hand-made tree may have thousands).
+const MAX_CHILDREN: usize = 200;
 /// A station heard within this long is "live" on the list.
 const LIVE_MS: i64 = 5 * 60 * 1000;
 
@@ -81,6 +84,7 @@ pub struct StationsPage {
     q: String,
     crumbs: Vec<Crumb>,
     children: Vec<AreaLink>,
+    more: Option<String>,
     list: StationList,
 }
 
@@ -250,11 +254,19 @@ pub async fn page(
         });
     }
     crumbs.reverse();
-    let children = scope
+    let below: Vec<_> = scope
         .areas()
-        .filter(|a| {
-            a.parent.as_deref() == chosen.as_deref() || (chosen.is_none() && a.parent.is_none())
-        })
+        .filter(|a| a.parent.as_deref() == chosen.as_deref())
+        .collect();
+    let more = (below.len() > MAX_CHILDREN).then(|| {
+        lang.ta(
+            "stations-more-areas",
+            &[("n", number((below.len() - MAX_CHILDREN) as i64, lang))],
+        )
+    });
+    let children = below
+        .into_iter()
+        .take(MAX_CHILDREN)
         .map(|a| AreaLink {
             name: a.name.clone(),
             kind: kind_label(&a.kind, lang),
@@ -268,6 +280,7 @@ pub async fn page(
         q: search,
         crumbs,
         children,
+        more,
         list,
     }
     .into_response())
