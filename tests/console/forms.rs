@@ -9,7 +9,10 @@ use super::{Browser, COMMUNE_VIEWER, PASSWORD};
 use crate::server::{Db, TestApp, seed_dir, spawn_app_configured};
 use crate::{both_backends, browser_tests};
 
-both_backends!(forms_need_their_token_and_this_site);
+both_backends!(
+    forms_need_their_token_and_this_site,
+    a_reset_password_is_changed_first
+);
 browser_tests!(wrong_password_throttling_and_language);
 
 /// `name=value` of a `Set-Cookie` answer, and the whole header.
@@ -287,4 +290,79 @@ async fn wrong_password_throttling_and_language(app: TestApp, browser: Browser) 
         .expect("switch");
     browser.wait_text("h1", "Trạm").await;
     browser.close().await;
+}
+
+async fn a_reset_password_is_changed_first(app: TestApp) {
+    app.console_accounts().await;
+    let admin = app.admin().await;
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/accounts/{COMMUNE_VIEWER}/password"),
+            &admin,
+            Some(serde_json::json!({ "new_password": "mat-khau-quan-tri-dat" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let session = app
+        .console_login(COMMUNE_VIEWER, "mat-khau-quan-tri-dat")
+        .await;
+    let c = TestApp::no_redirects();
+    let res = c
+        .get(app.url("/stations"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/password");
+    let page = c
+        .get(app.url("/password"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let token = page_token(&page.text().await.expect("html"));
+    let change = |new: &'static str, confirm: &'static str| {
+        let req = c
+            .post(app.url("/password"))
+            .header("cookie", &session)
+            .header("origin", &app.base);
+        form(
+            req,
+            &[
+                ("csrf", token.as_str()),
+                ("current_password", "mat-khau-quan-tri-dat"),
+                ("new_password", new),
+                ("confirm_password", confirm),
+            ],
+        )
+    };
+    let res = change("doi-mat-khau-moi", "doi-mat-khau-khac")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("html").contains("không giống nhau"));
+    // The API's password policy, in its words.
+    let res = change("ngan", "ngan").send().await.expect("post");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("html").contains("ít nhất 10 ký tự"));
+    let res = change("doi-mat-khau-moi", "doi-mat-khau-moi")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let res = c
+        .get(app.url("/stations"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        res.status(),
+        200,
+        "the session goes on with the new password"
+    );
 }
