@@ -4,7 +4,9 @@
 #   scripts/install-system-deps.sh                      what building and testing need (tests
 #                                                       make phone-like files with sox, lame, ffmpeg;
 #                                                       PulseAudio for the sound card test;
-#                                                       nginx-light for the reverse-proxy test)
+#                                                       nginx-light for the reverse-proxy test;
+#                                                       chromium, chromium-driver and fonts-noto-core
+#                                                       for the web console's browser tests)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -21,6 +23,9 @@ packages=(pkg-config libasound2-dev sox lame ffmpeg pulseaudio pulseaudio-utils 
 packages+=(nginx-light)
 # The suite checks the systemd units in packaging/systemd with `systemd-analyze verify`.
 packages+=(systemd)
+# The web console's browser tests drive headless Chromium through chromedriver
+# (tests/console/); Noto fonts so Vietnamese renders in its screenshots.
+packages+=(chromium chromium-driver fonts-noto-core)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

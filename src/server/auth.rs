@@ -224,7 +224,10 @@ async fn station_of(state: &AppState, token: &str) -> Result<Option<String>, Api
 }
 
 /// The account of an open console session.
-async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAuth>, ApiError> {
+pub(crate) async fn session_account(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<StaffAuth>, ApiError> {
     if !token.starts_with(SESSION_PREFIX) {
         return Ok(None);
     }

@@ -1,4 +1,5 @@
-//! The central server, `loa serve`: the HTTP API for station agents and console staff.
+//! The central server, `loa serve`: the HTTP API for station agents and console staff,
+//! and the web console beside it.
 //!
 //! Owns request handling, authentication, and the background loops (event fan-out to the
 //! per-station streams, daily recompiles). It keeps no state another replica would need:
@@ -10,6 +11,7 @@ mod api;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod console;
 pub mod error;
 pub(crate) mod events;
 pub mod metrics;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub streams: Arc<streams::StreamSlots>,
     /// Heartbeats per station: a burst of 10, then one every 10 seconds.
     pub heartbeats: Arc<rate::RateGate>,
+    /// The web console's station directory, rebuilt when stations or areas change.
+    pub directory: Arc<console::DirectoryCache>,
 }
 
 impl AppState {
@@ -115,6 +119,7 @@ impl App {
             cache: Arc::default(),
             streams: Arc::default(),
             heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
+            directory: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -251,7 +256,8 @@ async fn tls_config(
     Ok(Some(tls))
 }
 
-/// The whole HTTP surface; tests may call it without a socket.
+/// The whole HTTP surface (the API under `/api/v1`, the web console at `/`); tests may
+/// call it without a socket.
 pub fn router(state: AppState) -> Router {
-    api::routes(state)
+    api::routes(state.clone()).merge(console::routes(state))
 }

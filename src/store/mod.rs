@@ -12,6 +12,7 @@ mod areas;
 pub mod audit;
 pub mod backup;
 mod campaigns;
+pub mod console;
 pub mod emergencies;
 mod events;
 mod import;
@@ -40,7 +41,7 @@ pub use events::{EventRow, events_after, events_with_ids, last_event_id, station
 pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
 pub(crate) use inputs::windows_from_text;
-pub use inputs::{load_inputs, load_tree as area_tree};
+pub use inputs::{Loaded, load_inputs, load_tree as area_tree};
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
