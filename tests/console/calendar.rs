@@ -92,7 +92,7 @@ impl TestApp {
         .bind(item["segment"].as_str().expect("segment").to_owned())
         .bind(item["campaign"].as_str().expect("campaign").to_owned())
         .bind(item["priority"].as_str().expect("priority").to_owned())
-        .execute(self.state.store.pool())
+        .execute(&self.db)
         .await
         .expect("yesterday's planned item");
         let token = self.enroll("05443").await;

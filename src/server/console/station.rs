@@ -138,7 +138,8 @@ pub async fn page(
     let (windows, windows_source) = windows_of(&loaded, &scope, &row, lang)?;
     let area = scope
         .areas()
-        .find(|a| a.code == row.area)
+        .into_iter()
+        .find(|a| a.code.as_str() == row.area)
         .map_or_else(|| row.area.clone(), |a| format!("{} ({})", a.name, a.code));
     let title = if row.name.is_empty() {
         row.code.clone()

@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use crate::domain::{Area, AreaCode};
 use serde::Deserialize;
 
 use super::conventions::{freshness, number};
@@ -131,9 +132,12 @@ pub async fn page(
             .collect();
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000) as usize;
     let scope = Scope::load(&state.store, &viewer.auth).await.map_err(api)?;
-    let areas: HashMap<&str, &crate::server::api::AreaRow> =
-        scope.areas().map(|a| (a.code.as_str(), a)).collect();
-    let parent = |c: &str| areas.get(c).and_then(|a| a.parent.as_deref());
+    let areas: HashMap<&str, &Area> = scope
+        .areas()
+        .into_iter()
+        .map(|a| (a.code.as_str(), a))
+        .collect();
+    let parent = |c: &str| areas.get(c).and_then(|a| a.parent.as_ref().map(AreaCode::as_str));
     let top = scope.root_area().map(str::to_owned);
     let chosen = match q.area.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some(a) if scope.contains(a) => Some(a.to_owned()),
@@ -245,7 +249,7 @@ pub async fn page(
         if Some(code) == top.as_deref() {
             break;
         }
-        at = a.parent.as_deref();
+        at = a.parent.as_ref().map(AreaCode::as_str);
     }
     if top.is_none() {
         crumbs.push(Crumb {
@@ -256,7 +260,8 @@ pub async fn page(
     crumbs.reverse();
     let below: Vec<_> = scope
         .areas()
-        .filter(|a| a.parent.as_deref() == chosen.as_deref())
+        .into_iter()
+        .filter(|a| a.parent.as_ref().map(AreaCode::as_str) == chosen.as_deref())
         .collect();
     let more = (below.len() > MAX_CHILDREN).then(|| {
         lang.ta(
@@ -269,9 +274,9 @@ pub async fn page(
         .take(MAX_CHILDREN)
         .map(|a| AreaLink {
             name: a.name.clone(),
-            kind: kind_label(&a.kind, lang),
-            count: count_of(&a.code),
-            href: href(&a.code, &search, 1),
+            kind: kind_label(a.kind.as_str(), lang),
+            count: count_of(a.code.as_str()),
+            href: href(a.code.as_str(), &search, 1),
         })
         .collect();
     Ok(StationsPage {
