@@ -21,6 +21,7 @@ mod planned;
 mod playlists;
 mod reports;
 pub mod segments;
+mod station_keys;
 mod stations;
 
 pub use airings::ingest as ingest_airings;
@@ -37,6 +38,9 @@ pub(crate) use inputs::windows_from_text;
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
+pub use station_keys::{
+    Refusal, Registration, all_keys, current_key_id, enroll_key, refusals, register_key,
+};
 pub use stations::{
     HEARTBEAT_HISTORY, StationRow, get_station, list_stations, record_heartbeat, write_station,
 };

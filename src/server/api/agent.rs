@@ -26,11 +26,12 @@ use crate::wire::{
     PlaylistJson,
 };
 
+mod key;
 mod media;
 
 /// The station side of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(enroll, playlist, media::media, airings, heartbeat, events))]
+#[openapi(paths(enroll, key::register, playlist, media::media, airings, heartbeat, events))]
 pub(super) struct Doc;
 
 /// The event that tells streams their station's tokens were revoked.
@@ -42,6 +43,7 @@ const MAX_BATCH: usize = 1000;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/enroll", post(enroll))
+        .route("/station-key", post(key::register))
         .route("/playlist", get(playlist))
         .route("/media/{sha256}", get(media::media))
         .route("/airings", post(airings))
@@ -68,6 +70,8 @@ pub(super) async fn enroll(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    // A bad key is refused before the code is spent.
+    let key = req.public_key.as_deref().map(key::parse_key).transpose()?;
     let code_hash = hash_secret(&normalise_code(&req.code));
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = state.store.pool().begin().await?;
@@ -97,6 +101,7 @@ pub(super) async fn enroll(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    crate::store::enroll_key(&mut tx, &station, key.as_ref(), now).await?;
     crate::store::audit::record(
         &mut tx,
         &format!("station:{station}"),
@@ -108,7 +113,11 @@ pub(super) async fn enroll(
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(EnrollResponse { station, token }),
+        axum::Json(EnrollResponse {
+            station,
+            token,
+            key_id: key.map(|k| k.id().to_owned()),
+        }),
     ))
 }
 
