@@ -183,6 +183,8 @@ fn batch_body(i: usize) -> Bytes {
                 hash,
                 uuid,
                 item_id,
+                key_id: None,
+                signature: None,
             }
         })
         .collect();

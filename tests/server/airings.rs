@@ -45,6 +45,8 @@ fn airing(prev: &str, item: &str, planned: i64) -> AiringJson {
         clock_offset_ms: 35,
         prev_hash: prev.to_owned(),
         hash: String::new(),
+        key_id: None,
+        signature: None,
     };
     a.hash = hash_of(&a);
     a
