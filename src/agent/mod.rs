@@ -320,7 +320,13 @@ fn make_private(data_dir: &std::path::Path) -> std::io::Result<()> {
         }
     };
     private(data_dir, 0o700)?;
-    for name in ["agent.db", "agent.db-wal", "agent.db-shm", key::FILE, "token"] {
+    for name in [
+        "agent.db",
+        "agent.db-wal",
+        "agent.db-shm",
+        key::FILE,
+        "token",
+    ] {
         private(&data_dir.join(name), 0o600)?;
     }
     std::fs::create_dir_all(data_dir.join("media"))?;

@@ -156,7 +156,11 @@ async fn confirm_key(shared: &Shared) -> anyhow::Result<()> {
     }
     let public = shared.signer.public();
     let answer = shared.client.register_key(&public.to_hex()).await?;
-    tracing::info!(key_id = answer.key_id, status = answer.status, "máy chủ giữ khóa ký của trạm");
+    tracing::info!(
+        key_id = answer.key_id,
+        status = answer.status,
+        "máy chủ giữ khóa ký của trạm"
+    );
     shared.key_confirmed.store(true, Ordering::Relaxed);
     Ok(())
 }

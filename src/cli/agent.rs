@@ -129,10 +129,9 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
             // it, so what it signed stays verifiable).
             let secret = agent::key::generate()?;
             let public = secret.public();
-            let enrolled =
-                agent::client::enroll(&server, code, Some(&public.to_hex()), &ca_certs)
-                    .await
-                    .context("đăng ký trạm thất bại")?;
+            let enrolled = agent::client::enroll(&server, code, Some(&public.to_hex()), &ca_certs)
+                .await
+                .context("đăng ký trạm thất bại")?;
             let path = args.data_dir.join("token");
             write_secret(&path, &enrolled.token)?;
             agent::key::save(&args.data_dir, &secret)?;

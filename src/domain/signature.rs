@@ -81,11 +81,7 @@ pub struct PublicKey {
 impl PublicKey {
     /// Reads a key written as 64 hex digits; refuses points off the curve and weak keys.
     pub fn parse(text: &str) -> Result<Self, SignatureError> {
-        let bytes = from_hex::<32>(
-            text.trim(),
-            "public_key",
-            "khóa công khai Ed25519, 32 byte",
-        )?;
+        let bytes = from_hex::<32>(text.trim(), "public_key", "khóa công khai Ed25519, 32 byte")?;
         let key = VerifyingKey::from_bytes(&bytes).map_err(|_| SignatureError::BadKey)?;
         if key.is_weak() {
             return Err(SignatureError::BadKey);
@@ -219,9 +215,15 @@ mod tests {
     #[test]
     fn malformed_keys_and_signatures_are_refused_by_field() {
         let err = PublicKey::parse("abc").expect_err("short");
-        assert!(err.to_string().starts_with("public_key phải là 64 chữ số hex"));
+        assert!(
+            err.to_string()
+                .starts_with("public_key phải là 64 chữ số hex")
+        );
         let err = RecordSignature::parse(&"zz".repeat(64)).expect_err("not hex");
-        assert!(err.to_string().starts_with("signature phải là 128 chữ số hex"));
+        assert!(
+            err.to_string()
+                .starts_with("signature phải là 128 chữ số hex")
+        );
         // The identity point is a weak key.
         let mut identity = [0u8; 32];
         identity[0] = 1;

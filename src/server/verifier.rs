@@ -29,8 +29,8 @@ pub(super) async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<
 /// One check, if this replica wins the claim for it.
 async fn once(state: &AppState) -> Result<(), crate::store::StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
-    let interval_ms = i64::try_from(state.config.verify_interval_s.saturating_mul(1000))
-        .unwrap_or(i64::MAX);
+    let interval_ms =
+        i64::try_from(state.config.verify_interval_s.saturating_mul(1000)).unwrap_or(i64::MAX);
     // A little slack: a replica whose timer fires just early still wins its turn.
     if !claim_check_run(&state.store, now, interval_ms - interval_ms / 10).await? {
         return Ok(());

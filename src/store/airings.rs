@@ -7,11 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
 use super::station_keys::{keys_in, record_refusal};
-use crate::domain::{
-    GENESIS_HASH, Outcome, Reason, SignatureCheck, StationKey, check_signature,
-};
+use super::{Store, StoreError};
+use crate::domain::{GENESIS_HASH, Outcome, Reason, SignatureCheck, StationKey, check_signature};
 use crate::wire::{AiringAck, AiringJson, AiringsResponse};
 
 fn ack(uuid: &str, status: &str, error: Option<String>) -> AiringAck {

@@ -372,12 +372,11 @@ pub async fn claim_check_run(
     now_ms: i64,
     interval_ms: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE log_check_runs SET started_at = $1 WHERE id = 1 AND started_at <= $2",
-    )
-    .bind(now_ms)
-    .bind(now_ms - interval_ms)
-    .execute(store.pool())
-    .await?;
+    let done =
+        sqlx::query("UPDATE log_check_runs SET started_at = $1 WHERE id = 1 AND started_at <= $2")
+            .bind(now_ms)
+            .bind(now_ms - interval_ms)
+            .execute(store.pool())
+            .await?;
     Ok(done.rows_affected() == 1)
 }

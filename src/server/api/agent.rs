@@ -31,7 +31,15 @@ mod media;
 
 /// The station side of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(enroll, key::register, playlist, media::media, airings, heartbeat, events))]
+#[openapi(paths(
+    enroll,
+    key::register,
+    playlist,
+    media::media,
+    airings,
+    heartbeat,
+    events
+))]
 pub(super) struct Doc;
 
 /// The event that tells streams their station's tokens were revoked.

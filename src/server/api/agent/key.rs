@@ -44,7 +44,11 @@ pub(super) async fn register(
     };
     match crate::store::register_key(&state.store, &auth.station, &key, now).await? {
         Registration::Registered => {
-            tracing::info!(station = auth.station, key_id = key.id(), "trạm đăng ký khóa ký");
+            tracing::info!(
+                station = auth.station,
+                key_id = key.id(),
+                "trạm đăng ký khóa ký"
+            );
             Ok(answer(StatusCode::CREATED, "registered"))
         }
         Registration::Known => Ok(answer(StatusCode::OK, "known")),
