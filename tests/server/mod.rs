@@ -85,10 +85,8 @@ impl TestApp {
         self.enroll_with_key(station, None).await
     }
 
-    /// Enrolls `station` through the API with `public_key` (hex) as its signing key,
-    /// as `loa agent --enroll` does (`None`: as an agent from before signed airings);
-    /// returns its token.
-    pub async fn enroll_with_key(&self, station: &str, public_key: Option<&str>) -> String {
+    /// A one-time enrollment code for `station`, asked for by the administrator.
+    pub async fn enroll_code(&self, station: &str) -> String {
         let admin = self.admin().await;
         let res = self
             .client
@@ -98,10 +96,17 @@ impl TestApp {
             .await
             .expect("enroll-code request");
         assert_eq!(res.status(), 201, "enroll code for {station}");
-        let code = res.json::<serde_json::Value>().await.expect("json")["code"]
+        res.json::<serde_json::Value>().await.expect("json")["code"]
             .as_str()
             .expect("code")
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Enrolls `station` through the API with `public_key` (hex) as its signing key,
+    /// as `loa agent --enroll` does (`None`: as an agent from before signed airings);
+    /// returns its token.
+    pub async fn enroll_with_key(&self, station: &str, public_key: Option<&str>) -> String {
+        let code = self.enroll_code(station).await;
         let res = self
             .client
             .post(self.url("/api/v1/enroll"))

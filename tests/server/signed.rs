@@ -318,21 +318,11 @@ async fn forged_or_missing_signatures_are_refused_and_recorded(app: TestApp) {
         .expect("station-key");
     assert_eq!(res.status(), 409);
     // A key that is not a key is refused at enrollment, naming the field.
-    let admin = app.admin().await;
-    let code: Value = app
-        .client
-        .post(app.url(&format!("/api/v1/stations/{STATION}/enroll-code")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("code")
-        .json()
-        .await
-        .expect("json");
+    let code = app.enroll_code(STATION).await;
     let res = app
         .client
         .post(app.url("/api/v1/enroll"))
-        .json(&serde_json::json!({ "code": code["code"], "public_key": "abc" }))
+        .json(&serde_json::json!({ "code": code, "public_key": "abc" }))
         .send()
         .await
         .expect("enroll");
