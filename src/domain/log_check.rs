@@ -281,3 +281,99 @@ impl LogStatus {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{GENESIS_HASH, Outcome, StationSecret};
+
+    fn record(uuid: &str) -> AiringRecord<'_> {
+        AiringRecord {
+            uuid,
+            item_id: "i",
+            planned_start_ms: 10,
+            actual_start_ms: None,
+            actual_end_ms: None,
+            outcome: Outcome::Missed,
+            reason: "agent_down",
+            clock_offset_ms: 0,
+            prev_hash: GENESIS_HASH,
+        }
+    }
+
+    #[test]
+    fn unsigned_records_pass_only_while_the_station_has_no_current_key() {
+        let secret = StationSecret::from_bytes(&[1; 32]);
+        let keys = [StationKey {
+            public: secret.public(),
+            created_at: 100,
+            retired_at: Some(200),
+        }];
+        let text = record("u").canonical_text();
+        let at = |t| check_signature(&keys, &text, None, None, t);
+        assert_eq!(at(99), SignatureCheck::Unsigned);
+        assert_eq!(at(150), SignatureCheck::Failed(SignatureFault::Missing));
+        // Retired, and no newer key: the station is unsigned again.
+        assert_eq!(at(200), SignatureCheck::Unsigned);
+        // A retired key's signature still verifies.
+        let sig = secret.sign_text(&text).to_hex();
+        let id = secret.public().id().to_owned();
+        assert_eq!(
+            check_signature(&keys, &text, Some(&id), Some(&sig), 500),
+            SignatureCheck::Valid { key_id: id.clone() }
+        );
+        assert_eq!(
+            check_signature(&keys, &text, Some(&id), None, 500),
+            SignatureCheck::Failed(SignatureFault::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_record_check_tells_signature_from_chain() {
+        let secret = StationSecret::from_bytes(&[1; 32]);
+        let keys = [StationKey {
+            public: secret.public(),
+            created_at: 0,
+            retired_at: None,
+        }];
+        let r = record("u");
+        let (hash, sig) = (r.chain_hash(), secret.sign(&r).to_hex());
+        let id = secret.public().id().to_owned();
+        let check =
+            |hash: &str, linked| RecordCheck::of(&r, hash, linked, &keys, Some(&id), Some(&sig), 5);
+        assert!(!check(&hash, true).failed());
+        let unlinked = check(&hash, false);
+        assert_eq!(unlinked.chain, Some(ChainFault::Unlinked));
+        assert!(unlinked.describe_vi().starts_with("chuỗi băm:"));
+        let edited = check(GENESIS_HASH, true);
+        assert_eq!(edited.chain, Some(ChainFault::HashMismatch));
+        let forged = RecordCheck::of(&record("v"), &hash, true, &keys, Some(&id), Some(&sig), 5);
+        assert!(forged.describe_vi().starts_with("chữ ký và chuỗi băm:"));
+    }
+
+    #[test]
+    fn a_period_shows_the_worst_status_whose_span_it_overlaps() {
+        let mut log = LogCheck::default();
+        let ok = RecordCheck {
+            signature: SignatureCheck::Valid { key_id: "k".into() },
+            chain: None,
+        };
+        let unsigned = RecordCheck {
+            signature: SignatureCheck::Unsigned,
+            chain: None,
+        };
+        let bad = RecordCheck {
+            signature: SignatureCheck::Failed(SignatureFault::Missing),
+            chain: None,
+        };
+        log.add(100, &unsigned);
+        log.add(200, &ok);
+        log.add(300, &bad);
+        assert_eq!((log.records, log.unsigned, log.failed), (3, 1, 1));
+        assert_eq!(log.status_in(0, 100), LogStatus::Verified);
+        assert_eq!(log.status_in(100, 101), LogStatus::Unsigned);
+        assert_eq!(log.status_in(150, 250), LogStatus::Verified);
+        assert_eq!(log.status_in(0, 1000), LogStatus::SignatureFailed);
+        assert_eq!(LogStatus::default().label_vi(), "chưa kiểm");
+    }
+}

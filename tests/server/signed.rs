@@ -420,3 +420,44 @@ async fn a_station_without_a_key_is_accepted_and_reported_unsigned(app: TestApp)
         "the old unsigned records came before the key: {out}"
     );
 }
+
+/// `loa serve` with its verifier on: within seconds it checks the log and the report
+/// shows the result, without anyone running `loa verify`.
+async fn the_background_verifier_writes_what_reports_show(db: super::Db) {
+    let Some(app) =
+        super::spawn_app_configured(db, super::seed_dir(), |c| c.verify_interval_s = 1).await
+    else {
+        eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
+        return;
+    };
+    signed_station(&app, &key(1), 3).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, _, cell) = report_logs(&app, STATION).await;
+        if cell == "đã kiểm" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the verifier checked within 30 s: {cell}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let records: i64 = sqlx::query("SELECT records FROM log_checks WHERE station_code = $1")
+        .bind(STATION)
+        .fetch_one(app.state.store.pool())
+        .await
+        .expect("log check")
+        .get(0);
+    assert_eq!(records, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_verifier_writes_what_reports_show_sqlite() {
+    the_background_verifier_writes_what_reports_show(super::Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_verifier_writes_what_reports_show_postgres() {
+    the_background_verifier_writes_what_reports_show(super::Db::Postgres).await;
+}
