@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use super::station_keys::{keys_in, record_refusal};
 use super::{Store, StoreError};
-use crate::domain::{GENESIS_HASH, Outcome, Reason, SignatureCheck, StationKey, check_signature};
+use crate::domain::{GENESIS_HASH, Outcome, Reason, SignatureCheck, check_signature};
 use crate::wire::{AiringAck, AiringJson, AiringsResponse};
 
 fn ack(uuid: &str, status: &str, error: Option<String>) -> AiringAck {
@@ -95,6 +95,56 @@ fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<String, String> 
     Ok(canonical)
 }
 
+/// What an airing's own fields say, before the database is asked anything else.
+enum Verdict {
+    /// Well formed, its hash right, its signature valid (or not needed).
+    Valid,
+    /// Malformed or its hash wrong: rejected.
+    Rejected(String),
+    /// Its signature bad, missing or by an unknown key: rejected and recorded.
+    Refused(String),
+}
+
+/// Checks every airing's fields, hash and signature on a blocking thread, outside
+/// the write transaction: a batch of 1,000 signatures is some 35 ms of CPU that must
+/// not hold SQLite's write lock or a runtime worker.
+async fn verdicts(
+    store: &Store,
+    station: &str,
+    batch: &[AiringJson],
+    tolerance_ms: i64,
+) -> Result<Vec<Verdict>, StoreError> {
+    let keys = {
+        let mut conn = store.pool().acquire().await?;
+        keys_in(&mut conn, station).await?
+    };
+    let batch = batch.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let now = chrono::Utc::now().timestamp_millis();
+        batch
+            .iter()
+            .map(|a| {
+                let canonical = match check(a, now, tolerance_ms) {
+                    Ok(c) => c,
+                    Err(e) => return Verdict::Rejected(e),
+                };
+                match check_signature(
+                    &keys,
+                    &canonical,
+                    a.key_id.as_deref(),
+                    a.signature.as_deref(),
+                    now,
+                ) {
+                    SignatureCheck::Failed(fault) => Verdict::Refused(fault.label_vi()),
+                    _ => Verdict::Valid,
+                }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| StoreError::Schema(format!("kiểm tra lô bản ghi dừng giữa chừng: {e}")))
+}
+
 /// Stores a batch for `station`. Already-held UUIDs answer `duplicate` and change
 /// nothing; invalid airings answer `rejected` with the reason; the rest are stored.
 /// An airing whose `prev_hash` is not the hash of an airing the station already sent
@@ -107,9 +157,9 @@ pub async fn ingest(
     tolerance_ms: i64,
 ) -> Result<AiringsResponse, StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
+    let verdicts = verdicts(store, station, batch, tolerance_ms).await?;
     let mut tx = store.begin_write().await?;
-    let keys = keys_in(&mut tx, station).await?;
-    let judged = judge(&mut tx, station, batch, &keys, tolerance_ms).await?;
+    let judged = judge(&mut tx, station, batch, &verdicts).await?;
     let (mut results, to_insert) = (judged.results, judged.to_insert);
     for (uuid, why) in &judged.refused {
         record_refusal(&mut tx, station, uuid, why, now).await?;
@@ -216,14 +266,13 @@ struct Judged<'a> {
 }
 
 /// Answers every airing of the batch and picks those to store, following the chain
-/// through the station's stored airings and the batch itself; `keys` are the
-/// station's signing keys.
+/// through the station's stored airings and the batch itself; `verdicts` are the
+/// airings' own checks, in batch order.
 async fn judge<'a>(
     tx: &mut sqlx::AnyConnection,
     station: &str,
     batch: &'a [AiringJson],
-    keys: &[StationKey],
-    tolerance_ms: i64,
+    verdicts: &[Verdict],
 ) -> Result<Judged<'a>, StoreError> {
     let (held, mut known_hashes) = lookup(tx, station, batch).await?;
     let mut has_any: Option<bool> = None;
@@ -232,7 +281,7 @@ async fn judge<'a>(
     let mut to_insert: Vec<NewAiring<'a>> = Vec::new();
     let mut stored_in_batch: HashSet<&str> = HashSet::new();
     let mut refused = Vec::new();
-    for a in batch {
+    for (i, a) in batch.iter().enumerate() {
         match held.get(&a.uuid) {
             Some(owner) if owner == station => {
                 results.push(ack(&a.uuid, "duplicate", None));
@@ -249,26 +298,17 @@ async fn judge<'a>(
             results.push(ack(&a.uuid, "duplicate", None));
             continue;
         }
-        let now = chrono::Utc::now().timestamp_millis();
-        let canonical = match check(a, now, tolerance_ms) {
-            Ok(c) => c,
-            Err(e) => {
-                results.push(ack(&a.uuid, "rejected", Some(e)));
+        match &verdicts[i] {
+            Verdict::Valid => {}
+            Verdict::Rejected(e) => {
+                results.push(ack(&a.uuid, "rejected", Some(e.clone())));
                 continue;
             }
-        };
-        let signed = check_signature(
-            keys,
-            &canonical,
-            a.key_id.as_deref(),
-            a.signature.as_deref(),
-            now,
-        );
-        if let SignatureCheck::Failed(fault) = signed {
-            let why = fault.label_vi();
-            refused.push((a.uuid.clone(), why.clone()));
-            results.push(ack(&a.uuid, "rejected", Some(why)));
-            continue;
+            Verdict::Refused(why) => {
+                refused.push((a.uuid.clone(), why.clone()));
+                results.push(ack(&a.uuid, "rejected", Some(why.clone())));
+                continue;
+            }
         }
         let follows = if a.prev_hash == GENESIS_HASH {
             // Only a station's very first airing may start a chain.
