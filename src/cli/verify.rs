@@ -68,6 +68,7 @@ pub(super) fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         station: args.station.clone(),
         from: args.from,
         until: args.until,
+        threads: 0,
     };
     runtime()?.block_on(async {
         let store = Store::open(&url).await?;

@@ -35,7 +35,11 @@ async fn once(state: &AppState) -> Result<(), crate::store::StoreError> {
     if !claim_check_run(&state.store, now, interval_ms - interval_ms / 10).await? {
         return Ok(());
     }
-    let summary = verify_log(&state.store, &VerifyQuery::default(), |f| {
+    let query = VerifyQuery {
+        threads: 1,
+        ..VerifyQuery::default()
+    };
+    let summary = verify_log(&state.store, &query, |f| {
         tracing::warn!(
             station = f.station,
             uuid = f.uuid,

@@ -1,13 +1,14 @@
 //! Re-checking the stored log (`loa verify` and the verifier of `loa serve`): every
 //! record's signature against its station's keys and its hash against its content and
 //! its link to the record before, streamed in chunks so a database of hundreds of
-//! millions of records is never held in memory. A check of whole stations (no date
-//! filter) is written to `log_checks`, which reports read.
+//! millions of records is never held in memory, and verified on as many threads as
+//! asked for. A check of whole stations (no date filter) is written to `log_checks`,
+//! which reports read.
 //!
 //! The decisions are the domain's ([`RecordCheck`]); this module reads rows and writes
 //! tallies.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -34,6 +35,9 @@ pub struct VerifyQuery {
     pub from: Option<NaiveDate>,
     /// Last local day, inclusive.
     pub until: Option<NaiveDate>,
+    /// Threads verifying at once; 0 for one per core (`loa verify`), 1 for the server's
+    /// background check, which must leave the cores to requests.
+    pub threads: usize,
 }
 
 /// A record that failed.
@@ -176,7 +180,13 @@ pub async fn verify_log(
     let mut tallies: HashMap<String, LogCheck> = HashMap::new();
     let mut summary = VerifySummary::default();
     let mut chunk = Vec::with_capacity(CHUNK);
-    let mut pending: Option<tokio::task::JoinHandle<Checked>> = None;
+    // One chunk in verification per core, taken back in order so failures print in
+    // station and planned order.
+    let depth = match q.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let mut pending: VecDeque<tokio::task::JoinHandle<Checked>> = VecDeque::new();
     let in_range = |s: &Stored, tz: Tz| {
         let day = chrono::DateTime::from_timestamp_millis(s.planned_start_ms)
             .map(|t| t.with_timezone(&tz).date_naive());
@@ -193,13 +203,15 @@ pub async fn verify_log(
             }
         }
         if chunk.len() >= CHUNK || (done && !chunk.is_empty()) {
-            // Verify one chunk on a blocking thread while the next is read.
-            if let Some(h) = pending.take() {
+            // Verify chunks on blocking threads while the next are read.
+            if pending.len() >= depth
+                && let Some(h) = pending.pop_front()
+            {
                 absorb(join(h).await?, &mut tallies, &mut summary, &mut on_failure);
             }
             let work = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
             let (keys, zones) = (keys.clone(), zones.clone());
-            pending = Some(tokio::task::spawn_blocking(move || {
+            pending.push_back(tokio::task::spawn_blocking(move || {
                 check_chunk(work, &keys, &zones)
             }));
         }
@@ -208,7 +220,7 @@ pub async fn verify_log(
         }
     }
     drop(rows);
-    if let Some(h) = pending.take() {
+    while let Some(h) = pending.pop_front() {
         absorb(join(h).await?, &mut tallies, &mut summary, &mut on_failure);
     }
     summary.stations = tallies.len() as u64;

@@ -73,7 +73,8 @@ fn server_time() -> (header::HeaderName, HeaderValue) {
 
 /// Exchanges a one-time enrollment code for a long-lived station token.
 #[utoipa::path(post, path = "/api/v1/enroll", tag = "station", request_body = EnrollRequest,
-    responses((status = 201, body = EnrollResponse), (status = 403, description = "code wrong, used or expired")))]
+    responses((status = 201, body = EnrollResponse), (status = 403, description = "code wrong, used or expired"),
+        (status = 422, description = "public_key is not an Ed25519 public key")))]
 pub(super) async fn enroll(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
