@@ -72,8 +72,8 @@ impl Default for Config {
             metrics_token: None,
             tls_cert: None,
             tls_key: None,
-            // A year of a province (2 million records) takes about two minutes of one
-            // core; a country's, hours: daily, and replicas take turns.
+            // A year of a province (2 million records) is a few minutes of one core;
+            // a country's (30 million), about an hour: daily, and replicas take turns.
             verify_interval_s: 86_400,
         }
     }
