@@ -182,6 +182,8 @@ fn batch_body(i: usize) -> Bytes {
                 hash,
                 uuid,
                 item_id,
+                key_id: None,
+                signature: None,
             }
         })
         .collect();

@@ -13,6 +13,7 @@ use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH, RANGE};
 use super::clock::Clock;
 use crate::wire::{
     AiringJson, AiringsBatch, AiringsResponse, EnrollRequest, EnrollResponse, HeartbeatJson,
+    StationKeyRequest, StationKeyResponse,
 };
 
 /// A failed exchange with the server.
@@ -97,10 +98,12 @@ fn http_client(extra_roots: &[reqwest::Certificate]) -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// Exchanges a one-time enrollment code for the station's token.
+/// Exchanges a one-time enrollment code for the station's token, registering
+/// `public_key` (hex) as the station's signing key.
 pub async fn enroll(
     server: &str,
     code: &str,
+    public_key: Option<&str>,
     extra_roots: &[reqwest::Certificate],
 ) -> Result<EnrollResponse, ClientError> {
     let url = format!("{}/api/v1/enroll", server.trim_end_matches('/'));
@@ -109,6 +112,7 @@ pub async fn enroll(
         .timeout(Duration::from_secs(30))
         .json(&EnrollRequest {
             code: code.to_owned(),
+            public_key: public_key.map(str::to_owned),
         })
         .send()
         .await?;
@@ -222,6 +226,19 @@ impl Client {
             .post(self.url("/airings"))
             .timeout(Duration::from_secs(60))
             .json(&AiringsBatch { airings });
+        Ok(self.send(request).await?.json().await?)
+    }
+
+    /// Registers the station's signing key (`public_key`, hex); the server answers 409
+    /// when the station has another current key.
+    pub async fn register_key(&self, public_key: &str) -> Result<StationKeyResponse, ClientError> {
+        let request = self
+            .http
+            .post(self.url("/station-key"))
+            .timeout(Duration::from_secs(30))
+            .json(&StationKeyRequest {
+                public_key: public_key.to_owned(),
+            });
         Ok(self.send(request).await?.json().await?)
     }
 

@@ -333,6 +333,9 @@ impl Local {
             clock_offset_ms: r.get(7),
             prev_hash: r.get(8),
             hash: r.get(9),
+            // Signed as it is sent (see `agent::key::sign`).
+            key_id: None,
+            signature: None,
         })
         .collect())
     }

@@ -17,6 +17,7 @@ mod backoff;
 pub mod cache;
 pub mod client;
 pub mod clock;
+pub mod key;
 pub mod local;
 pub mod logfile;
 pub mod output;
@@ -114,6 +115,11 @@ pub(crate) struct Shared {
     wake_download: Notify,
     wake_upload: Notify,
     started_ms: i64,
+    /// The station's signing key (`signing.key`).
+    signer: crate::domain::StationSecret,
+    /// Whether the server confirmed it holds the signing key (checked once per start,
+    /// before the first upload).
+    key_confirmed: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -200,6 +206,7 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
     let local = local::Local::open(&config.data_dir)
         .await
         .context("không mở được agent.db")?;
+    let signer = key::load_or_create(&config.data_dir)?;
     make_private(&config.data_dir).context("không đặt được quyền riêng cho dữ liệu của trạm")?;
     let sync = Arc::new(client::ClockSync::default());
     let client = client::Client::new(
@@ -230,6 +237,8 @@ pub async fn start(config: AgentConfig, clock: Arc<dyn Clock>) -> anyhow::Result
         wake_download: Notify::new(),
         wake_upload: Notify::new(),
         started_ms,
+        signer,
+        key_confirmed: std::sync::atomic::AtomicBool::new(false),
     });
     let mut player = player::Player::recover(shared.clone(), output).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -312,7 +321,13 @@ fn make_private(data_dir: &std::path::Path) -> std::io::Result<()> {
         }
     };
     private(data_dir, 0o700)?;
-    for name in ["agent.db", "agent.db-wal", "agent.db-shm"] {
+    for name in [
+        "agent.db",
+        "agent.db-wal",
+        "agent.db-shm",
+        key::FILE,
+        "token",
+    ] {
         private(&data_dir.join(name), 0o600)?;
     }
     std::fs::create_dir_all(data_dir.join("media"))?;

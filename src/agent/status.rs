@@ -123,6 +123,11 @@ pub async fn report(data_dir: &Path, now_ms: i64) -> anyhow::Result<String> {
         &held.station
     };
     writeln!(out, "Trạm: {station}")?;
+    match super::key::load(data_dir) {
+        Ok(Some(secret)) => writeln!(out, "Khóa ký của trạm: {}", secret.public().id())?,
+        Ok(None) => writeln!(out, "Khóa ký của trạm: chưa có (agent tạo khi chạy)")?,
+        Err(e) => writeln!(out, "Khóa ký của trạm: {e:#}")?,
+    }
     writeln!(
         out,
         "Danh sách phát: {}",

@@ -147,12 +147,37 @@ async fn download_step(shared: &Shared) -> anyhow::Result<i64> {
     Ok(IDLE_MS)
 }
 
-/// Sends one batch of final airings; deletes those the server acknowledged.
+/// Makes sure the server holds the station's signing key before anything signed is
+/// sent (an agent enrolled before signed airings registers it here, once). A station
+/// whose server holds another key sends nothing: its records wait in the outbox until
+/// it is enrolled again, rather than being refused one by one.
+async fn confirm_key(shared: &Shared) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
+    if shared.key_confirmed.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let public = shared.signer.public();
+    let answer = shared.client.register_key(&public.to_hex()).await?;
+    tracing::info!(
+        key_id = answer.key_id,
+        status = answer.status,
+        "máy chủ giữ khóa ký của trạm"
+    );
+    shared.key_confirmed.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Sends one batch of final airings, each signed; deletes those the server
+/// acknowledged.
 async fn upload_step(shared: &Shared) -> anyhow::Result<i64> {
-    let batch = shared.local.pending(UPLOAD_BATCH).await?;
+    let mut batch = shared.local.pending(UPLOAD_BATCH).await?;
     if batch.is_empty() {
         // Every airing made wakes this loop; the timer is a safety net.
         return Ok(IDLE_MS);
+    }
+    confirm_key(shared).await?;
+    for airing in &mut batch {
+        super::key::sign(&shared.signer, airing);
     }
     let full = batch.len() as u32 == UPLOAD_BATCH;
     let response = shared.client.airings(batch).await?;

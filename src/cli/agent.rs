@@ -125,11 +125,17 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
     let ca_certs = load_ca_certs(args.ca_cert.as_deref())?;
     let token = match (&args.enroll, &args.token_file) {
         (Some(code), _) => {
-            let enrolled = agent::client::enroll(&server, code, &ca_certs)
+            // A new key for every enrollment: the server retires the old one (keeping
+            // it, so what it signed stays verifiable).
+            let secret = agent::key::generate()?;
+            let public = secret.public();
+            let enrolled = agent::client::enroll(&server, code, Some(&public.to_hex()), &ca_certs)
                 .await
                 .context("đăng ký trạm thất bại")?;
             let path = args.data_dir.join("token");
             write_secret(&path, &enrolled.token)?;
+            agent::key::save(&args.data_dir, &secret)?;
+            println!("Khóa ký của trạm: {}", public.id());
             tracing::info!(station = enrolled.station, path = %path.display(), "đã đăng ký trạm; mã truy cập lưu tại tệp");
             println!(
                 "Đã đăng ký trạm {}; mã truy cập lưu tại {}",

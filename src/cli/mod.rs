@@ -17,6 +17,8 @@ mod report;
 mod schedule;
 #[cfg(feature = "server")]
 mod serve;
+#[cfg(feature = "server")]
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +77,10 @@ enum Command {
     /// thư mục DIR mới, kèm manifest.json. PostgreSQL: dùng pg_dump (xem README).
     #[cfg(feature = "server")]
     Backup(backup::BackupArgs),
+    /// Kiểm lại chữ ký và chuỗi băm của mọi bản ghi phát sóng đã lưu; in từng bản ghi
+    /// lỗi (trạm, mã bản ghi, giờ dự kiến, lỗi gì); mã thoát 1 nếu có bản ghi lỗi.
+    #[cfg(feature = "server")]
+    Verify(verify::VerifyArgs),
 }
 
 #[cfg(feature = "server")]
@@ -254,6 +260,8 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(&args),
         #[cfg(feature = "server")]
         Command::Backup(args) => backup::run(&args),
+        #[cfg(feature = "server")]
+        Command::Verify(args) => verify::run(&args),
     };
     match result {
         Ok(code) => code,

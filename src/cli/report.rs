@@ -43,7 +43,7 @@ pub(super) struct ReportArgs {
     db: DbArgs,
 }
 
-fn parse_day(s: &str) -> Result<NaiveDate, String> {
+pub(super) fn parse_day(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
         .map_err(|_| format!("ngày `{s}` không hợp lệ: viết YYYY-MM-DD hoặc dd/mm/yyyy"))

@@ -172,11 +172,12 @@ pub struct AiringRecord<'a> {
 }
 
 impl AiringRecord<'_> {
-    /// Hex SHA-256 over the fields in a fixed text form:
-    /// `uuid|item|planned|start|end|outcome|reason|offset|prev` (absent times empty).
-    pub fn chain_hash(&self) -> String {
+    /// The record's canonical text, the one rule both its hash and its signature are
+    /// made over: `uuid|item|planned|start|end|outcome|reason|offset|prev` (absent
+    /// times empty). The agent, the server's ingest and `loa verify` all use this.
+    pub fn canonical_text(&self) -> String {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-        let text = format!(
+        format!(
             "{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.uuid,
             self.item_id,
@@ -187,9 +188,21 @@ impl AiringRecord<'_> {
             self.reason,
             self.clock_offset_ms,
             self.prev_hash
-        );
-        super::hex(&Sha256::digest(text.as_bytes()))
+        )
     }
+
+    /// Hex SHA-256 over [`AiringRecord::canonical_text`].
+    pub fn chain_hash(&self) -> String {
+        hash_of(&self.canonical_text())
+    }
+}
+
+/// Hex SHA-256 of a record's canonical text.
+pub fn hash_of(canonical: &str) -> String {
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The item id of a fallback airing: a station out of horizon replays a past day's

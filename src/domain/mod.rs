@@ -15,16 +15,18 @@ mod compile;
 mod crontab;
 mod diagnostic;
 mod inputs;
+mod log_check;
 mod playlist;
 mod range_check;
 mod report;
 mod segment;
 mod sequence;
+mod signature;
 mod station;
 mod text;
 mod window;
 
-pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id};
+pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id, hash_of};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
 pub use campaign::{
     Campaign, CampaignId, Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId,
@@ -33,6 +35,10 @@ pub use compile::{Compilation, compile};
 pub use crontab::{CronError, CronField, CronSchedule};
 pub use diagnostic::{Diagnostic, ShortfallReason};
 pub use inputs::{Inputs, InputsError, StationIdx};
+pub use log_check::{
+    ChainFault, LogCheck, LogStatus, RecordCheck, SignatureCheck, SignatureFault, Span, StationKey,
+    check_signature,
+};
 pub use playlist::{Item, ItemId, Playlist};
 pub use range_check::{RangeCheck, StationGroup, alike_stations, check_campaign_range};
 pub use report::{
@@ -40,6 +46,7 @@ pub use report::{
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,
 };
 pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest, hex};
+pub use signature::{PublicKey, RecordSignature, SignatureError, StationSecret};
 pub use station::{Station, StationCode};
 pub use text::{area_hint, nfc, suggest};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};

@@ -29,7 +29,7 @@ pub fn to_csv(doc: &Document<'_>) -> Result<Vec<u8>, csv::Error> {
         total[0] = "Tổng cộng".to_owned();
         total.extend(COLUMNS.iter().map(|(_, f)| f(&doc.report.total).text()));
         if station_rows {
-            total.extend([String::new(), String::new()]);
+            total.extend(FACTS_HEADINGS.map(|_| String::new()));
         }
         w.write_record(&total)?;
         w.flush()?;

@@ -222,16 +222,21 @@ fn label_cells(doc: &Document<'_>, i: usize, row: &Row) -> Vec<String> {
     }
 }
 
-/// Station integrity cells for station rows: chain breaks, heard.
-fn facts_cells(f: &StationFacts) -> [String; 2] {
+/// Station integrity cells for station rows: chain breaks, heard, log check.
+fn facts_cells(f: &StationFacts) -> [String; 3] {
     [
         f.chain_breaks.to_string(),
         if f.heard { "Có" } else { "Không" }.to_owned(),
+        f.log.label_vi().to_owned(),
     ]
 }
 
 /// The integrity headings of station rows.
-const FACTS_HEADINGS: [&str; 2] = ["Số lần đứt chuỗi nhật ký", "Có tín hiệu trong kỳ"];
+const FACTS_HEADINGS: [&str; 3] = [
+    "Số lần đứt chuỗi nhật ký",
+    "Có tín hiệu trong kỳ",
+    "Nhật ký",
+];
 
 /// At most this many station codes are listed in a line of text; the rest are counted.
 const LISTED_CODES: usize = 30;

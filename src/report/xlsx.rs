@@ -213,6 +213,7 @@ fn stations(ws: &mut Worksheet, doc: &Document<'_>, st: &Styles) -> Result<(), X
         tally_cells(ws, r, 3, &s.tally, false, st)?;
         ws.write_number(r, extra, s.facts.chain_breaks as f64)?;
         ws.write_string(r, extra + 1, if s.facts.heard { "Có" } else { "Không" })?;
+        ws.write_string(r, extra + 2, s.facts.log.label_vi())?;
     }
     let r = doc.report.stations.len() as u32 + 1;
     ws.write_string_with_format(r, 0, "Tổng cộng", &st.total)?;

@@ -47,6 +47,9 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Seconds between background checks of every stored airing's signature and
+    /// chain (`loa verify`'s check, written for reports); 0 turns them off.
+    pub verify_interval_s: u64,
 }
 
 impl Default for Config {
@@ -69,6 +72,9 @@ impl Default for Config {
             metrics_token: None,
             tls_cert: None,
             tls_key: None,
+            // A year of a province (2 million records) is a few minutes of one core;
+            // a country's (30 million), about an hour: daily, and replicas take turns.
+            verify_interval_s: 86_400,
         }
     }
 }

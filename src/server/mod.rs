@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod rate;
 mod seed;
 pub mod streams;
+mod verifier;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -159,6 +160,7 @@ impl App {
         let state = self.state.clone();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let poller = tokio::spawn(events::poll(state.clone(), stop_rx.clone()));
+        let verifier = tokio::spawn(verifier::run(state.clone(), stop_rx.clone()));
         let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx));
         tracing::info!(addr = %self.local_addr(), tls = self.tls.is_some(), "loa serve đang chạy");
         match self.tls {
@@ -195,7 +197,7 @@ impl App {
                     .context("máy chủ HTTPS dừng vì lỗi")?;
             }
         }
-        let _ = tokio::join!(poller, refresher);
+        let _ = tokio::join!(poller, refresher, verifier);
         state.store.close().await;
         tracing::info!("loa serve đã dừng");
         Ok(())

@@ -1,12 +1,15 @@
-//! Storing airing batches from stations: idempotent by UUID, each hash checked, the
-//! station's chain followed and every break recorded.
+//! Storing airing batches from stations: idempotent by UUID, each hash and signature
+//! checked, the station's chain followed and every break recorded. A station with a
+//! current key must sign every record; a bad or missing signature refuses that airing
+//! and is recorded in `airing_refusals`.
 
 use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 
+use super::station_keys::{keys_in, record_refusal};
 use super::{Store, StoreError};
-use crate::domain::{AiringRecord, GENESIS_HASH, Outcome, Reason};
+use crate::domain::{GENESIS_HASH, Outcome, Reason, SignatureCheck, check_signature};
 use crate::wire::{AiringAck, AiringJson, AiringsResponse};
 
 fn ack(uuid: &str, status: &str, error: Option<String>) -> AiringAck {
@@ -23,8 +26,9 @@ pub const MAX_AGE_MS: i64 = 400 * 86_400_000;
 
 /// Why one airing is refused, if it is; `now` is the server's time and `tolerance_ms`
 /// how far ahead of it an instant may be (a station's clock is corrected by its
-/// measured offset; further ahead is a wrong clock or a forgery).
-fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<(), String> {
+/// measured offset; further ahead is a wrong clock or a forgery). Gives the record's
+/// canonical text, which its signature covers.
+fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<String, String> {
     for (name, at) in [
         ("planned_start_ms", Some(a.planned_start_ms)),
         ("actual_start_ms", a.actual_start_ms),
@@ -47,12 +51,12 @@ fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<(), String> {
     if uuid::Uuid::parse_str(&a.uuid).is_err() {
         return Err(format!("uuid `{}` không phải UUID", a.uuid));
     }
-    let Some(outcome) = Outcome::parse(&a.outcome) else {
+    if Outcome::parse(&a.outcome).is_none() {
         return Err(format!(
             "outcome `{}` không hợp lệ: aired, partial, missed, failed hoặc preempted",
             a.outcome
         ));
-    };
+    }
     if a.item_id.is_empty() || a.item_id.len() > 64 {
         return Err("item_id trống hoặc quá dài".to_owned());
     }
@@ -79,23 +83,66 @@ fn check(a: &AiringJson, now: i64, tolerance_ms: i64) -> Result<(), String> {
     {
         return Err("actual_end_ms trước actual_start_ms".to_owned());
     }
-    let record = AiringRecord {
-        uuid: &a.uuid,
-        item_id: &a.item_id,
-        planned_start_ms: a.planned_start_ms,
-        actual_start_ms: a.actual_start_ms,
-        actual_end_ms: a.actual_end_ms,
-        outcome,
-        reason: &a.reason,
-        clock_offset_ms: a.clock_offset_ms,
-        prev_hash: &a.prev_hash,
+    let Some(record) = a.record() else {
+        return Err(format!("outcome `{}` không hợp lệ", a.outcome));
     };
-    if record.chain_hash() != a.hash {
+    let canonical = record.canonical_text();
+    if crate::domain::hash_of(&canonical) != a.hash {
         return Err(
             "hash không khớp với nội dung bản ghi (bản ghi bị sửa hoặc tính sai)".to_owned(),
         );
     }
-    Ok(())
+    Ok(canonical)
+}
+
+/// What an airing's own fields say, before the database is asked anything else.
+enum Verdict {
+    /// Well formed, its hash right, its signature valid (or not needed).
+    Valid,
+    /// Malformed or its hash wrong: rejected.
+    Rejected(String),
+    /// Its signature bad, missing or by an unknown key: rejected and recorded.
+    Refused(String),
+}
+
+/// Checks every airing's fields, hash and signature on a blocking thread, outside
+/// the write transaction: a batch of 1,000 signatures is some 35 ms of CPU that must
+/// not hold SQLite's write lock or a runtime worker.
+async fn verdicts(
+    store: &Store,
+    station: &str,
+    batch: &[AiringJson],
+    tolerance_ms: i64,
+) -> Result<Vec<Verdict>, StoreError> {
+    let keys = {
+        let mut conn = store.pool().acquire().await?;
+        keys_in(&mut conn, station).await?
+    };
+    let batch = batch.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let now = chrono::Utc::now().timestamp_millis();
+        batch
+            .iter()
+            .map(|a| {
+                let canonical = match check(a, now, tolerance_ms) {
+                    Ok(c) => c,
+                    Err(e) => return Verdict::Rejected(e),
+                };
+                match check_signature(
+                    &keys,
+                    &canonical,
+                    a.key_id.as_deref(),
+                    a.signature.as_deref(),
+                    now,
+                ) {
+                    SignatureCheck::Failed(fault) => Verdict::Refused(fault.label_vi()),
+                    _ => Verdict::Valid,
+                }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| StoreError::Schema(format!("kiểm tra lô bản ghi dừng giữa chừng: {e}")))
 }
 
 /// Stores a batch for `station`. Already-held UUIDs answer `duplicate` and change
@@ -110,8 +157,13 @@ pub async fn ingest(
     tolerance_ms: i64,
 ) -> Result<AiringsResponse, StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
+    let verdicts = verdicts(store, station, batch, tolerance_ms).await?;
     let mut tx = store.begin_write().await?;
-    let (mut results, to_insert) = judge(&mut tx, station, batch, tolerance_ms).await?;
+    let judged = judge(&mut tx, station, batch, &verdicts).await?;
+    let (mut results, to_insert) = (judged.results, judged.to_insert);
+    for (uuid, why) in &judged.refused {
+        record_refusal(&mut tx, station, uuid, why, now).await?;
+    }
     let plan = planned_of(&mut tx, station, &to_insert).await?;
     let to_insert = refuse_unplayable(&mut tx, station, to_insert, &plan, &mut results).await?;
     let inserted = insert(&mut tx, station, &to_insert, &plan, now).await?;
@@ -203,21 +255,33 @@ struct NewAiring<'a> {
     expected_prev: Option<String>,
 }
 
+/// A batch, judged.
+struct Judged<'a> {
+    /// One answer per airing.
+    results: Vec<AiringAck>,
+    /// The airings to store.
+    to_insert: Vec<NewAiring<'a>>,
+    /// Airings refused for their signature, with the reason.
+    refused: Vec<(String, String)>,
+}
+
 /// Answers every airing of the batch and picks those to store, following the chain
-/// through the station's stored airings and the batch itself.
+/// through the station's stored airings and the batch itself; `verdicts` are the
+/// airings' own checks, in batch order.
 async fn judge<'a>(
     tx: &mut sqlx::AnyConnection,
     station: &str,
     batch: &'a [AiringJson],
-    tolerance_ms: i64,
-) -> Result<(Vec<AiringAck>, Vec<NewAiring<'a>>), StoreError> {
+    verdicts: &[Verdict],
+) -> Result<Judged<'a>, StoreError> {
     let (held, mut known_hashes) = lookup(tx, station, batch).await?;
     let mut has_any: Option<bool> = None;
     let mut head: Option<Option<String>> = None;
     let mut results = Vec::with_capacity(batch.len());
     let mut to_insert: Vec<NewAiring<'a>> = Vec::new();
     let mut stored_in_batch: HashSet<&str> = HashSet::new();
-    for a in batch {
+    let mut refused = Vec::new();
+    for (i, a) in batch.iter().enumerate() {
         match held.get(&a.uuid) {
             Some(owner) if owner == station => {
                 results.push(ack(&a.uuid, "duplicate", None));
@@ -234,9 +298,17 @@ async fn judge<'a>(
             results.push(ack(&a.uuid, "duplicate", None));
             continue;
         }
-        if let Err(e) = check(a, chrono::Utc::now().timestamp_millis(), tolerance_ms) {
-            results.push(ack(&a.uuid, "rejected", Some(e)));
-            continue;
+        match &verdicts[i] {
+            Verdict::Valid => {}
+            Verdict::Rejected(e) => {
+                results.push(ack(&a.uuid, "rejected", Some(e.clone())));
+                continue;
+            }
+            Verdict::Refused(why) => {
+                refused.push((a.uuid.clone(), why.clone()));
+                results.push(ack(&a.uuid, "rejected", Some(why.clone())));
+                continue;
+            }
         }
         let follows = if a.prev_hash == GENESIS_HASH {
             // Only a station's very first airing may start a chain.
@@ -271,7 +343,11 @@ async fn judge<'a>(
         });
         results.push(ack(&a.uuid, "stored", None));
     }
-    Ok((results, to_insert))
+    Ok(Judged {
+        results,
+        to_insert,
+        refused,
+    })
 }
 
 /// Which of the batch's UUIDs are held already (and by which station), and which of its
@@ -363,14 +439,14 @@ async fn insert(
     let mut inserted = HashSet::new();
     for chunk in rows.chunks(50) {
         let mut sql = String::from(
-            "INSERT INTO airings (uuid, station_code, item_id, planned_start_ms, actual_start_ms, actual_end_ms, outcome, reason, clock_offset_ms, prev_hash, hash, received_at, campaign_id, segment_id, priority, source) VALUES ",
+            "INSERT INTO airings (uuid, station_code, item_id, planned_start_ms, actual_start_ms, actual_end_ms, outcome, reason, clock_offset_ms, prev_hash, hash, received_at, campaign_id, segment_id, priority, source, key_id, signature) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push(',');
             }
             sql.push('(');
-            sql.push_str(&placeholders(16, i * 16 + 1));
+            sql.push_str(&placeholders(18, i * 18 + 1));
             sql.push(')');
         }
         sql.push_str(" ON CONFLICT (uuid) DO NOTHING RETURNING uuid");
@@ -401,6 +477,8 @@ async fn insert(
                     .bind(None::<String>)
                     .bind(unplanned_source(&a.item_id)),
             };
+            // Unsigned records (a station without a key) carry neither.
+            q = q.bind(a.key_id.clone()).bind(a.signature.clone());
         }
         for row in q.fetch_all(&mut *tx).await? {
             inserted.insert(row.try_get(0)?);

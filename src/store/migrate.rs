@@ -47,6 +47,11 @@ const SQLITE: &[Step] = &[
         include_str!("../../migrations/sqlite/0004_reports.sql"),
     ),
     (
+        10,
+        "signed_airings",
+        include_str!("../../migrations/sqlite/0010_signed_airings.sql"),
+    ),
+    (
         11,
         "login_throttle",
         include_str!("../../migrations/sqlite/0011_login_throttle.sql"),
@@ -77,6 +82,11 @@ const POSTGRES: &[Step] = &[
         4,
         "reports",
         include_str!("../../migrations/postgres/0004_reports.sql"),
+    ),
+    (
+        10,
+        "signed_airings",
+        include_str!("../../migrations/postgres/0010_signed_airings.sql"),
     ),
     (
         11,

@@ -17,6 +17,7 @@ pub mod emergencies;
 mod events;
 mod import;
 mod inputs;
+mod log_checks;
 pub mod logins;
 mod media;
 pub mod migrate;
@@ -24,6 +25,7 @@ mod planned;
 mod playlists;
 mod reports;
 pub mod segments;
+mod station_keys;
 mod stations;
 mod tokens;
 
@@ -42,9 +44,13 @@ pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
 pub(crate) use inputs::windows_from_text;
 pub use inputs::{Loaded, load_inputs, load_tree as area_tree};
+pub use log_checks::{Failure, VerifyQuery, VerifySummary, claim_check_run, verify_log};
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
+pub use station_keys::{
+    Refusal, Registration, all_keys, current_key_id, enroll_key, refusals, register_key,
+};
 pub use stations::{
     HEARTBEAT_HISTORY, StationRow, get_station, list_stations, record_heartbeat, station_area,
     station_count, station_may_fetch, stations_heard_since, write_station,

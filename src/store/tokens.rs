@@ -56,6 +56,7 @@ pub async fn enroll_station(
     store: &Store,
     code_hash: &str,
     token_hash: &str,
+    key: Option<&crate::domain::PublicKey>,
     now: i64,
 ) -> Result<Option<String>, StoreError> {
     let mut tx = store.pool().begin().await?;
@@ -82,6 +83,7 @@ pub async fn enroll_station(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    super::enroll_key(&mut tx, &station, key, now).await?;
     super::audit::record(
         &mut tx,
         &format!("station:{station}"),

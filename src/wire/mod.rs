@@ -17,5 +17,5 @@ pub use plan::{DiagnosticJson, ItemJson, PlanJson};
 pub use playlist::{PlaylistItemJson, PlaylistJson, gain_db};
 pub use station::{
     AiringAck, AiringJson, AiringsBatch, AiringsResponse, EnrollRequest, EnrollResponse,
-    HeartbeatJson, HeartbeatResponse,
+    HeartbeatJson, HeartbeatResponse, StationKeyRequest, StationKeyResponse,
 };

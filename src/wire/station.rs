@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{AiringRecord, Outcome};
+
 /// `POST /api/v1/enroll` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -10,6 +12,11 @@ use serde::{Deserialize, Serialize};
 pub struct EnrollRequest {
     /// The one-time code printed by `loa station enroll-code`.
     pub code: String,
+    /// The station's Ed25519 public key, 64 hex digits, made by the agent for this
+    /// enrollment; it signs every airing from now on. Agents before signed airings
+    /// send none: the station's records are then accepted unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
 
 /// `POST /api/v1/enroll` answer.
@@ -20,6 +27,30 @@ pub struct EnrollResponse {
     pub station: String,
     /// The long-lived token; shown once, keep it secret.
     pub token: String,
+    /// The id of the public key registered, when one was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+/// `POST /api/v1/station-key` body: an agent enrolled before signed airings registers
+/// the key it made. Accepted only while the station has no current key (or for a key
+/// it already holds): replacing a key takes a new enrollment code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StationKeyRequest {
+    /// The Ed25519 public key, 64 hex digits.
+    pub public_key: String,
+}
+
+/// `POST /api/v1/station-key` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct StationKeyResponse {
+    /// The key's id: the first 16 hex digits of the SHA-256 of its 32 bytes.
+    pub key_id: String,
+    /// `registered` (new) or `known` (the station held it already).
+    pub status: String,
 }
 
 /// One airing as the agent reports it.
@@ -52,6 +83,31 @@ pub struct AiringJson {
     pub prev_hash: String,
     /// Hash of this airing (see `AiringRecord::chain_hash`).
     pub hash: String,
+    /// Id of the station key that signed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Ed25519 signature (128 hex digits) over the record's canonical text (see
+    /// `AiringRecord::canonical_text`), which includes the previous hash. Required
+    /// from a station with a current key; a bad one is refused for this airing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl AiringJson {
+    /// The fields its hash and signature cover; `None` for an unknown outcome.
+    pub fn record(&self) -> Option<AiringRecord<'_>> {
+        Some(AiringRecord {
+            uuid: &self.uuid,
+            item_id: &self.item_id,
+            planned_start_ms: self.planned_start_ms,
+            actual_start_ms: self.actual_start_ms,
+            actual_end_ms: self.actual_end_ms,
+            outcome: Outcome::parse(&self.outcome)?,
+            reason: &self.reason,
+            clock_offset_ms: self.clock_offset_ms,
+            prev_hash: &self.prev_hash,
+        })
+    }
 }
 
 /// `POST /api/v1/airings` body: at most 1,000 airings, oldest first.

@@ -13,6 +13,7 @@ mod media;
 mod outage;
 mod proxy;
 mod relay;
+mod signed;
 mod sound_card;
 mod stalled_card;
 mod status;

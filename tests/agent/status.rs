@@ -32,7 +32,8 @@ async fn the_agents_data_is_private(app: TestApp) {
             .mode()
             & 0o777
     };
-    assert_eq!(mode("agent.db"), 0o600, "agent.db holds the token and key");
+    assert_eq!(mode("agent.db"), 0o600, "agent.db holds the outbox");
+    assert_eq!(mode("signing.key"), 0o600, "the station's signing key");
     assert_eq!(mode("media"), 0o700);
     assert_eq!(mode(""), 0o700);
 }

@@ -107,6 +107,8 @@ impl TestApp {
             clock_offset_ms: 0,
             prev_hash: loa::domain::GENESIS_HASH.to_owned(),
             hash: String::new(),
+            key_id: None,
+            signature: None,
         };
         airing.hash = loa::domain::AiringRecord {
             uuid: &airing.uuid,

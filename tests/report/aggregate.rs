@@ -93,6 +93,7 @@ fn data() -> Data {
         StationFacts {
             chain_breaks: 0,
             heard: true,
+            ..StationFacts::default()
         },
     );
     facts.insert(
@@ -100,6 +101,7 @@ fn data() -> Data {
         StationFacts {
             chain_breaks: 2,
             heard: true,
+            ..StationFacts::default()
         },
     );
     let mut names = Names::default();

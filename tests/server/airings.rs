@@ -45,6 +45,8 @@ fn airing(prev: &str, item: &str, planned: i64) -> AiringJson {
         clock_offset_ms: 35,
         prev_hash: prev.to_owned(),
         hash: String::new(),
+        key_id: None,
+        signature: None,
     };
     a.hash = hash_of(&a);
     a
@@ -67,40 +69,8 @@ fn hash_of(a: &AiringJson) -> String {
 
 const T0: i64 = 1_790_000_000_000;
 
-/// Puts the airings' items in the plan of `token`'s station: the server refuses records
-/// of items a station could not have played.
-async fn plan_items(app: &TestApp, token: &str, airings: &[AiringJson]) {
-    let pool = &app.db;
-    let station: String =
-        sqlx::query("SELECT station_code FROM station_tokens WHERE token_hash = $1")
-            .bind(loa::server::auth::hash_secret(token))
-            .fetch_one(pool)
-            .await
-            .expect("token's station")
-            .get(0);
-    for a in airings {
-        sqlx::query("INSERT INTO planned_items (station_code, item_id, start_ms, duration_ms, segment_id, campaign_id, priority) VALUES ($1, $2, $3, 60000, 'gia-dinh-hoc-tap', 'xhht-ca-nam', 'normal') ON CONFLICT DO NOTHING")
-            .bind(station.clone())
-            .bind(a.item_id.clone())
-            .bind(a.planned_start_ms)
-            .execute(pool)
-            .await
-            .expect("plan item");
-    }
-}
-
 async fn post(app: &TestApp, token: &str, airings: &[AiringJson]) -> serde_json::Value {
-    plan_items(app, token, airings).await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/airings"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "airings": airings }))
-        .send()
-        .await
-        .expect("airings request");
-    assert_eq!(res.status(), 200);
-    res.json().await.expect("json")
+    app.post_airings(token, airings).await
 }
 
 fn statuses(answer: &serde_json::Value) -> Vec<String> {
@@ -501,7 +471,7 @@ async fn concurrent_batches_store_each_airing_once(app: TestApp) {
         .map(|_| chain(50, GENESIS_HASH, T0))
         .collect();
     for (token, batch) in tokens.iter().zip(&batches) {
-        plan_items(&app, token, batch).await;
+        app.plan_airings(token, batch).await;
     }
     // Every station sends its batch three times at once (a retry racing its original),
     // all stations together.

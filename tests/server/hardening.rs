@@ -243,6 +243,8 @@ fn record(item: &str, planned: i64, actual: i64) -> AiringJson {
         clock_offset_ms: 0,
         prev_hash: GENESIS_HASH.to_owned(),
         hash: String::new(),
+        key_id: None,
+        signature: None,
     })
 }
 

@@ -21,6 +21,7 @@ mod permissions;
 mod planning;
 mod reports;
 mod schedule_import;
+mod signed;
 mod station_api;
 mod upgrade;
 
@@ -111,6 +112,11 @@ impl TestApp {
 
     /// Enrolls `station` through the API and returns its token.
     pub async fn enroll(&self, station: &str) -> String {
+        self.enroll_with_key(station, None).await
+    }
+
+    /// A one-time enrollment code for `station`, asked for by the administrator.
+    pub async fn enroll_code(&self, station: &str) -> String {
         let admin = self.admin().await;
         let res = self
             .client
@@ -120,14 +126,21 @@ impl TestApp {
             .await
             .expect("enroll-code request");
         assert_eq!(res.status(), 201, "enroll code for {station}");
-        let code = res.json::<serde_json::Value>().await.expect("json")["code"]
+        res.json::<serde_json::Value>().await.expect("json")["code"]
             .as_str()
             .expect("code")
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Enrolls `station` through the API with `public_key` (hex) as its signing key,
+    /// as `loa agent --enroll` does (`None`: as an agent from before signed airings);
+    /// returns its token.
+    pub async fn enroll_with_key(&self, station: &str, public_key: Option<&str>) -> String {
+        let code = self.enroll_code(station).await;
         let res = self
             .client
             .post(self.url("/api/v1/enroll"))
-            .json(&serde_json::json!({ "code": code }))
+            .json(&serde_json::json!({ "code": code, "public_key": public_key }))
             .send()
             .await
             .expect("enroll request");
@@ -136,6 +149,68 @@ impl TestApp {
             .as_str()
             .expect("token")
             .to_owned()
+    }
+}
+
+impl TestApp {
+    /// Puts the airings' items in the plan of `token`'s station: the server refuses
+    /// records of items a station could not have played.
+    pub async fn plan_airings(&self, token: &str, airings: &[loa::wire::AiringJson]) {
+        use sqlx::Row;
+        let pool = &self.db;
+        let station: String =
+            sqlx::query("SELECT station_code FROM station_tokens WHERE token_hash = $1")
+                .bind(loa::server::auth::hash_secret(token))
+                .fetch_one(pool)
+                .await
+                .expect("token's station")
+                .get(0);
+        for a in airings {
+            sqlx::query("INSERT INTO planned_items (station_code, item_id, start_ms, duration_ms, segment_id, campaign_id, priority) VALUES ($1, $2, $3, 60000, 'gia-dinh-hoc-tap', 'xhht-ca-nam', 'normal') ON CONFLICT DO NOTHING")
+                .bind(station.clone())
+                .bind(a.item_id.clone())
+                .bind(a.planned_start_ms)
+                .execute(pool)
+                .await
+                .expect("plan item");
+        }
+    }
+
+    /// Posts `airings` (planning their items first) with `token`; the answer.
+    pub async fn post_airings(
+        &self,
+        token: &str,
+        airings: &[loa::wire::AiringJson],
+    ) -> serde_json::Value {
+        self.plan_airings(token, airings).await;
+        let res = self
+            .client
+            .post(self.url("/api/v1/airings"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "airings": airings }))
+            .send()
+            .await
+            .expect("airings request");
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
+    /// Runs `loa verify ARGS` on this server's database: exit code and standard output.
+    pub fn verify_cli(&self, args: &[&str]) -> (i32, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_loa"))
+            .arg("verify")
+            .args(args)
+            .arg("--database-url")
+            .arg(self.state.config.database_url())
+            .env_remove("LOA_DATA_DIR")
+            .env_remove("LOA_CONFIG")
+            .env("LOA_LOG", "error")
+            .output()
+            .expect("run loa verify");
+        (
+            out.status.code().expect("exit code"),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     }
 }
 
@@ -261,6 +336,8 @@ pub async fn spawn_app_configured(
         // Agents in tests run on simulated clocks, up to weeks ahead of the server's
         // real one; their records must still be accepted.
         airing_clock_tolerance_minutes: 31 * 24 * 60,
+        // Tests run `loa verify`'s check when they mean to.
+        verify_interval_s: 0,
         ..Config::default()
     };
     adjust(&mut config);

@@ -197,6 +197,8 @@ fn record(prev: &str, item: &Value, outcome: &str, reason: &str) -> AiringJson {
         clock_offset_ms: 0,
         prev_hash: prev.to_owned(),
         hash: String::new(),
+        key_id: None,
+        signature: None,
     };
     a.hash = AiringRecord {
         uuid: &a.uuid,

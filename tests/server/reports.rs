@@ -108,6 +108,8 @@ fn chain(prev: &str, recs: &[Rec<'_>]) -> (Vec<AiringJson>, String) {
             clock_offset_ms: 12,
             prev_hash: prev.clone(),
             hash: String::new(),
+            key_id: None,
+            signature: None,
         };
         j.hash = AiringRecord {
             uuid: &j.uuid,

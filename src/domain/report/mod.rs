@@ -255,6 +255,8 @@ pub struct StationFacts {
     pub chain_breaks: u64,
     /// Whether the station sent a heartbeat in the period.
     pub heard: bool,
+    /// Whether the period's records verified at the latest check (`loa verify`).
+    pub log: super::LogStatus,
 }
 
 /// A whole report.
@@ -279,6 +281,18 @@ impl Report {
     /// Codes of the stations that sent no heartbeat in the period.
     pub fn silent_stations(&self) -> Vec<&str> {
         self.codes(|f| !f.heard)
+    }
+
+    /// Codes of the stations whose period's records failed the latest log check
+    /// (signature or chain).
+    pub fn failed_logs(&self) -> Vec<&str> {
+        use super::LogStatus;
+        self.codes(|f| matches!(f.log, LogStatus::SignatureFailed | LogStatus::ChainFailed))
+    }
+
+    /// Codes of the stations with unsigned records in the period.
+    pub fn unsigned_logs(&self) -> Vec<&str> {
+        self.codes(|f| f.log == super::LogStatus::Unsigned)
     }
 
     fn codes(&self, pick: impl Fn(&StationFacts) -> bool) -> Vec<&str> {

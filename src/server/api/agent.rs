@@ -25,12 +25,13 @@ use crate::wire::{
     HelloJson, PlaylistChangedJson, PlaylistJson, StationEventJson,
 };
 
+mod key;
 mod media;
 
 /// The station side of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(enroll, playlist, media::media, airings, heartbeat, events),
+    paths(enroll, key::register, playlist, media::media, airings, heartbeat, events),
     components(schemas(HelloJson, PlaylistChangedJson))
 )]
 pub(super) struct Doc;
@@ -41,6 +42,7 @@ const MAX_BATCH: usize = 1000;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/enroll", post(enroll))
+        .route("/station-key", post(key::register))
         .route("/playlist", get(playlist))
         .route("/media/{sha256}", get(media::media))
         .route("/airings", post(airings))
@@ -62,16 +64,20 @@ fn server_time() -> (header::HeaderName, HeaderValue) {
 
 /// Exchanges a one-time enrollment code for a long-lived station token.
 #[utoipa::path(post, path = "/api/v1/enroll", tag = "station", request_body = EnrollRequest,
-    responses((status = 201, body = EnrollResponse), (status = 403, description = "code wrong, used or expired")))]
+    responses((status = 201, body = EnrollResponse), (status = 403, description = "code wrong, used or expired"),
+        (status = 422, description = "public_key is not an Ed25519 public key")))]
 pub(super) async fn enroll(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    // A bad key is refused before the code is spent.
+    let key = req.public_key.as_deref().map(key::parse_key).transpose()?;
     let code_hash = hash_secret(&normalise_code(&req.code));
     let now = chrono::Utc::now().timestamp_millis();
     let token = new_secret(STATION_PREFIX);
     let Some(station) =
-        crate::store::enroll_station(&state.store, &code_hash, &hash_secret(&token), now).await?
+        crate::store::enroll_station(&state.store, &code_hash, &hash_secret(&token), key.as_ref(), now)
+            .await?
     else {
         return Err(ApiError::Forbidden(
             "mã đăng ký không đúng, đã dùng hoặc đã hết hạn; xin mã mới".to_owned(),
@@ -79,7 +85,11 @@ pub(super) async fn enroll(
     };
     Ok((
         StatusCode::CREATED,
-        axum::Json(EnrollResponse { station, token }),
+        axum::Json(EnrollResponse {
+            station,
+            token,
+            key_id: key.map(|k| k.id().to_owned()),
+        }),
     ))
 }
 

@@ -127,6 +127,11 @@ pub(super) struct ReportJson {
     chain_breaks: Vec<String>,
     /// Stations that sent no heartbeat in the period.
     silent_stations: Vec<String>,
+    /// Stations whose period's records failed the latest `loa verify` (signature or
+    /// chain).
+    log_failed: Vec<String>,
+    /// Stations with records in the period sent before they had a signing key.
+    log_unsigned: Vec<String>,
 }
 
 fn to_json(q: &ReportQuery, area: &str, area_name: &str, by: &str, r: &Report) -> ReportJson {
@@ -150,6 +155,8 @@ fn to_json(q: &ReportQuery, area: &str, area_name: &str, by: &str, r: &Report) -
             .collect(),
         chain_breaks: r.broken_chains().into_iter().map(String::from).collect(),
         silent_stations: r.silent_stations().into_iter().map(String::from).collect(),
+        log_failed: r.failed_logs().into_iter().map(String::from).collect(),
+        log_unsigned: r.unsigned_logs().into_iter().map(String::from).collect(),
     }
 }
 

@@ -446,6 +446,12 @@ async fn station_facts(
         let code: String = r.try_get(0)?;
         facts.entry(code).or_default().heard = true;
     }
+    // One row per checked station: the latest `loa verify` of its whole log.
+    for (code, status) in
+        super::log_checks::log_status_in_zone(conn, zone, start_ms, end_ms).await?
+    {
+        facts.entry(code).or_default().log = status;
+    }
     Ok(())
 }
 
