@@ -16,6 +16,7 @@ mod diagnostic;
 mod inputs;
 mod playlist;
 mod range_check;
+mod reform;
 mod report;
 mod segment;
 mod sequence;
@@ -33,6 +34,7 @@ pub use diagnostic::{Diagnostic, ShortfallReason};
 pub use inputs::{Inputs, InputsError, StationIdx};
 pub use playlist::{Item, ItemId, Playlist};
 pub use range_check::{RangeCheck, StationGroup, alike_stations, check_campaign_range};
+pub use reform::{CarriedWindows, carry_windows};
 pub use report::{
     AiringCell, AreaTotals, GroupBy, Miss, Names, PlannedCell, Report, ReportInputs, ReportStation,
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,

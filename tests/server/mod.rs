@@ -23,6 +23,7 @@ mod reports;
 mod schedule_import;
 mod station_api;
 mod upgrade;
+mod windowless;
 
 use std::path::PathBuf;
 
