@@ -39,15 +39,14 @@ fn main() {
         .expect("tokio runtime");
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("sqlite store");
-        run("SQLite", &store, records).await;
+        let url = Store::sqlite_url(dir.path());
+        let store = Store::open(&url).await.expect("sqlite store");
+        run("SQLite", &store, &url, records).await;
         store.close().await;
         if let Ok(base) = std::env::var("LOA_BENCH_DATABASE_URL") {
             let schema = pg_schema::PgSchema::create(&base, "verify").await;
             let store = Store::open(&schema.url()).await.expect("postgres store");
-            run("PostgreSQL", &store, records).await;
+            run("PostgreSQL", &store, &schema.url(), records).await;
             store.close().await;
             schema.drop_all().await;
         }
@@ -99,10 +98,10 @@ fn in_memory() {
     println!("verify (strict):          {verify_us:.1} µs/record");
 }
 
-async fn run(backend: &str, store: &Store, records: usize) {
+async fn run(backend: &str, store: &Store, url: &str, records: usize) {
     println!("== loa verify's check, {backend}, {records} records of {STATIONS} stations ==");
     let t = Instant::now();
-    fill(store, records).await;
+    fill(url, records).await;
     println!(
         "loading: {:.1} s (not part of the check)",
         t.elapsed().as_secs_f64()
@@ -125,8 +124,15 @@ async fn run(backend: &str, store: &Store, records: usize) {
 }
 
 /// An area, the stations with one key each, and `records` signed, chained records.
-async fn fill(store: &Store, records: usize) {
-    let pool = store.pool();
+async fn fill(url: &str, records: usize) {
+    // A pool of the bench's own: the store keeps its pool to itself.
+    sqlx::any::install_default_drivers();
+    let owned = sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(url)
+        .await
+        .expect("bench pool");
+    let pool = &owned;
     let now = chrono::Utc::now().timestamp_millis();
     sqlx::query("INSERT INTO areas (code, name, kind) VALUES ('19', 'Thái Nguyên', 'province')")
         .execute(pool)

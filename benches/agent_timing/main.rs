@@ -27,6 +27,8 @@ mod mpg123;
 mod onset;
 mod procs;
 mod procstat;
+// The same PulseAudio helper as the test binary's sound card tests.
+#[path = "../../tests/support/pulse.rs"]
 mod pulse;
 mod timing;
 
@@ -57,6 +59,13 @@ fn main() {
         println!();
         println!("== PulseAudio null sink and the test segment ==");
         let pulse = pulse::Pulse::start(&tmp.path().join("pulse"));
+        println!(
+            "$ {}  > {} 2>&1 &  (polled with pactl info until it answers, 10 s at most)",
+            pulse.shown,
+            pulse.log.display()
+        );
+        let sinks = procs::run(pulse.command("pactl").args(["list", "short", "sinks"]));
+        print!("  {}", String::from_utf8_lossy(&sinks.stdout));
         let segment = fixture::make_segment(tmp.path(), &loa);
         println!(
             "segment: {} ms, sha256 {}, tone starts {:.2} ms into the decoded audio",

@@ -2,7 +2,7 @@
 //!
 //! The null sink plays at the system clock's pace, so frame `n` of the recording
 //! sounded at `origin + n / 48 kHz`; `origin` comes from the reads' arrival times
-//! ([`crate::pulse::Recorded::origin_us`]). An onset is the first sample above a tenth
+//! ([`crate::pulse::Recorded::origin_between_us`]). An onset is the first sample above a tenth
 //! of the recording's peak, after at least 200 ms below it, within ±1 s of where the
 //! item's tone should be.
 

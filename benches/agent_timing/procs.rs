@@ -153,8 +153,3 @@ pub fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
 pub fn wall_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
-
-/// The wall clock, µs since the epoch.
-pub fn wall_us() -> i64 {
-    chrono::Utc::now().timestamp_micros()
-}

@@ -88,6 +88,7 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
     let server = fixture::start_server(loa, dir, &set_dir);
     let code = fixture::enroll_code(loa, &server);
     let capture = Capture::start(pulse);
+    println!("$ {}  | (read by the benchmark)", capture.shown);
     let mut agent = fixture::start_agent(loa, pulse, &server, &code, dir);
     let sampler = Sampler::start(agent.process.pid());
     procs::wait_for(
@@ -145,9 +146,9 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         .map(|a| (a.planned_ms, a.actual_ms.unwrap_or(a.planned_ms)))
         .collect();
     let local = onset::LOCAL_ORIGIN_US;
-    let origin = |t_us: i64| recorded.origin_us(t_us - local, t_us + local);
-    let early = recorded.origin_us(first_ms * 1000, (first_ms + 60_000) * 1000);
-    let late = recorded.origin_us((end_ms - 60_000) * 1000, end_ms * 1000);
+    let origin = |t_us: i64| recorded.origin_between_us(t_us - local, t_us + local);
+    let early = recorded.origin_between_us(first_ms * 1000, (first_ms + 60_000) * 1000);
+    let late = recorded.origin_between_us((end_ms - 60_000) * 1000, end_ms * 1000);
     let origin_drift_ms = match (early, late) {
         (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
         _ => f64::NAN,

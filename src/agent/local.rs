@@ -208,6 +208,17 @@ impl Local {
         Ok(uuid)
     }
 
+    /// Moves an open airing's start to when its audio was really heard (the sound card
+    /// placed it late: it was being opened again after a stall).
+    pub async fn correct_start(&self, uuid: &str, actual_start_ms: i64) -> Result<(), LocalError> {
+        sqlx::query("UPDATE outbox SET actual_start_ms = ? WHERE uuid = ? AND outcome IS NULL")
+            .bind(actual_start_ms)
+            .bind(uuid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Makes an open airing final: its end, outcome and reason, chained to the station's
     /// previous final airing.
     pub async fn close_airing(

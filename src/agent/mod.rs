@@ -23,6 +23,7 @@ pub mod logfile;
 pub mod output;
 mod player;
 mod playlist;
+mod recorded;
 pub mod relay;
 pub mod status;
 mod sync;

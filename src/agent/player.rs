@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use super::Shared;
 use super::backoff::Backoff;
-use super::output::{AHEAD_MS as OUTPUT_AHEAD_MS, Output, Refused};
+use super::output::{AHEAD_MS as OUTPUT_AHEAD_MS, Output, Refused, Stopped};
+use super::recorded::recorded;
 use super::timeline::{self, Next, PlanItem};
 use crate::domain::{Outcome, Reason};
 use crate::wire::EmergencyEventJson;
@@ -76,6 +77,8 @@ struct PreOpened {
 struct PendingClose {
     uuid: String,
     item_id: String,
+    /// When it was really heard from, if later than its record says.
+    heard_start: Option<i64>,
     at: i64,
     outcome: Outcome,
     reason: Option<Reason>,
@@ -434,29 +437,30 @@ impl Player {
         // No start moves because this one was late: it ends where the next begins.
         let end = (start + i64::from(item.duration_ms)).min(cut.unwrap_or(i64::MAX));
         let (outcome, reason, held) = self.hold_and_look_ahead(end, stop).await?;
-        let (at, fault) = self.stop_output(start, held, end).await;
-        let full = outcome == Outcome::Aired && fault.is_none();
-        let (outcome, reason) = if let Some(fault) = fault {
-            (Outcome::Failed, Some(fault))
-        } else if full && start > item.start_ms {
-            let late_ms = start - item.start_ms;
+        let (at, stopped) = self.stop_output(start, held, end).await;
+        let full = outcome == Outcome::Aired && stopped.fault.is_none();
+        let r = recorded(
+            item.start_ms,
+            start,
+            (outcome, reason),
+            stopped,
+            item.fallback,
+        );
+        if r.reason == Some(Reason::LateStart) {
             tracing::warn!(
                 item = item.id,
-                late_ms,
+                late_ms = r.heard_start.unwrap_or(start) - item.start_ms,
                 "mục bắt đầu muộn: phát đến giờ mục sau"
             );
-            (Outcome::Partial, Some(Reason::LateStart))
-        } else if full && item.fallback {
-            (outcome, Some(Reason::FallbackRotation))
-        } else {
-            (outcome, reason)
-        };
+        }
+        let outcome = r.outcome;
         let close = PendingClose {
             uuid,
             item_id: item.id.clone(),
+            heard_start: r.heard_start,
             at,
             outcome,
-            reason,
+            reason: r.reason,
         };
         if full && self.pre_opened.is_some() {
             self.pending_close = Some(close);
@@ -518,21 +522,21 @@ impl Player {
     /// Stops what `start`ed, handed at `held` (player time): it falls silent a lead
     /// later, or at `end` if that comes first. Returns that instant, as recorded, and
     /// why the card did not play it if it did not (noted for the heartbeat).
-    async fn stop_output(&self, start: i64, held: i64, end: i64) -> (i64, Option<Reason>) {
+    async fn stop_output(&self, start: i64, held: i64, end: i64) -> (i64, Stopped) {
         let at = (held + OUTPUT_AHEAD_MS).clamp(start, end.max(start));
-        let fault = self
+        let stopped = self
             .output
             .stop(
                 u64::try_from(at - start).unwrap_or(0),
                 self.shared.instant_of(at),
             )
             .await;
-        if let Some(reason) = fault {
+        if let Some(reason) = stopped.fault {
             self.shared.note_error(&format!(
                 "card âm thanh không phát mục ({reason}): đã mở lại card"
             ));
         }
-        (at, fault)
+        (at, stopped)
     }
 
     /// The item that will be due the moment the current one ends at `end`, if it is a
@@ -587,6 +591,9 @@ impl Player {
     /// Completes the previous item's record, if it waits for the next one's start.
     async fn flush_pending(&mut self) -> anyhow::Result<()> {
         if let Some(p) = self.pending_close.take() {
+            if let Some(heard) = p.heard_start {
+                self.shared.local.correct_start(&p.uuid, heard).await?;
+            }
             self.shared
                 .local
                 .close_airing(&p.uuid, p.at, p.outcome, p.reason)
@@ -814,11 +821,16 @@ impl Player {
         self.output.start(self.shared.instant_of(start)).await;
         let end = start + i64::from(e.duration_ms);
         let (outcome, reason, held) = self.hold(end - OUTPUT_AHEAD_MS, false, None, stop).await?;
-        let (at, fault) = self.stop_output(start, held, end).await;
-        let (outcome, reason) = match fault {
+        let (at, stopped) = self.stop_output(start, held, end).await;
+        // An emergency has no planned instant of its own: only its real start is noted.
+        let r = recorded(start, start, (outcome, reason), stopped, false);
+        let (outcome, reason) = match stopped.fault {
             Some(fault) => (Outcome::Failed, Some(fault)),
             None => (outcome, reason),
         };
+        if let Some(heard) = r.heard_start {
+            self.shared.local.correct_start(&uuid, heard).await?;
+        }
         self.shared
             .local
             .close_airing(&uuid, at, outcome, reason)

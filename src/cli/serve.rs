@@ -199,6 +199,24 @@ fn describe_changes(file: &Path, c: &crate::store::AreaChanges) -> String {
             let _ = writeln!(out, "  - {code} {name} (trạm: {})", stations.join(", "));
         }
     }
+    let kept: usize = c.windows_kept.iter().map(|k| k.stations.len()).sum();
+    if kept > 0 {
+        let _ = writeln!(
+            out,
+            "khung phát sóng: {kept} trạm sẽ không còn khung phát sóng nào vì cấp trên mới không đặt khung giờ; \
+             để các trạm phát như cũ, đơn vị của trạm giữ lại khung giờ đã thừa hưởng (ghi trên chính đơn vị; \
+             muốn đổi thì đặt khung giờ cho cấp trên mới rồi sửa khung của đơn vị):"
+        );
+        for k in &c.windows_kept {
+            for station in &k.stations {
+                let _ = writeln!(
+                    out,
+                    "  ! trạm {station} (đơn vị {} {}): giữ khung {} thừa hưởng từ {}",
+                    k.area, k.area_name, k.windows, k.from
+                );
+            }
+        }
+    }
     if c.applied {
         let _ = writeln!(
             out,
@@ -206,6 +224,13 @@ fn describe_changes(file: &Path, c: &crate::store::AreaChanges) -> String {
             c.rows,
             file.display()
         );
+        if !c.windows_kept.is_empty() {
+            let _ = writeln!(
+                out,
+                "đã giữ khung giờ cũ cho {} đơn vị",
+                c.windows_kept.len()
+            );
+        }
     } else {
         let _ = writeln!(
             out,

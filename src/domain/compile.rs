@@ -32,6 +32,9 @@ pub struct Compilation {
 pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32) -> Compilation {
     let st = inputs.station(station);
     let windows = inputs.station_windows(station);
+    if windows.is_empty() {
+        return windowless(inputs, st, from, days);
+    }
     let station_seed = fnv1a(st.code.as_str());
     let tree = inputs.tree();
 
@@ -123,6 +126,27 @@ pub fn compile(inputs: &Inputs, station: StationIdx, from: NaiveDate, days: u32)
             version,
         },
         diagnostics,
+    }
+}
+
+/// A station without windows airs nothing: an empty plan and one diagnostic saying why
+/// (every rule would otherwise be reported as never inside a window, hiding the cause).
+fn windowless(inputs: &Inputs, st: &super::Station, from: NaiveDate, days: u32) -> Compilation {
+    let items = Vec::new();
+    let version = version_of(&items, |s| *inputs.segment(s).sha256.as_bytes());
+    Compilation {
+        playlist: Playlist {
+            station: st.code.clone(),
+            from,
+            days,
+            items,
+            version,
+        },
+        diagnostics: vec![Diagnostic::NoWindows {
+            station: st.code.to_string(),
+            date: from,
+            area: inputs.tree().area(st.area).code.to_string(),
+        }],
     }
 }
 

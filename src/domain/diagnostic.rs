@@ -7,6 +7,8 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use super::inputs::no_windows_message;
+
 /// Why a campaign aired fewer times than its target on a day.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ShortfallReason {
@@ -122,6 +124,15 @@ pub enum Diagnostic {
         /// The shortest segment the station could air from the pool, in milliseconds.
         shortest_ms: u32,
     },
+    /// Neither the station nor any area above it sets windows: it airs nothing.
+    NoWindows {
+        /// Station code.
+        station: String,
+        /// First local date compiled.
+        date: NaiveDate,
+        /// Code of the area it is in.
+        area: String,
+    },
 }
 
 impl Diagnostic {
@@ -133,6 +144,7 @@ impl Diagnostic {
             Self::SegmentExpires { .. } => "segment_expires",
             Self::NoLanguageVariant { .. } => "no_language_variant",
             Self::SlotTooShort { .. } => "slot_too_short",
+            Self::NoWindows { .. } => "no_windows",
         }
     }
 
@@ -143,7 +155,8 @@ impl Diagnostic {
             | Self::RuleNeverInWindow { station, .. }
             | Self::SegmentExpires { station, .. }
             | Self::NoLanguageVariant { station, .. }
-            | Self::SlotTooShort { station, .. } => station,
+            | Self::SlotTooShort { station, .. }
+            | Self::NoWindows { station, .. } => station,
         }
     }
 
@@ -154,7 +167,8 @@ impl Diagnostic {
             | Self::RuleNeverInWindow { date, .. }
             | Self::SegmentExpires { date, .. }
             | Self::NoLanguageVariant { date, .. }
-            | Self::SlotTooShort { date, .. } => *date,
+            | Self::SlotTooShort { date, .. }
+            | Self::NoWindows { date, .. } => *date,
         }
     }
 }
@@ -237,6 +251,12 @@ impl fmt::Display for Diagnostic {
                 shortest_ms.div_ceil(1000),
                 shortest_ms.div_ceil(1000)
             ),
+            Self::NoWindows { station, area, .. } => {
+                let text = no_windows_message(station, area);
+                let mut chars = text.chars();
+                let first = chars.next().map(|c| c.to_uppercase().to_string());
+                write!(f, "{}{}", first.unwrap_or_default(), chars.as_str())
+            }
         }
     }
 }

@@ -87,15 +87,15 @@ pub enum InputsError {
         /// Those windows, rendered.
         inherited: String,
     },
-    /// Neither the station nor any area above it sets windows.
-    #[error(
-        "trạm {code} không có khung giờ phát sóng: đặt `[[window]]` cho tỉnh hoặc `windows` cho trạm"
-    )]
+    /// Neither the station nor any area above it sets windows (or its own list is empty).
+    #[error("{}", no_windows_message(code.as_str(), area.as_str()))]
     NoWindows {
         /// The station.
         station: usize,
         /// Its code.
         code: StationCode,
+        /// The area it is in.
+        area: AreaCode,
     },
     /// A campaign whose dates are reversed or too far apart.
     #[error(
@@ -191,15 +191,74 @@ pub struct Inputs {
     firing_prefix: Vec<Vec<Vec<u32>>>,
 }
 
+/// What building [`Inputs`] does with a station that has no windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Windowless {
+    /// It is an error ([`InputsError::NoWindows`]): what a person writes is checked so.
+    Refuse,
+    /// It is kept, airs nothing, and compiling it says so.
+    Keep,
+}
+
+/// Why a station airs nothing: no windows of its own nor from any area above it. One
+/// text for the schedule-file error, the API refusal and the compile diagnostic.
+pub(crate) fn no_windows_message(station: &str, area: &str) -> String {
+    format!(
+        "trạm {station} không có khung phát sóng: cả trạm lẫn đơn vị {area} và các cấp trên \
+         đều không đặt khung giờ nên trạm không phát gì; đặt `windows` cho trạm hoặc khung giờ \
+         (`[[window]]`) cho đơn vị {area} hay một cấp trên"
+    )
+}
+
 impl Inputs {
     /// Checks that the pieces agree with each other and prepares look-ups.
-    /// `area_windows` are the windows written on areas. Returns every problem found.
+    /// `area_windows` are the windows written on areas. Returns every problem found; a
+    /// station without windows is one ([`InputsError::NoWindows`]).
     pub fn new(
         tree: AreaTree,
         area_windows: HashMap<AreaId, Windows>,
         stations: Vec<Station>,
         segments: Vec<Segment>,
         campaigns: Vec<Campaign>,
+    ) -> Result<Self, Vec<InputsError>> {
+        Self::build(
+            tree,
+            area_windows,
+            stations,
+            segments,
+            campaigns,
+            Windowless::Refuse,
+        )
+    }
+
+    /// As [`Inputs::new`], but a station without windows is kept instead of refused: it
+    /// airs nothing and compiling it gives [`super::Diagnostic::NoWindows`]. A stored
+    /// schedule is read so: one station left without windows (by a reform re-import,
+    /// say) must not stop every other station's writes, plans and reports.
+    pub fn new_allowing_windowless(
+        tree: AreaTree,
+        area_windows: HashMap<AreaId, Windows>,
+        stations: Vec<Station>,
+        segments: Vec<Segment>,
+        campaigns: Vec<Campaign>,
+    ) -> Result<Self, Vec<InputsError>> {
+        Self::build(
+            tree,
+            area_windows,
+            stations,
+            segments,
+            campaigns,
+            Windowless::Keep,
+        )
+    }
+
+    fn build(
+        tree: AreaTree,
+        area_windows: HashMap<AreaId, Windows>,
+        stations: Vec<Station>,
+        segments: Vec<Segment>,
+        campaigns: Vec<Campaign>,
+        windowless: Windowless,
     ) -> Result<Self, Vec<InputsError>> {
         let mut errors = Vec::new();
         let inherited = |area: AreaId, skip_self: bool| -> Option<(AreaId, &Windows)> {
@@ -250,15 +309,15 @@ impl Inputs {
                 }
                 (Some(own), None) => own.clone(),
                 (None, Some((_, outer))) => outer.clone(),
-                (None, None) => {
-                    errors.push(InputsError::NoWindows {
-                        station: i,
-                        code: station.code.clone(),
-                    });
-                    Windows::new(Vec::new())
-                        .unwrap_or_else(|_| unreachable!("empty windows never overlap"))
-                }
+                (None, None) => Windows::none(),
             };
+            if effective.is_empty() && windowless == Windowless::Refuse {
+                errors.push(InputsError::NoWindows {
+                    station: i,
+                    code: station.code.clone(),
+                    area: tree.area(station.area).code.clone(),
+                });
+            }
             station_windows.push(effective);
         }
 
@@ -405,6 +464,24 @@ impl Inputs {
     /// The windows the station actually airs in (its own, or inherited).
     pub fn station_windows(&self, idx: StationIdx) -> &Windows {
         &self.station_windows[idx.0 as usize]
+    }
+
+    /// The windows written on `area` itself, if any (not those it inherits).
+    pub fn area_windows_of(&self, area: AreaId) -> Option<&Windows> {
+        self.area_windows.get(&area)
+    }
+
+    /// Whether `station`, stored here or not, has a window to air in: its own, or else
+    /// those of the nearest area above it that sets any.
+    pub fn has_windows(&self, station: &Station) -> bool {
+        match &station.windows {
+            Some(own) => !own.is_empty(),
+            None => self
+                .tree
+                .ancestors(station.area)
+                .find_map(|a| self.area_windows.get(&a))
+                .is_some_and(|w| !w.is_empty()),
+        }
     }
 
     /// All segments, in input order.

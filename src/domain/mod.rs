@@ -18,6 +18,7 @@ mod inputs;
 mod log_check;
 mod playlist;
 mod range_check;
+mod reform;
 mod report;
 mod segment;
 mod sequence;
@@ -41,6 +42,7 @@ pub use log_check::{
 };
 pub use playlist::{Item, ItemId, Playlist};
 pub use range_check::{RangeCheck, StationGroup, alike_stations, check_campaign_range};
+pub use reform::{CarriedWindows, carry_windows};
 pub use report::{
     AiringCell, AreaTotals, GroupBy, Miss, Names, PlannedCell, Report, ReportInputs, ReportStation,
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,

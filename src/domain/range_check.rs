@@ -160,5 +160,7 @@ fn concerns(d: &Diagnostic, name: &str) -> bool {
         | Diagnostic::SegmentExpires { campaign, .. }
         | Diagnostic::NoLanguageVariant { campaign, .. }
         | Diagnostic::SlotTooShort { campaign, .. } => campaign == name,
+        // A station that airs nothing airs no campaign either.
+        Diagnostic::NoWindows { .. } => true,
     }
 }

@@ -256,6 +256,19 @@ impl Windows {
         Ok(Self { list, by_day })
     }
 
+    /// No window at all: a station with these airs nothing.
+    pub fn none() -> Self {
+        Self {
+            list: Vec::new(),
+            by_day: Default::default(),
+        }
+    }
+
+    /// Whether there is no window at all.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
     /// The windows as written.
     pub fn list(&self) -> &[Window] {
         &self.list

@@ -8,7 +8,7 @@ use std::path::Path;
 use sqlx::Row;
 
 use super::{Store, StoreError};
-use crate::domain::{Area, AreaCode, AreaKind, AreaTree};
+use crate::domain::{Area, AreaCode, AreaKind, AreaTree, CarriedWindows, InputsError};
 use crate::schedule_file::Problem;
 use crate::schedule_file::areas_csv::parse_areas_csv;
 
@@ -25,6 +25,9 @@ pub struct AreaChanges {
     pub moved: Vec<(String, String, Option<String>, Option<String>)>,
     /// Current units the file no longer lists: code, name, the stations they hold.
     pub retired: Vec<(String, String, Vec<String>)>,
+    /// Moved units whose new parents set no windows: each keeps the windows it inherited
+    /// before, so the stations it names do not lose every window.
+    pub windows_kept: Vec<CarriedWindows>,
     /// Whether the changes were written.
     pub applied: bool,
 }
@@ -95,18 +98,21 @@ pub async fn import_areas_csv(
         }
         merged.insert(area.code.clone(), area.clone());
     }
-    if let Err(e) = AreaTree::build(merged.into_values().collect()) {
-        let code = match &e {
-            crate::domain::AreaError::UnknownParent { child, .. }
-            | crate::domain::AreaError::BadNesting { child, .. } => Some(child),
-            crate::domain::AreaError::Duplicate(c) | crate::domain::AreaError::BadRoot(c) => {
-                Some(c)
-            }
-            _ => None,
-        };
-        let line = code.and_then(|c| lines.get(c)).copied().unwrap_or(1);
-        return Ok(Err(vec![problem(path, line, e.to_string())]));
-    }
+    let tree = match AreaTree::build(merged.into_values().collect()) {
+        Ok(tree) => tree,
+        Err(e) => {
+            let code = match &e {
+                crate::domain::AreaError::UnknownParent { child, .. }
+                | crate::domain::AreaError::BadNesting { child, .. } => Some(child),
+                crate::domain::AreaError::Duplicate(c) | crate::domain::AreaError::BadRoot(c) => {
+                    Some(c)
+                }
+                _ => None,
+            };
+            let line = code.and_then(|c| lines.get(c)).copied().unwrap_or(1);
+            return Ok(Err(vec![problem(path, line, e.to_string())]));
+        }
+    };
     let mut changes = AreaChanges {
         rows: rows.len(),
         ..AreaChanges::default()
@@ -156,6 +162,18 @@ pub async fn import_areas_csv(
             .push((a.code.to_string(), a.name.clone(), stations));
     }
     let first_import = stored.is_empty();
+    if !first_import && !changes.is_empty() {
+        let loaded = super::load_inputs(store).await?;
+        match crate::domain::carry_windows(&loaded.inputs, &tree) {
+            Ok(kept) => changes.windows_kept = kept,
+            Err(errors) => {
+                return Ok(Err(errors
+                    .iter()
+                    .map(|e| windows_problem(path, &lines, e))
+                    .collect()));
+            }
+        }
+    }
     if changes.is_empty() || !(apply || first_import) {
         return Ok(Ok(changes));
     }
@@ -181,6 +199,9 @@ pub async fn import_areas_csv(
         .execute(&mut *tx)
         .await?;
     }
+    for kept in &changes.windows_kept {
+        super::import::write_area_windows(&mut tx, kept.area.as_str(), &kept.windows).await?;
+    }
     for (code, _, _) in &changes.retired {
         sqlx::query("UPDATE areas SET retired_at = $1 WHERE code = $2")
             .bind(now)
@@ -194,18 +215,33 @@ pub async fn import_areas_csv(
         "areas.import",
         &path.display().to_string(),
         &format!(
-            "{} rows; added {}, renamed {}, moved {}, retired {}",
+            "{} rows; added {}, renamed {}, moved {}, retired {}, windows kept on {}",
             rows.len(),
             changes.added.len(),
             changes.renamed.len(),
             changes.moved.len(),
-            changes.retired.len()
+            changes.retired.len(),
+            changes.windows_kept.len()
         ),
     )
     .await?;
     tx.commit().await?;
     changes.applied = true;
     Ok(Ok(changes))
+}
+
+/// A move that would leave windows reaching outside the new parents': on the line of
+/// the unit it concerns (the file's first line for a station's own windows).
+fn windows_problem(path: &Path, lines: &HashMap<AreaCode, usize>, e: &InputsError) -> Problem {
+    let line = match e {
+        InputsError::AreaWindowOutside { area, .. } => lines.get(area).copied(),
+        _ => None,
+    };
+    problem(
+        path,
+        line.unwrap_or(1),
+        format!("sau khi đổi cấp trên theo tệp này: {e}; sửa khung giờ cho khớp rồi nhập lại"),
+    )
 }
 
 fn problem(path: &Path, line: usize, message: String) -> Problem {

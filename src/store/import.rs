@@ -34,6 +34,29 @@ pub(crate) fn windows_to_text(w: &Windows) -> String {
         .join(";")
 }
 
+/// Replaces the windows written on area `code` with `windows`.
+pub(super) async fn write_area_windows(
+    conn: &mut sqlx::AnyConnection,
+    code: &str,
+    windows: &Windows,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM area_windows WHERE area_code = $1")
+        .bind(code.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    for (i, w) in windows.list().iter().enumerate() {
+        sqlx::query("INSERT INTO area_windows (area_code, position, days, start_min, end_min) VALUES ($1, $2, $3, $4, $5)")
+            .bind(code.to_owned())
+            .bind(i as i64)
+            .bind(w.days().to_string())
+            .bind(i64::from(w.start().minutes()))
+            .bind(i64::from(w.end().minutes()))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Imports `set`, copying its audio into `media`. Existing rows with the same keys are
 /// replaced; segments imported from files count as approved by `actor`.
 pub async fn import_set(
@@ -66,20 +89,7 @@ pub async fn import_set(
         .await?;
     }
     for (area, windows) in area_windows(inputs) {
-        sqlx::query("DELETE FROM area_windows WHERE area_code = $1")
-            .bind(area.clone())
-            .execute(&mut *tx)
-            .await?;
-        for (i, w) in windows.list().iter().enumerate() {
-            sqlx::query("INSERT INTO area_windows (area_code, position, days, start_min, end_min) VALUES ($1, $2, $3, $4, $5)")
-                .bind(area.clone())
-                .bind(i as i64)
-                .bind(w.days().to_string())
-                .bind(i64::from(w.start().minutes()))
-                .bind(i64::from(w.end().minutes()))
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_area_windows(&mut tx, &area, &windows).await?;
     }
     for st in inputs.stations() {
         sqlx::query(

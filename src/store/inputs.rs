@@ -215,8 +215,10 @@ pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
         campaigns.push(c);
     }
 
-    let inputs =
-        Inputs::new(tree, area_windows, stations, segments, campaigns).map_err(|errors| {
+    // A station left without windows airs nothing and says so when compiled; it must
+    // not make the whole stored schedule unreadable.
+    let inputs = Inputs::new_allowing_windowless(tree, area_windows, stations, segments, campaigns)
+        .map_err(|errors| {
             corrupt(
                 "schedule",
                 errors

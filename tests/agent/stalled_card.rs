@@ -3,7 +3,10 @@
 //! back-to-back items is handed over, and resumed just before its stop. The output must answer the
 //! second item's stop with `output_stalled` (or `device_error`), which the player
 //! records as `failed` and notes for the heartbeat, close the card, open it anew for the
-//! third item, and that item must be heard near its planned instant and answer no fault.
+//! third item, and that item must be heard and answer no fault. Opening the card takes
+//! longer than the lead a start is handed with (the sound server holds a new stream up
+//! to 1.4 s), so the third item may be heard late: the output must then say how late,
+//! within the ±20 ms it promises, for the record to carry its real start.
 //!
 //! As in `sound_card`, the playing side is this test binary again in a child process
 //! (cpal reads its own process's environment), driven with `LOA_STALL_CHILD`.
@@ -84,7 +87,8 @@ fn a_card_that_stops_taking_samples_fails_the_item_and_is_reopened() {
             .filter_map(|l| l.split_once(key).map(|(_, v)| v.trim().to_owned()))
             .collect()
     };
-    let faults = value("fault ");
+    let stops = stops(&text);
+    let faults: Vec<String> = stops.iter().map(|(f, _)| f.clone()).collect();
     let planned: Vec<i64> = value("planned ")
         .iter()
         .map(|v| v.parse().expect("µs"))
@@ -117,10 +121,36 @@ fn a_card_that_stops_taking_samples_fails_the_item_and_is_reopened() {
         rec.left.len()
     );
     let relative: Vec<i64> = onsets.iter().map(|o| (o - third) / 1000).collect();
+    let heard = heard.unwrap_or_default();
+    let reported = stops[2].1;
     println!(
-        "item after the stall heard {} ms after its plan (capture latency included; the card is reopened at its start); every onset vs its plan, ms: {relative:?}",
-        heard.unwrap_or_default() / 1000
+        "item after the stall heard {} ms after its plan (capture latency included; the card is reopened at its start), reported {} ms late; every onset vs its plan, ms: {relative:?}",
+        heard / 1000,
+        reported / 1000
     );
+    // The capture's own latency is a steady −10 to −15 ms (`sound_card`): 20 ms more
+    // either way is the agent's promise.
+    assert!(
+        (heard - reported).abs() <= 40_000,
+        "the output says how late the item after the stall was heard: heard {} ms after plan, reported {} ms",
+        heard / 1000,
+        reported / 1000
+    );
+}
+
+/// Each stop the child printed (`fault F late_us N`): the fault as printed, and how
+/// late the item was heard, µs.
+pub(super) fn stops(text: &str) -> Vec<(String, i64)> {
+    text.lines()
+        .filter_map(|l| l.split_once("fault ").map(|(_, v)| v))
+        .map(|v| {
+            let (fault, late) = v.split_once(" late_us ").unwrap_or((v, "0"));
+            (
+                fault.trim().to_owned(),
+                late.trim().parse().expect("late_us is a number"),
+            )
+        })
+        .collect()
 }
 
 fn pactl(args: &[&str]) {
@@ -167,8 +197,12 @@ fn play_child(dir: &Path) {
             }
             tokio::time::sleep_until((at - ahead).into()).await;
             if i > 0 {
-                let fault = output.stop(ITEM_MS, at).await;
-                println!("fault {fault:?}");
+                let stopped = output.stop(ITEM_MS, at).await;
+                println!(
+                    "fault {:?} late_us {}",
+                    stopped.fault,
+                    stopped.late.as_micros()
+                );
             }
             output.start(at).await;
             println!("planned {}", wall(at));
@@ -180,8 +214,12 @@ fn play_child(dir: &Path) {
         }
         let end = first + item * ITEMS as u32;
         tokio::time::sleep_until((end - ahead).into()).await;
-        let fault = output.stop(ITEM_MS, end).await;
-        println!("fault {fault:?}");
+        let stopped = output.stop(ITEM_MS, end).await;
+        println!(
+            "fault {:?} late_us {}",
+            stopped.fault,
+            stopped.late.as_micros()
+        );
         tokio::time::sleep(Duration::from_millis(1_500)).await;
     });
     let _ = RATE;

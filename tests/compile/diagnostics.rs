@@ -223,3 +223,48 @@ fn segment_expires_when_validity_ends_before_the_campaign_inside_the_horizon() {
         );
     }
 }
+
+#[test]
+fn a_station_without_windows_airs_nothing_and_says_why() {
+    let scenario = Scenario::province()
+        .without_area_windows("06")
+        .station(station("01834"))
+        .station(station("01837").windows(&[("*", "05:30-06:30")]))
+        .segment(segment("a", 60))
+        .campaign(
+            campaign("hoc-tap")
+                .pool(&["a"])
+                .rotation(rotation(&["0 6 * * *"], 60)),
+        );
+    // Written in a file or through the API, it is refused, naming station and area.
+    let refused = scenario.try_build().expect_err("no windows is refused");
+    let text: Vec<String> = refused.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].starts_with("trạm 01834 không có khung phát sóng")
+            && text[0].contains("đơn vị 01834"),
+        "{text:?}"
+    );
+    // Stored so, it compiles to nothing and one diagnostic; the other station airs.
+    let inputs = scenario.build_stored();
+    let compiled = plan(&inputs, "01834", "2026-10-01", 3);
+    assert!(compiled.playlist.items.is_empty());
+    assert_eq!(compiled.diagnostics.len(), 1, "{:?}", compiled.diagnostics);
+    let d = &compiled.diagnostics[0];
+    assert_eq!(d.kind(), "no_windows");
+    assert_names_station_and_date_free(d, "01834", date("2026-10-01"));
+    assert_eq!(
+        plan(&inputs, "01837", "2026-10-01", 3).playlist.items.len(),
+        3
+    );
+}
+
+fn assert_names_station_and_date_free(d: &Diagnostic, code: &str, day: NaiveDate) {
+    assert_eq!(d.station(), code);
+    assert_eq!(d.date(), day);
+    let text = d.to_string();
+    assert!(
+        text.starts_with(&format!("Trạm {code} không có khung phát sóng")),
+        "{text}"
+    );
+}

@@ -5,6 +5,7 @@
 mod accounts;
 mod nginx;
 mod reform;
+mod reform_windows;
 mod stations_bulk;
 mod systemd;
 mod tls;

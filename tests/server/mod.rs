@@ -24,6 +24,7 @@ mod schedule_import;
 mod signed;
 mod station_api;
 mod upgrade;
+mod windowless;
 
 use std::path::PathBuf;
 

@@ -131,8 +131,40 @@ impl Scenario {
         self
     }
 
+    /// Removes the windows written on an area.
+    pub fn without_area_windows(mut self, code: &str) -> Self {
+        self.area_windows.retain(|(c, _)| c != code);
+        self
+    }
+
     /// Builds and validates the inputs; panics with every problem if they are invalid.
     pub fn build(&self) -> Inputs {
+        self.try_build().expect("valid test inputs")
+    }
+
+    /// Builds and validates the inputs as schedule files and the API are checked.
+    pub fn try_build(&self) -> Result<Inputs, Vec<loa::domain::InputsError>> {
+        let (tree, area_windows, stations, segments, campaigns) = self.parts();
+        Inputs::new(tree, area_windows, stations, segments, campaigns)
+    }
+
+    /// Builds the inputs as a stored schedule is read: a station without windows kept.
+    pub fn build_stored(&self) -> Inputs {
+        let (tree, area_windows, stations, segments, campaigns) = self.parts();
+        Inputs::new_allowing_windowless(tree, area_windows, stations, segments, campaigns)
+            .expect("valid stored test inputs")
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn parts(
+        &self,
+    ) -> (
+        AreaTree,
+        HashMap<loa::domain::AreaId, Windows>,
+        Vec<loa::domain::Station>,
+        Vec<Segment>,
+        Vec<loa::domain::Campaign>,
+    ) {
         let tree = tree();
         let area = |code: &str| {
             tree.get(&AreaCode::parse(code).expect("area code"))
@@ -157,7 +189,7 @@ impl Scenario {
             .iter()
             .map(|c| c.to_campaign(&area, &index))
             .collect();
-        Inputs::new(tree, area_windows, stations, segments, campaigns).expect("valid test inputs")
+        (tree, area_windows, stations, segments, campaigns)
     }
 }
 

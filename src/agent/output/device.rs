@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 
+use super::Stopped;
 use super::feed::{self, Feed};
 use super::placement::{self, Event, Placement};
 use super::sinks::{Sink, Source};
@@ -74,6 +75,10 @@ struct Stats {
     errors: AtomicU64,
     /// Underruns the stream reported since last read.
     xruns: AtomicU64,
+    /// The last item the callback started (its id; 0 before any).
+    started_id: AtomicU64,
+    /// How long after its instant that item is heard, µs (written before the id).
+    started_late_us: AtomicU64,
 }
 
 /// An open output stream.
@@ -251,6 +256,11 @@ where
                 frame[1] = T::from_sample(s[1]);
             }
         }
+        if let Some((id, late)) = placement.take_started() {
+            let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
+            stats.started_late_us.store(us, Ordering::Release);
+            stats.started_id.store(id, Ordering::Release);
+        }
         let late = placement.take_late();
         if !late.is_zero() {
             let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
@@ -350,10 +360,14 @@ impl Sink for DeviceSink {
         }
     }
 
-    fn stop(&mut self, _played_ms: u64, at: Instant) -> Option<Reason> {
+    fn stop(&mut self, _played_ms: u64, at: Instant) -> Stopped {
         let playing = self.playing.take();
+        let mut late = Duration::ZERO;
         if let (Some(card), Some(id)) = (&self.card, playing) {
             let _ = card.events.send(Event::Stop { id, at });
+            if card.stats.started_id.load(Ordering::Acquire) == id {
+                late = Duration::from_micros(card.stats.started_late_us.load(Ordering::Acquire));
+            }
         }
         self.silent_from = Some(at);
         let fault = match (&self.card, self.watch.take(), playing) {
@@ -366,7 +380,7 @@ impl Sink for DeviceSink {
             tracing::warn!(%reason, "card âm thanh không phát mục vừa rồi: sẽ mở lại card");
             self.card = None;
         }
-        fault
+        Stopped { fault, late }
     }
 
     fn tick_every(&self) -> Option<Duration> {

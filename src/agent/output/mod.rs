@@ -62,6 +62,28 @@ impl std::str::FromStr for OutputKind {
     }
 }
 
+/// What the output knows of an item once it is stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stopped {
+    /// Why it did not really play, if the output knows: `output_stalled` (the card took
+    /// none of its samples) or `device_error` (the card failed).
+    pub fault: Option<Reason>,
+    /// How long after its instant its first sample was heard: zero when the card placed
+    /// it on its instant, more when the start reached the card too late for that (the
+    /// card was being opened again after a stall).
+    pub late: Duration,
+}
+
+impl Stopped {
+    /// The item did not play for `reason`.
+    pub fn failed(reason: Reason) -> Self {
+        Self {
+            fault: Some(reason),
+            late: Duration::ZERO,
+        }
+    }
+}
+
 /// Why an item could not be readied: the reason recorded, and the message logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
@@ -81,7 +103,7 @@ enum Cmd {
         oneshot::Sender<Result<(), String>>,
     ),
     Start(Instant, oneshot::Sender<()>),
-    Stop(u64, Instant, oneshot::Sender<Option<Reason>>),
+    Stop(u64, Instant, oneshot::Sender<Stopped>),
 }
 
 /// A handle to the output thread.
@@ -223,12 +245,13 @@ impl Output {
     /// Stops what plays so that it falls silent at `at`; `played_ms` is how long the
     /// item ran by the player's clock. Returns why it did not really play when the
     /// output knows (`output_stalled`: the card took none of its samples;
-    /// `device_error`: the card failed); the card is then reopened for the next item.
-    pub async fn stop(&self, played_ms: u64, at: Instant) -> Option<Reason> {
+    /// `device_error`: the card failed; the card is then reopened for the next item),
+    /// and how late its first sample was heard.
+    pub async fn stop(&self, played_ms: u64, at: Instant) -> Stopped {
         let (reply, answer) = oneshot::channel();
         if self.tx.send(Cmd::Stop(played_ms, at, reply)).is_ok() {
-            return answer.await.unwrap_or(Some(Reason::DeviceError));
+            return answer.await.unwrap_or(Stopped::failed(Reason::DeviceError));
         }
-        Some(Reason::DeviceError)
+        Stopped::failed(Reason::DeviceError)
     }
 }

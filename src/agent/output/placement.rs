@@ -104,6 +104,9 @@ pub(crate) struct Placement {
     /// The latest any item started after its instant since last asked (a start that
     /// came too late for its buffer).
     late: Duration,
+    /// The last item started since last asked, and how long after its instant its
+    /// first sample is heard.
+    started: Option<(u64, Duration)>,
 }
 
 impl Placement {
@@ -137,6 +140,12 @@ impl Placement {
         std::mem::take(&mut self.late)
     }
 
+    /// The last item started since the last call (its id), and how long after its
+    /// instant it is heard: zero when placed on it.
+    pub(crate) fn take_started(&mut self) -> Option<(u64, Duration)> {
+        self.started.take()
+    }
+
     /// Fills `out` (interleaved stereo, 48 kHz), a buffer whose first frame is heard at
     /// `heard`.
     pub(crate) fn render(&mut self, out: &mut [f32], heard: Instant) {
@@ -150,9 +159,9 @@ impl Placement {
                     break;
                 }
                 let heard_first = heard + frames_to_duration(first);
-                self.late = self
-                    .late
-                    .max(heard_first.saturating_duration_since(front.at));
+                let late = heard_first.saturating_duration_since(front.at);
+                self.late = self.late.max(late);
+                self.started = Some((front.id, late));
                 front.started = true;
                 pos = first;
             }
@@ -334,6 +343,22 @@ mod tests {
         assert_eq!(span(&out, 0.5), (0, 480));
         assert_eq!(p.take_late(), ms(20));
         assert_eq!(p.take_late(), Duration::ZERO);
+        assert_eq!(p.take_started(), Some((1, ms(20))), "that item, that late");
+        assert_eq!(p.take_started(), None);
+    }
+
+    #[test]
+    fn an_item_placed_on_its_instant_is_reported_started_on_time() {
+        let heard = Instant::now();
+        let mut p = Placement::default();
+        p.apply(Event::Start {
+            id: 4,
+            at: heard + ms(30),
+            feed: feed(0.5, 48_000),
+        });
+        let mut out = vec![0.0; 2 * 4800];
+        p.render(&mut out, heard);
+        assert_eq!(p.take_started(), Some((4, Duration::ZERO)));
     }
 
     #[test]

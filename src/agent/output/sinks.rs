@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
+use super::Stopped;
 use super::feed::Feed;
 use crate::audio::{OUTPUT_RATE, SampleStream, ToStereo48k};
 use crate::domain::Reason;
@@ -27,8 +28,8 @@ pub(crate) trait Sink {
     fn start(&mut self, at: Instant);
     /// Stops, to fall silent at `at`; `played_ms` is how long it ran by the player's
     /// clock. Returns why the item did not really play, if the sink knows it did not
-    /// (the card took none of its samples, or failed).
-    fn stop(&mut self, played_ms: u64, at: Instant) -> Option<Reason>;
+    /// (the card took none of its samples, or failed), and how late it was heard.
+    fn stop(&mut self, played_ms: u64, at: Instant) -> Stopped;
     /// Called every [`Sink::tick_every`], to move a live feed along.
     fn tick(&mut self) {}
     /// How often [`Sink::tick`] is wanted now; `None` for never (each wake-up of the
@@ -60,9 +61,9 @@ impl Sink for NullSink {
     fn start(&mut self, _at: Instant) {
         self.playing = self.ready.take();
     }
-    fn stop(&mut self, _played_ms: u64, _at: Instant) -> Option<Reason> {
+    fn stop(&mut self, _played_ms: u64, _at: Instant) -> Stopped {
         self.playing = None;
-        None
+        Stopped::default()
     }
     fn tick_every(&self) -> Option<Duration> {
         plays_live(&self.playing)
@@ -167,7 +168,7 @@ impl Sink for WavSink {
         self.playing = self.ready.take();
         self.live_frames = 0;
     }
-    fn stop(&mut self, played_ms: u64, _at: Instant) -> Option<Reason> {
+    fn stop(&mut self, played_ms: u64, _at: Instant) -> Stopped {
         let result = match self.playing.take() {
             Some(Source::File(stream)) => self.append_file(stream, played_ms),
             Some(live @ Source::Live(_)) => {
@@ -180,10 +181,10 @@ impl Sink for WavSink {
             None => Ok(()),
         };
         match result {
-            Ok(()) => None,
+            Ok(()) => Stopped::default(),
             Err(e) => {
                 tracing::error!(error = %e, "không ghi được tệp WAV đầu ra");
-                Some(Reason::DeviceError)
+                Stopped::failed(Reason::DeviceError)
             }
         }
     }

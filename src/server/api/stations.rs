@@ -330,6 +330,16 @@ async fn write(
     }))
 }
 
+/// The refusal for `station`, to be written at `index`, when it would have no windows
+/// at all in the stored schedule `inputs`.
+fn windowless_error(inputs: &Inputs, station: &Station, index: usize) -> Option<InputsError> {
+    (!inputs.has_windows(station)).then(|| InputsError::NoWindows {
+        station: index,
+        code: station.code.clone(),
+        area: inputs.tree().area(station.area).code.clone(),
+    })
+}
+
 /// Checks the whole schedule with `station` added or replacing its namesake: its
 /// windows must narrow those it inherits, and it must have some.
 fn check_with_schedule(
@@ -344,17 +354,24 @@ fn check_with_schedule(
         .cloned()
         .collect();
     let index = stations.len();
+    let mut found: Vec<InputsError> = windowless_error(inputs, &station, index)
+        .into_iter()
+        .collect();
     stations.push(station);
     let area_windows = inputs.area_windows().map(|(a, w)| (a, w.clone())).collect();
-    let Err(found) = Inputs::new(
+    // Another station already without windows is its own problem, not this write's.
+    if let Err(more) = Inputs::new_allowing_windowless(
         inputs.tree().clone(),
         area_windows,
         stations,
         inputs.segments().to_vec(),
         inputs.campaigns().to_vec(),
-    ) else {
+    ) {
+        found.extend(more);
+    }
+    if found.is_empty() {
         return Ok(());
-    };
+    }
     let problems = found
         .iter()
         .map(|e| match e {

@@ -102,7 +102,9 @@ pub(super) async fn check(
     campaigns.push(campaign);
     let area_windows = inputs.area_windows().map(|(a, w)| (a, w.clone())).collect();
     let id = campaigns[index].id.clone();
-    let written = Inputs::new(
+    // A targeted station without windows is a diagnostic of the range check, not a
+    // refusal: the campaign is not what is wrong.
+    let written = Inputs::new_allowing_windowless(
         inputs.tree().clone(),
         area_windows,
         inputs.stations().to_vec(),

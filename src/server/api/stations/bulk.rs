@@ -201,30 +201,37 @@ async fn write_rows(
             .cloned()
             .collect();
         let first_new = stations.len();
+        let mut found: Vec<InputsError> = checked
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, s, _))| super::windowless_error(inputs, s, first_new + i))
+            .collect();
         stations.extend(checked.iter().map(|(_, s, _)| s.clone()));
         let area_windows = inputs.area_windows().map(|(a, w)| (a, w.clone())).collect();
-        if let Err(found) = Inputs::new(
+        // Stations already stored without windows do not stop rows that have some.
+        if let Err(more) = Inputs::new_allowing_windowless(
             inputs.tree().clone(),
             area_windows,
             stations,
             inputs.segments().to_vec(),
             inputs.campaigns().to_vec(),
         ) {
-            for e in &found {
-                let line = match e {
-                    InputsError::StationWindowOutside { station, .. }
-                    | InputsError::NoWindows { station, .. }
-                        if *station >= first_new =>
-                    {
-                        checked.get(station - first_new).map(|(l, _, _)| *l)
-                    }
-                    _ => None,
-                };
-                problems.push(match line {
-                    Some(l) => at(l, &format!("windows: {e}")),
-                    None => e.to_string(),
-                });
-            }
+            found.extend(more);
+        }
+        for e in &found {
+            let line = match e {
+                InputsError::StationWindowOutside { station, .. }
+                | InputsError::NoWindows { station, .. }
+                    if *station >= first_new =>
+                {
+                    checked.get(station - first_new).map(|(l, _, _)| *l)
+                }
+                _ => None,
+            };
+            problems.push(match line {
+                Some(l) => at(l, &format!("windows: {e}")),
+                None => e.to_string(),
+            });
         }
     }
     if !problems.is_empty() {
