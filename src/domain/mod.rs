@@ -2,7 +2,8 @@
 //!
 //! Owns the meaning of areas, stations, broadcast windows, segments, campaigns,
 //! rotations and playlists, the compiler that turns them into a station's plan, and the
-//! aggregation of airings into reports.
+//! aggregation of airings into reports, the state of each station at an instant, and
+//! slot rules put in Vietnamese words.
 //! It must not do I/O: no files, network, database, clock or JSON. Callers pass the
 //! dates to compile and get plain values back; the same inputs always give the same
 //! output, byte for byte.
@@ -13,12 +14,14 @@ mod campaign;
 mod compile;
 mod crontab;
 mod diagnostic;
+mod fleet;
 mod inputs;
 mod playlist;
 mod range_check;
 mod report;
 mod segment;
 mod sequence;
+mod slot_words;
 mod station;
 mod window;
 
@@ -30,6 +33,7 @@ pub use campaign::{
 pub use compile::{Compilation, compile};
 pub use crontab::{CronError, CronField, CronSchedule};
 pub use diagnostic::{Diagnostic, ShortfallReason};
+pub use fleet::{Heard, Observation, State, Status, Thresholds, classify, window_start};
 pub use inputs::{Inputs, InputsError, StationIdx};
 pub use playlist::{Item, ItemId, Playlist};
 pub use range_check::{RangeCheck, StationGroup, alike_stations, check_campaign_range};
@@ -38,6 +42,7 @@ pub use report::{
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,
 };
 pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest};
+pub use slot_words::{describe_slot_rule, slot_rule_at, why_vi};
 pub use station::{Station, StationCode};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};
 

@@ -9,6 +9,7 @@ pub mod accounts;
 mod api;
 pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod error;
 mod events;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub streams: Arc<streams::StreamSlots>,
     /// Heartbeats per station: a burst of 10, then one every 10 seconds.
     pub heartbeats: Arc<rate::RateGate>,
+    /// The time status pages and alerts go by.
+    pub clock: Arc<clock::ServerClock>,
 }
 
 impl AppState {
@@ -115,6 +118,7 @@ impl App {
             cache: Arc::default(),
             streams: Arc::default(),
             heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
+            clock: Arc::default(),
         };
         Ok(Self {
             listener,

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod backup;
 mod campaigns;
 pub mod emergencies;
+pub mod fleet;
 mod import;
 mod inputs;
 pub mod logins;

@@ -5,6 +5,7 @@ mod agent;
 mod campaigns;
 mod console;
 mod emergency;
+pub(crate) mod fleet;
 mod json;
 mod library;
 mod openapi;
@@ -47,6 +48,7 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(campaigns::routes().layer(DefaultBodyLimit::max(EDIT_LIMIT)))
                 .merge(admin::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(reports::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(fleet::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

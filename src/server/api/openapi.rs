@@ -131,6 +131,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::admin::Doc::openapi());
     doc.merge(super::console::Doc::openapi());
     doc.merge(super::reports::Doc::openapi());
+    doc.merge(super::fleet::Doc::openapi());
     document_errors(&mut doc);
     doc
 }
