@@ -8,6 +8,7 @@ mod emergency;
 pub(crate) mod fleet;
 mod json;
 mod library;
+pub(crate) mod now_playing;
 mod openapi;
 mod ops;
 mod reports;
@@ -49,6 +50,7 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(admin::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(reports::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(fleet::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(now_playing::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

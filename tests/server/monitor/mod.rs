@@ -2,6 +2,7 @@
 //! the console's dashboard and now-playing pages show, and the alert task.
 
 mod fleet;
+mod now_playing;
 
 use serde_json::Value;
 
