@@ -4,7 +4,8 @@
 #   scripts/install-system-deps.sh                      what building and testing need (tests
 #                                                       make phone-like files with sox, lame, ffmpeg;
 #                                                       PulseAudio for the sound card test;
-#                                                       nginx-light for the reverse-proxy test)
+#                                                       nginx-light for the reverse-proxy test;
+#                                                       python3-venv for the SMTP server of the alert tests)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -21,6 +22,8 @@ packages=(pkg-config libasound2-dev sox lame ffmpeg pulseaudio pulseaudio-utils 
 packages+=(nginx-light)
 # The suite checks the systemd units in packaging/systemd with `systemd-analyze verify`.
 packages+=(systemd)
+# The alert tests run a real SMTP server (aiosmtpd, installed by .ci/run into .ci/venv).
+packages+=(python3 python3-venv)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

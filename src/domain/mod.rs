@@ -9,6 +9,7 @@
 //! output, byte for byte.
 
 mod airing;
+mod alert;
 mod area;
 mod campaign;
 mod compile;
@@ -26,6 +27,9 @@ mod station;
 mod window;
 
 pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id};
+pub use alert::{
+    AlertKind, AlertLimits, Change, Digest, Notice, Signal, changes, digest, local_time_vi, signals,
+};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
 pub use campaign::{
     Campaign, CampaignId, Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId,

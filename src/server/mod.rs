@@ -1,11 +1,12 @@
 //! The central server, `loa serve`: the HTTP API for station agents and console staff.
 //!
 //! Owns request handling, authentication, and the background loops (event fan-out to the
-//! per-station streams, daily recompiles). It keeps no state another replica would need:
+//! per-station streams, daily recompiles, alerts). It keeps no state another replica would need:
 //! everything shared lives in the database, so several replicas can serve one PostgreSQL
 //! behind a load balancer. Scheduling is the domain's; SQL is the store's.
 
 pub mod accounts;
+pub mod alerts;
 mod api;
 pub mod auth;
 pub mod cache;
@@ -158,7 +159,8 @@ impl App {
         let state = self.state.clone();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let poller = tokio::spawn(events::poll(state.clone(), stop_rx.clone()));
-        let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx));
+        let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx.clone()));
+        let alerter = tokio::spawn(alerts::run(state.clone(), stop_rx));
         tracing::info!(addr = %self.local_addr(), tls = self.tls.is_some(), "loa serve đang chạy");
         match self.tls {
             None => axum::serve(
@@ -194,7 +196,7 @@ impl App {
                     .context("máy chủ HTTPS dừng vì lỗi")?;
             }
         }
-        let _ = tokio::join!(poller, refresher);
+        let _ = tokio::join!(poller, refresher, alerter);
         state.store.close().await;
         tracing::info!("loa serve đã dừng");
         Ok(())

@@ -7,6 +7,7 @@
 //! correctly. It knows nothing of HTTP.
 
 mod airings;
+pub mod alerts;
 mod areas;
 pub mod audit;
 pub mod backup;

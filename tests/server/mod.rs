@@ -15,7 +15,7 @@ mod events;
 mod hardening;
 mod library;
 mod media;
-mod monitor;
+pub mod monitor;
 mod openapi;
 mod ops;
 mod permissions;

@@ -7,7 +7,7 @@
 //! the state of a station is decided by `domain::classify` over what
 //! `store::fleet::fleet_rows` reads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::State;
@@ -162,7 +162,7 @@ pub(crate) struct ItemBriefJson {
 }
 
 /// An instant as RFC 3339 UTC with milliseconds.
-pub(super) fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -182,21 +182,14 @@ fn state_param(text: Option<&str>) -> ApiResult<Option<StationState>> {
     })
 }
 
-/// The stations of the caller's scope (inside `area` when given) with their states at
-/// `now`, in code order.
+/// The stations whose area `keep` accepts, with their states at `now`, in code order.
 pub(crate) async fn classified(
     state: &AppState,
-    keep: &HashSet<String>,
+    keep: impl Fn(&str) -> bool,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<(FleetRow, Status)>> {
+) -> Result<Vec<(FleetRow, Status)>, crate::store::StoreError> {
     let since = now.timestamp_millis() - i64::from(state.config.fleet_problem_days) * 86_400_000;
-    let rows = fleet_rows(
-        &state.store,
-        |area| keep.contains(area),
-        now.timestamp_millis(),
-        since,
-    )
-    .await?;
+    let rows = fleet_rows(&state.store, keep, now.timestamp_millis(), since).await?;
     let limits = state.config.fleet_thresholds();
     Ok(rows
         .into_iter()
@@ -220,7 +213,7 @@ pub(crate) async fn fleet_status(
     let (area, keep) = area_filter(&scope, p.area.as_deref())?;
     let now = state.clock.now();
     let now_ms = now.timestamp_millis();
-    let mut all = classified(state, &keep, now).await?;
+    let mut all = classified(state, |a| keep.contains(a), now).await?;
     let counts = StationState::ALL
         .iter()
         .map(|&s| StateCountJson {

@@ -2,6 +2,7 @@
 
 mod admin;
 mod agent;
+mod alerts;
 mod campaigns;
 mod console;
 mod emergency;
@@ -51,6 +52,7 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(reports::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(fleet::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(now_playing::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(alerts::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

@@ -1,8 +1,10 @@
 //! Fleet status, now playing and alerts (issue 13, the data side): the JSON endpoints
 //! the console's dashboard and now-playing pages show, and the alert task.
 
+mod alerts;
 mod fleet;
 mod now_playing;
+mod sinks;
 
 use serde_json::Value;
 
