@@ -4,6 +4,7 @@
 mod alerts;
 mod fleet;
 mod now_playing;
+mod scope;
 mod sinks;
 
 use serde_json::Value;
