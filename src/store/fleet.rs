@@ -222,15 +222,14 @@ async fn counts(
         .collect()
 }
 
-/// Airings refused for a bad signature, per station: the hook of the signed-airings
-/// work. It reads the `airing_refusals` table when that table exists (the migration
-/// adding it may not be applied yet) and finds nothing otherwise. Every refusal still
-/// held counts, `since_ms` being kept for when refusals carry their time.
+/// Airings refused for their signature and received at or after `since_ms`, per
+/// station: the hook of the signed-airings work (migration 0010). It reads the
+/// `airing_refusals` table (`station_code`, `received_at`) when that table exists and
+/// finds nothing before it does.
 pub async fn signature_failures(
     store: &Store,
     since_ms: i64,
 ) -> Result<HashMap<String, u64>, StoreError> {
-    let _ = since_ms;
     let exists_sql = match store.backend() {
         Backend::Sqlite => {
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'airing_refusals'"
@@ -247,13 +246,13 @@ pub async fn signature_failures(
     if found == 0 {
         return Ok(HashMap::new());
     }
-    let rows =
-        sqlx::query("SELECT station_code, COUNT(*) FROM airing_refusals GROUP BY station_code")
-            .fetch_all(store.pool())
-            .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)?.max(0) as u64)))
-        .collect()
+    counts(
+        store,
+        "SELECT station_code, COUNT(*) FROM airing_refusals WHERE received_at >= $1
+         GROUP BY station_code",
+        since_ms,
+    )
+    .await
 }
 
 /// An emergency bulletin still under way.

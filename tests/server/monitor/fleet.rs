@@ -13,6 +13,7 @@ both_backends!(
     heartbeats_decide_each_stations_state,
     filters_and_pages_are_checked,
     chain_breaks_and_bulletins_show_on_the_dashboard,
+    refused_signatures_show_once_their_table_exists,
 );
 
 async fn heartbeats_decide_each_stations_state(app: TestApp) {
@@ -250,4 +251,47 @@ async fn chain_breaks_and_bulletins_show_on_the_dashboard(app: TestApp) {
     app.state.clock.advance(Duration::from_secs(3600));
     let later = app.get_json(&admin, "/api/v1/fleet?area=05443", 200).await;
     assert_eq!(later["emergencies"], json!([]));
+}
+
+async fn refused_signatures_show_once_their_table_exists(app: TestApp) {
+    let admin = app.admin().await;
+    let path = "/api/v1/fleet?state=signature_failure";
+    let before = app.get_json(&admin, path, 200).await;
+    assert_eq!(before["total"], 0, "no refusals table yet, or none in it");
+    // The signed-airings migration (0010) makes this table and ingest fills it; here it
+    // is made as that migration does, if it is not there yet.
+    let pool = app.state.store.pool();
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS airing_refusals (
+             station_code TEXT NOT NULL, uuid TEXT NOT NULL, reason TEXT NOT NULL,
+             received_at BIGINT NOT NULL, PRIMARY KEY (station_code, uuid))",
+    )
+    .execute(pool)
+    .await
+    .expect("refusals table");
+    let now = app.state.clock.now().timestamp_millis();
+    for (uuid, at) in [("u1", now - 60_000), ("u2", now - 30 * 86_400_000)] {
+        sqlx::query(
+            "INSERT INTO airing_refusals (station_code, uuid, reason, received_at)
+             VALUES ('05710', $1, 'chữ ký sai', $2)",
+        )
+        .bind(uuid)
+        .bind(at)
+        .execute(pool)
+        .await
+        .expect("refusal");
+    }
+    let after = app.get_json(&admin, path, 200).await;
+    assert_eq!(after["total"], 1, "{after}");
+    let refused = station(&after, "05710");
+    assert_eq!(
+        refused["signature_failures"], 1,
+        "the month-old one is not recent"
+    );
+    assert!(
+        refused["problems"]
+            .as_array()
+            .expect("problems")
+            .contains(&json!("signature_failure"))
+    );
 }
