@@ -19,6 +19,44 @@ use super::{Backend, Store, StoreError};
 use crate::domain::{AreaCode, AreaId, Heard, Observation, Windows};
 use crate::wire::HeartbeatJson;
 
+// Each station's newest heartbeat and latest item must be found station by station
+// (an index seek each), never by scanning the tables, which hold a day of heartbeats
+// and every item ever planned. SQLite keeps the order of a CROSS JOIN and seeks on the
+// scalar subquery's value; PostgreSQL is told the same with LATERAL.
+
+const LAST_HEARTBEATS_SQLITE: &str =
+    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
+     FROM stations s
+     LEFT JOIN playlists p ON p.station_code = s.code
+     LEFT JOIN heartbeats h ON h.station_code = s.code
+       AND h.at_ms = (SELECT MAX(x.at_ms) FROM heartbeats x WHERE x.station_code = s.code)
+     ORDER BY s.code";
+
+const LAST_HEARTBEATS_POSTGRES: &str =
+    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
+     FROM stations s
+     LEFT JOIN playlists p ON p.station_code = s.code
+     LEFT JOIN LATERAL (SELECT x.at_ms, x.body FROM heartbeats x WHERE x.station_code = s.code
+                        ORDER BY x.at_ms DESC LIMIT 1) h ON TRUE
+     ORDER BY s.code";
+
+const ITEMS_AT_SQLITE: &str =
+    "SELECT p.station_code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
+     FROM stations s CROSS JOIN planned_items p
+     WHERE p.station_code = s.code
+       AND p.start_ms = (SELECT MAX(x.start_ms) FROM planned_items x
+                         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2)
+       AND p.start_ms + p.duration_ms > $1";
+
+const ITEMS_AT_POSTGRES: &str =
+    "SELECT s.code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
+     FROM stations s CROSS JOIN LATERAL (
+         SELECT x.item_id, x.start_ms, x.duration_ms, x.campaign_id, x.segment_id
+         FROM planned_items x
+         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2
+         ORDER BY x.start_ms DESC LIMIT 1) p
+     WHERE p.start_ms + p.duration_ms > $1";
+
 /// One station with the facts its state is decided from.
 #[derive(Debug, Clone)]
 pub struct FleetRow {
@@ -100,14 +138,10 @@ pub async fn fleet_rows(
             .find_map(|a| area_windows.get(&a))
             .cloned()
     };
-    let rows = sqlx::query(
-        "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
-         FROM stations s
-         LEFT JOIN playlists p ON p.station_code = s.code
-         LEFT JOIN heartbeats h ON h.station_code = s.code
-           AND h.at_ms = (SELECT MAX(x.at_ms) FROM heartbeats x WHERE x.station_code = s.code)
-         ORDER BY s.code",
-    )
+    let rows = sqlx::query(match store.backend() {
+        Backend::Sqlite => LAST_HEARTBEATS_SQLITE,
+        Backend::Postgres => LAST_HEARTBEATS_POSTGRES,
+    })
     .fetch_all(store.pool())
     .await?;
     let items = items_at(store, now_ms).await?;
@@ -166,17 +200,19 @@ fn parse_heartbeat(code: &str, body: &str) -> HeartbeatJson {
     })
 }
 
+/// No planned item is longer than a day (windows never cross midnight).
+const MAX_ITEM_MS: i64 = 86_400_000;
+
 /// The planned item spanning `now_ms` at each station that has one: the latest item
-/// starting at or before it, if it has not ended.
+/// starting at or before it, if it has not ended. The latest start per station is one
+/// index seek on `(station_code, start_ms)`, however long the station's history.
 async fn items_at(store: &Store, now_ms: i64) -> Result<HashMap<String, PlannedNow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT p.station_code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
-         FROM stations s JOIN planned_items p ON p.station_code = s.code
-           AND p.start_ms = (SELECT MAX(x.start_ms) FROM planned_items x
-                             WHERE x.station_code = s.code AND x.start_ms <= $1)
-         WHERE p.start_ms + p.duration_ms > $1",
-    )
+    let rows = sqlx::query(match store.backend() {
+        Backend::Sqlite => ITEMS_AT_SQLITE,
+        Backend::Postgres => ITEMS_AT_POSTGRES,
+    })
     .bind(now_ms)
+    .bind(now_ms - MAX_ITEM_MS)
     .fetch_all(store.pool())
     .await?;
     let mut out = HashMap::with_capacity(rows.len());
