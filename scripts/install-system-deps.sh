@@ -5,7 +5,9 @@
 #                                                       make phone-like files with sox, lame, ffmpeg;
 #                                                       PulseAudio for the sound card test;
 #                                                       nginx-light for the reverse-proxy test;
-#                                                       python3-venv for the SMTP server of the alert tests)
+#                                                       python3-venv for the SMTP server of the alert tests;
+#                                                       chromium, chromium-driver and fonts-noto-core
+#                                                       for the web console's browser tests)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
 #                                                       (espeak-ng, sox, lame, vorbis-tools, flac)
 #   scripts/install-system-deps.sh --bench-tools        also what `cargo bench --bench serve_load`
@@ -24,6 +26,9 @@ packages+=(nginx-light)
 packages+=(systemd)
 # The alert tests run a real SMTP server (aiosmtpd, installed by .ci/run into .ci/venv).
 packages+=(python3 python3-venv)
+# The web console's browser tests drive headless Chromium through chromedriver
+# (tests/console/); Noto fonts so Vietnamese renders in its screenshots.
+packages+=(chromium chromium-driver fonts-noto-core)
 label="system packages"
 for arg in "$@"; do
     case "$arg" in

@@ -8,6 +8,8 @@ mod agent;
 mod audio;
 mod cli;
 mod compile;
+#[cfg(feature = "server")]
+mod console;
 mod report;
 mod schedule_files;
 #[cfg(feature = "server")]

@@ -62,3 +62,25 @@ impl Database {
         }
     }
 }
+
+/// A pool of the bench's own on the database at `url`, for setting rows up in bulk and
+/// counting them (the store keeps its pool to itself).
+pub async fn raw_pool(url: &str) -> sqlx::AnyPool {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let sqlite = url.starts_with("sqlite:");
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(4)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if sqlite {
+                    conn.execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .expect("bench connection to the database")
+}

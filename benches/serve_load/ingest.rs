@@ -34,7 +34,7 @@ pub fn header() {
 
 pub fn run(rt: &Runtime, db: Database) {
     let server = Server::start(rt, db.config());
-    let tokens = rt.block_on(create_stations(&server.state.store));
+    let tokens = rt.block_on(create_stations(&server.db));
     let jobs: Vec<(String, Bytes)> = tokens
         .into_iter()
         .enumerate()
@@ -46,7 +46,7 @@ pub fn run(rt: &Runtime, db: Database) {
     let mut latencies = rt.block_on(send_all(url, Arc::new(jobs)));
     let wall = started.elapsed().as_secs_f64();
 
-    let stored = rt.block_on(count_airings(&server.state.store));
+    let stored = rt.block_on(count_airings(&server.db));
     assert_eq!(
         stored,
         (COMMUNES * BATCH) as u64,
@@ -88,8 +88,7 @@ fn ms(d: Duration) -> f64 {
 
 /// Creates [`COMMUNES`] stations under the seeded province and one token each, with
 /// multi-row INSERTs; returns the tokens in station order.
-async fn create_stations(store: &loa::store::Store) -> Vec<String> {
-    let pool = store.pool();
+async fn create_stations(pool: &sqlx::AnyPool) -> Vec<String> {
     let root: String = sqlx::query("SELECT code FROM areas WHERE parent_code IS NULL LIMIT 1")
         .fetch_one(pool)
         .await
@@ -238,9 +237,9 @@ async fn send_all(url: String, jobs: Arc<Vec<(String, Bytes)>>) -> Vec<Duration>
     all
 }
 
-async fn count_airings(store: &loa::store::Store) -> u64 {
+async fn count_airings(pool: &sqlx::AnyPool) -> u64 {
     sqlx::query("SELECT COUNT(*) FROM airings")
-        .fetch_one(store.pool())
+        .fetch_one(pool)
         .await
         .and_then(|r| r.try_get::<i64, _>(0))
         .map_or(0, |n| n as u64)

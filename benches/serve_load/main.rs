@@ -107,6 +107,8 @@ fn per_sec(n: u64, seconds: f64) -> String {
 struct Server {
     addr: std::net::SocketAddr,
     state: loa::server::AppState,
+    /// The bench's own pool on the server's database (the store's is private).
+    db: sqlx::AnyPool,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -114,6 +116,10 @@ struct Server {
 impl Server {
     /// Builds (migrating and seeding the database) and starts serving.
     fn start(rt: &tokio::runtime::Runtime, config: loa::server::Config) -> Self {
+        let url = config
+            .database_url
+            .clone()
+            .unwrap_or_else(|| loa::store::Store::sqlite_url(&config.data_dir));
         let app = rt
             .block_on(loa::server::App::build(config))
             .expect("loa serve builds");
@@ -123,9 +129,11 @@ impl Server {
         let task = rt.spawn(app.run_until_stopped(async {
             let _ = stopped.await;
         }));
+        let db = rt.block_on(db::raw_pool(&url));
         Self {
             addr,
             state,
+            db,
             stop,
             task,
         }
@@ -133,6 +141,7 @@ impl Server {
 
     /// Stops serving and waits until the database is closed.
     fn stop(self, rt: &tokio::runtime::Runtime) {
+        rt.block_on(self.db.close());
         let _ = self.stop.send(());
         rt.block_on(self.task)
             .expect("server task")

@@ -64,10 +64,12 @@ pub fn run(rt: &Runtime, db: Database) {
         .expect("recompile again");
     let again_s = started.elapsed().as_secs_f64();
     assert_eq!(again.changed, 0, "an unchanged tree writes nothing");
+    let raw = rt.block_on(crate::db::raw_pool(&db.url));
     let body_bytes: i64 = rt
-        .block_on(sqlx::query("SELECT SUM(length(body)) FROM playlists").fetch_one(store.pool()))
+        .block_on(sqlx::query("SELECT SUM(length(body)) FROM playlists").fetch_one(&raw))
         .and_then(|r| sqlx::Row::try_get(&r, 0))
         .expect("playlist sizes");
+    rt.block_on(raw.close());
 
     println!(
         "{}: {} stations, {} items stored in {first_s:.2} s (target < {TARGET_SECONDS} s: {}); {} playlists written, {:.0} MB of playlist JSON",

@@ -84,7 +84,7 @@ async fn enrolled_station(server: &Server) -> (String, String) {
     let row = sqlx::query(
         "SELECT station_code FROM playlists ORDER BY length(body) DESC, station_code LIMIT 1",
     )
-    .fetch_one(server.state.store.pool())
+    .fetch_one(&server.db)
     .await
     .expect("the seeded province has playlists");
     let station: String = row.try_get(0).expect("station code");

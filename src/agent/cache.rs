@@ -79,11 +79,7 @@ pub fn hash_file(path: &Path) -> Option<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Some(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Some(crate::domain::hex(&hasher.finalize()))
 }
 
 impl MediaCache {

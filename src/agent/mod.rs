@@ -1,7 +1,7 @@
 //! The station agent, `loa agent`: plays every item of its playlist on time, offline
 //! for days, and reports each airing exactly once.
 //!
-//! Loops, each one `step()` wrapped in a loop with backoff ([`run`] starts them):
+//! Loops, each one `step()` wrapped in a loop with [`backoff`] ([`run`] starts them):
 //! - [`player`]: decides with [`timeline::next`] what to do, plays through
 //!   [`output`], writes every airing to the [`local`] outbox before its audio starts.
 //! - [`sync`]: the playlist (poll with ETag and jitter, plus the server's event stream
@@ -13,6 +13,7 @@
 //! airings; it holds the last good playlist on disk and, past its horizon, plays the
 //! station's fallback rotation.
 
+mod backoff;
 pub mod cache;
 pub mod client;
 pub mod clock;

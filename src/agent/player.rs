@@ -9,8 +9,10 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Shared;
+use super::backoff::Backoff;
 use super::output::{AHEAD_MS as OUTPUT_AHEAD_MS, Output, Refused};
 use super::timeline::{self, Next, PlanItem};
 use crate::domain::{Outcome, Reason};
@@ -133,12 +135,12 @@ impl Player {
 
     /// Steps until told to stop.
     pub(super) async fn run(&mut self, stop: &mut tokio::sync::watch::Receiver<bool>) {
-        let mut failures = 0u32;
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         // A dropped sender (the agent handle gone) also means stop.
         while !*stop.borrow() && stop.has_changed().is_ok() {
             match self.step(stop).await {
                 Ok(step) => {
-                    failures = 0;
+                    backoff.succeeded();
                     if step != Step::Waited {
                         tracing::info!(?step, "phát");
                     }
@@ -146,9 +148,8 @@ impl Player {
                 Err(e) => {
                     // The local database failing is the one thing the player cannot
                     // work around: back off and try again, never spin.
-                    failures += 1;
                     self.shared.note_error(&e);
-                    let wait = 1_000 * i64::from(failures.min(30));
+                    let wait = backoff.failed();
                     self.shared
                         .clock
                         .sleep_until(self.shared.clock.now_ms() + wait)

@@ -11,17 +11,20 @@ use futures::StreamExt;
 use rand::Rng;
 
 use super::Shared;
+use super::backoff::Backoff;
 use super::cache::CacheError;
 use super::client::{ClientError, PlaylistFetch};
 use super::playlist::{self, Held};
-use crate::wire::EmergencyEventJson;
+use crate::wire::StationEventJson;
 
 /// Airings sent per request.
 const UPLOAD_BATCH: u32 = 200;
 /// How long an idle loop sleeps when nothing wakes it.
 const IDLE_MS: i64 = 5 * 60_000;
+/// How soon a stream that ended after working is reopened, milliseconds.
+const RECONNECT_MS: i64 = 500;
 /// Longest wait between retries while the server is unreachable.
-const MAX_BACKOFF_MS: i64 = 10 * 60_000;
+const MAX_BACKOFF: Duration = Duration::from_secs(10 * 60);
 
 /// Which loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +42,7 @@ pub(super) async fn run(
     shared: Arc<Shared>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut failures = 0u32;
+    let mut backoff = Backoff::new(Duration::from_secs(10), MAX_BACKOFF);
     while !*stop.borrow() && stop.has_changed().is_ok() {
         let result = match job {
             Job::Playlist => playlist_step(&shared).await,
@@ -49,13 +52,12 @@ pub(super) async fn run(
         };
         let wait_ms = match result {
             Ok(wait) => {
-                failures = 0;
+                backoff.succeeded();
                 wait
             }
             Err(e) => {
-                failures += 1;
                 shared.note_error(&e);
-                (5_000i64 << failures.min(7)).min(MAX_BACKOFF_MS)
+                backoff.failed()
             }
         };
         let wake = match job {
@@ -182,11 +184,11 @@ async fn heartbeat_step(shared: &Shared) -> anyhow::Result<i64> {
 /// (real time: this loop waits on the network, not on the schedule).
 pub(super) async fn events(shared: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut last_id: Option<i64> = None;
-    let mut failures = 0u32;
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(32));
     while !*stop.borrow() && stop.has_changed().is_ok() {
         match shared.client.events(last_id).await {
             Ok(stream) => {
-                failures = 0;
+                backoff.succeeded();
                 let mut stream = std::pin::pin!(stream);
                 loop {
                     let event = tokio::select! {
@@ -201,11 +203,13 @@ pub(super) async fn events(shared: Arc<Shared>, mut stop: tokio::sync::watch::Re
                 }
             }
             Err(e) => {
-                failures += 1;
+                backoff.failed();
                 tracing::debug!(error = %e, "luồng sự kiện chưa kết nối được");
             }
         }
-        let wait = Duration::from_millis(500 * u64::from(1u32 << failures.min(6)));
+        // A stream that ended after working is reopened half a second later.
+        let wait_ms = backoff.delay_ms().max(RECONNECT_MS);
+        let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(u64::MAX));
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             _ = stop.changed() => {}
@@ -213,38 +217,40 @@ pub(super) async fn events(shared: Arc<Shared>, mut stop: tokio::sync::watch::Re
     }
 }
 
-async fn handle_event(shared: &Shared, kind: &str, data: &str) {
-    match kind {
-        "hello" => {
-            let etag = serde_json::from_str::<serde_json::Value>(data)
-                .ok()
-                .and_then(|v| v.get("etag").and_then(|e| e.as_str()).map(str::to_owned));
-            if etag.is_some() && etag != shared.held().etag {
+async fn handle_event(shared: &Shared, name: &str, data: &str) {
+    let event = match StationEventJson::parse(name, data) {
+        Ok(Some(event)) => event,
+        // A name a newer server added: nothing this agent must do.
+        Ok(None) => return,
+        Err(err) => {
+            tracing::error!(event = name, error = %err, "sự kiện từ máy chủ không đọc được");
+            return;
+        }
+    };
+    match event {
+        StationEventJson::Hello(hello) => {
+            if hello.etag.is_some() && hello.etag != shared.held().etag {
                 shared.wake_sync.notify_one();
             }
         }
-        "playlist_changed" => shared.wake_sync.notify_one(),
-        "emergency" => match serde_json::from_str::<EmergencyEventJson>(data) {
-            Ok(e) => {
-                tracing::warn!(emergency = e.emergency, title = e.title, "tin khẩn cấp");
-                // Fetch first, so what plays is cut off only once the bulletin can air.
-                let size = u64::try_from(e.size_bytes).unwrap_or(0);
-                for _ in 0..3 {
-                    match shared.cache.fetch(&shared.client, &e.sha256, size).await {
-                        Ok(()) => break,
-                        Err(err) => shared.note_error(&err),
-                    }
+        StationEventJson::PlaylistChanged(_) => shared.wake_sync.notify_one(),
+        StationEventJson::Emergency(e) => {
+            tracing::warn!(emergency = e.emergency, title = e.title, "tin khẩn cấp");
+            // Fetch first, so what plays is cut off only once the bulletin can air.
+            let size = u64::try_from(e.size_bytes).unwrap_or(0);
+            for _ in 0..3 {
+                match shared.cache.fetch(&shared.client, &e.sha256, size).await {
+                    Ok(()) => break,
+                    Err(err) => shared.note_error(&err),
                 }
-                shared
-                    .emergencies
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push_back(e);
-                shared.preempt.notify_one();
-                shared.wake_player.notify_one();
             }
-            Err(err) => tracing::error!(error = %err, "tin khẩn cấp không đọc được"),
-        },
-        _ => {}
+            shared
+                .emergencies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_back(e);
+            shared.preempt.notify_one();
+            shared.wake_player.notify_one();
+        }
     }
 }

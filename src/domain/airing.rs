@@ -188,10 +188,7 @@ impl AiringRecord<'_> {
             self.clock_offset_ms,
             self.prev_hash
         );
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        super::hex(&Sha256::digest(text.as_bytes()))
     }
 }
 
@@ -200,8 +197,7 @@ impl AiringRecord<'_> {
 /// (a fallback record must name something the station could have played).
 pub fn fallback_item_id(station: &str, start_ms: i64, sha256: &str) -> String {
     let digest = Sha256::digest(format!("fallback|{station}|{start_ms}|{sha256}"));
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("fb-{hex}")
+    format!("fb-{}", super::hex(&digest[..8]))
 }
 
 #[cfg(test)]

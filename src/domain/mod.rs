@@ -12,6 +12,7 @@ mod airing;
 mod alert;
 mod area;
 mod campaign;
+pub mod check;
 mod compile;
 mod crontab;
 mod diagnostic;
@@ -24,6 +25,7 @@ mod segment;
 mod sequence;
 mod slot_words;
 mod station;
+mod text;
 mod window;
 
 pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id};
@@ -45,9 +47,10 @@ pub use report::{
     AiringCell, AreaTotals, GroupBy, Miss, Names, PlannedCell, Report, ReportInputs, ReportStation,
     Row, Source, StationFacts, StationTotals, Tally, UNREPORTED, aggregate,
 };
-pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest};
+pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest, hex};
 pub use slot_words::{describe_slot_rule, slot_rule_at, why_vi};
 pub use station::{Station, StationCode};
+pub use text::{area_hint, nfc, suggest};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};
 
 /// Checks an identifier written by a person: 1 to 64 characters of lowercase ASCII

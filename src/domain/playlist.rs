@@ -92,6 +92,5 @@ pub(crate) fn version_of(items: &[Item], segment_sha: impl Fn(SegmentIdx) -> [u8
         h.update(segment_sha(item.segment));
         h.update([item.priority as u8]);
     }
-    let digest = h.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    super::hex(&h.finalize())
 }

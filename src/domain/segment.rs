@@ -35,14 +35,28 @@ impl Sha256Digest {
     }
 }
 
+/// The two lowercase hex digits of `b`.
+fn hex_pair(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]
+}
+
+/// Lowercase hex of `bytes`: digests, secrets, ETags. The crate's one hex writer
+/// (read hex back with [`Sha256Digest::parse`]).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.extend(hex_pair(b).map(char::from));
+    }
+    out
+}
+
 impl fmt::Display for Sha256Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // One write instead of 32 formatted bytes: every playlist item carries a digest.
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 64];
         for (pair, b) in text.chunks_exact_mut(2).zip(self.0) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 0x0f)];
+            pair.copy_from_slice(&hex_pair(b));
         }
         f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }

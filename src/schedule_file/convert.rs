@@ -5,31 +5,31 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use chrono_tz::Tz;
 use toml::Spanned;
 use toml::value::Datetime;
 
 use super::areas_csv::parse_areas_csv;
+use super::drafts;
 use super::load::{Collected, LoadOptions};
-use super::raw::{RawCampaign, RawSegment, RawStation};
+use super::raw::RawSegment;
 use super::source::{SourceFile, problem_at_line};
-use super::{Problem, nfc, resolve_file, suggest};
+use super::{Problem, nfc, resolve_file};
 use crate::domain::{
-    AreaCode, AreaId, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, InputsError, Language,
-    Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId, Segment, SegmentId, SegmentIdx,
-    Sha256Digest, Station, StationCode, WeekdaySet, Window, WindowError, Windows,
+    AreaCode, AreaTree, Inputs, InputsError, Language, Segment, SegmentId, SegmentIdx, Sha256Digest,
 };
 
 /// Where a piece was written: file index and span.
-type Place = (usize, Range<usize>);
+pub(super) type Place = (usize, Range<usize>);
 
-struct Ctx<'a> {
-    sources: &'a [SourceFile],
-    problems: Vec<Problem>,
+/// The files being read and the problems found so far.
+pub(super) struct Ctx<'a> {
+    pub(super) sources: &'a [SourceFile],
+    pub(super) problems: Vec<Problem>,
 }
 
 impl Ctx<'_> {
-    fn at(&mut self, place: &Place, message: impl Into<String>) {
+    /// Records a problem at `place`.
+    pub(super) fn at(&mut self, place: &Place, message: impl Into<String>) {
         let p = self.sources[place.0].problem(&place.1, message);
         self.problems.push(p);
     }
@@ -43,7 +43,8 @@ impl Ctx<'_> {
     }
 }
 
-fn place<T>(file: usize, v: &Spanned<T>) -> Place {
+/// The place of a value written in file `file`.
+pub(super) fn place<T>(file: usize, v: &Spanned<T>) -> Place {
     (file, v.span())
 }
 
@@ -62,28 +63,12 @@ pub(super) fn build(
         return Err(ctx.problems);
     };
 
-    let mut area_windows: HashMap<AreaId, Vec<(Window, Place)>> = HashMap::new();
-    for (f, w) in &c.windows {
-        let Some(area) = resolve_area(&mut ctx, &tree, *f, &w.get_ref().area) else {
-            continue;
-        };
-        for window in parse_windows(&mut ctx, *f, w.get_ref().days.as_ref(), &w.get_ref().times) {
-            area_windows.entry(area).or_default().push(window);
-        }
-    }
-    let mut area_window_places: HashMap<AreaId, Vec<Place>> = HashMap::new();
-    let mut windows_by_area = HashMap::new();
-    for (area, list) in area_windows {
-        if let Some(w) = checked_windows(&mut ctx, &list) {
-            windows_by_area.insert(area, w);
-        }
-        area_window_places.insert(area, list.into_iter().map(|(_, p)| p).collect());
-    }
+    let (windows_by_area, area_window_places) = drafts::area_windows(&mut ctx, &tree, &c.windows);
 
     let mut stations = Vec::new();
     let mut station_places = Vec::new();
     for (f, s) in &c.stations {
-        if let Some((station, places)) = convert_station(&mut ctx, &tree, *f, s) {
+        if let Some((station, places)) = drafts::station(&mut ctx, &tree, *f, s) {
             stations.push(station);
             station_places.push((place(*f, &s.get_ref().code), places));
         }
@@ -122,7 +107,7 @@ pub(super) fn build(
     let mut campaign_places = Vec::new();
     for (f, raw) in &c.campaigns {
         if let Some((campaign, rotation_places)) =
-            convert_campaign(&mut ctx, &tree, &segment_ids, &declared, *f, raw)
+            drafts::campaign(&mut ctx, &tree, &segment_ids, &declared, *f, raw)
         {
             campaigns.push(campaign);
             campaign_places.push((place(*f, &raw.get_ref().id), rotation_places));
@@ -242,175 +227,8 @@ fn load_tree(dir: &Path, ctx: &mut Ctx<'_>, c: &Collected) -> Option<AreaTree> {
     }
 }
 
-fn resolve_area(
-    ctx: &mut Ctx<'_>,
-    tree: &AreaTree,
-    f: usize,
-    code: &Spanned<String>,
-) -> Option<AreaId> {
-    let found = AreaCode::parse(code.get_ref())
-        .ok()
-        .and_then(|c| tree.get(&c));
-    if found.is_none() {
-        let codes: Vec<String> = tree
-            .ids()
-            .map(|id| tree.area(id).code.to_string())
-            .collect();
-        let hint = suggest(code.get_ref(), codes.iter().map(String::as_str))
-            .and_then(|s| AreaCode::parse(s).ok())
-            .and_then(|c| tree.get(&c))
-            .map_or(String::new(), |id| {
-                let a = tree.area(id);
-                format!("; có phải `{}` ({})?", a.code, a.name)
-            });
-        ctx.at(
-            &place(f, code),
-            format!(
-                "đơn vị `{}` không có trong danh sách đơn vị hành chính{hint}",
-                code.get_ref()
-            ),
-        );
-    }
-    found
-}
-
-fn parse_windows(
-    ctx: &mut Ctx<'_>,
-    f: usize,
-    days: Option<&Spanned<String>>,
-    times: &[Spanned<String>],
-) -> Vec<(Window, Place)> {
-    let set = match days {
-        None => WeekdaySet::ALL,
-        Some(d) => match WeekdaySet::parse(d.get_ref()) {
-            Ok(s) => s,
-            Err(e) => {
-                ctx.at(&place(f, d), e.to_string());
-                return Vec::new();
-            }
-        },
-    };
-    if times.is_empty() {
-        ctx.problems.push(ctx.sources[f].problem_at(
-            days.map_or(0, |d| d.span().start),
-            "cần ít nhất một khung giờ trong `times`, ví dụ `times = [\"05:30-06:30\"]`",
-        ));
-    }
-    times
-        .iter()
-        .filter_map(|t| match Window::parse_range(set, t.get_ref()) {
-            Ok(w) => Some((w, place(f, t))),
-            Err(e) => {
-                ctx.at(&place(f, t), e.to_string());
-                None
-            }
-        })
-        .collect()
-}
-
-fn checked_windows(ctx: &mut Ctx<'_>, list: &[(Window, Place)]) -> Option<Windows> {
-    match Windows::new(list.iter().map(|(w, _)| *w).collect()) {
-        Ok(w) => Some(w),
-        Err(WindowError::Overlap {
-            first_index,
-            second_index,
-            ..
-        }) => {
-            let first = &list[first_index].1;
-            let line = ctx.sources[first.0].problem(&first.1, "").line;
-            let e = Windows::new(list.iter().map(|(w, _)| *w).collect()).err()?;
-            ctx.at(
-                &list[second_index].1,
-                format!("{e} (khung trước ở dòng {line})"),
-            );
-            None
-        }
-        Err(e) => {
-            ctx.at(&list[0].1, e.to_string());
-            None
-        }
-    }
-}
-
-fn convert_station(
-    ctx: &mut Ctx<'_>,
-    tree: &AreaTree,
-    f: usize,
-    s: &Spanned<RawStation>,
-) -> Option<(Station, Vec<Place>)> {
-    let raw = s.get_ref();
-    let code = StationCode::parse(raw.code.get_ref());
-    if code.is_none() {
-        ctx.at(
-            &place(f, &raw.code),
-            format!(
-                "mã trạm `{}` không hợp lệ: chỉ dùng chữ, số, `-`, `_`, `.`",
-                raw.code.get_ref()
-            ),
-        );
-    }
-    let area = resolve_area(ctx, tree, f, &raw.area);
-    let mut languages = Vec::new();
-    match &raw.languages {
-        None => languages.push(Language::vietnamese()),
-        Some(list) if list.get_ref().is_empty() => ctx.at(
-            &place(f, list),
-            "cần ít nhất một ngôn ngữ, ví dụ `languages = [\"vi\"]`",
-        ),
-        Some(list) => {
-            for l in list.get_ref() {
-                match Language::parse(l.get_ref()) {
-                    Some(lang) => languages.push(lang),
-                    None => ctx.at(&place(f, l), format!("mã ngôn ngữ `{}` không hợp lệ: dùng mã ISO 639 viết thường, ví dụ `vi`, `tyz` (Tày), `hmn` (H'Mông)", l.get_ref())),
-                }
-            }
-        }
-    }
-    let timezone = match &raw.timezone {
-        None => Some(chrono_tz::Asia::Ho_Chi_Minh),
-        Some(tz) => {
-            match tz.get_ref().parse::<Tz>() {
-                Ok(tz) => Some(tz),
-                Err(_) => {
-                    ctx.at(&place(f, tz), format!("múi giờ `{}` không có trong cơ sở dữ liệu IANA; viết `Asia/Ho_Chi_Minh`", tz.get_ref()));
-                    None
-                }
-            }
-        }
-    };
-    let mut window_places = Vec::new();
-    let windows = match &raw.windows {
-        None => Some(None),
-        Some(specs) => {
-            let list: Vec<(Window, Place)> = specs
-                .iter()
-                .flat_map(|spec| {
-                    parse_windows(ctx, f, spec.get_ref().days.as_ref(), &spec.get_ref().times)
-                })
-                .collect();
-            window_places = list.iter().map(|(_, p)| p.clone()).collect();
-            checked_windows(ctx, &list).map(Some)
-        }
-    };
-    let (code, area, timezone, windows) = (code?, area?, timezone?, windows?);
-    let name = raw.name.as_ref().map_or_else(
-        || format!("Trạm truyền thanh {}", tree.area(area).name),
-        |n| nfc(n.get_ref().trim()),
-    );
-    Some((
-        Station {
-            code,
-            name,
-            area,
-            timezone,
-            languages,
-            windows,
-        },
-        window_places,
-    ))
-}
-
-fn date_of(ctx: &mut Ctx<'_>, f: usize, d: &Spanned<Datetime>) -> Option<NaiveDate> {
+/// A TOML date (no time, no offset), or its problem reported where it was written.
+pub(super) fn date_of(ctx: &mut Ctx<'_>, f: usize, d: &Spanned<Datetime>) -> Option<NaiveDate> {
     let v = d.get_ref();
     let date = match (v.date, v.time, v.offset) {
         (Some(date), None, None) => NaiveDate::from_ymd_opt(
@@ -536,266 +354,4 @@ fn convert_segment(
         valid_until: valid_until.flatten(),
     };
     Some((segment, path?))
-}
-
-/// Parses `5m`, `90s`, `1m30s`, `1h` into seconds.
-fn parse_length(s: &str) -> Option<u32> {
-    let mut total = 0u32;
-    let mut number = String::new();
-    let mut any = false;
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
-        let n: u32 = number.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        number.clear();
-        any = true;
-    }
-    (any && number.is_empty() && total > 0 && total <= 24 * 3600).then_some(total)
-}
-
-fn convert_campaign(
-    ctx: &mut Ctx<'_>,
-    tree: &AreaTree,
-    segments: &HashMap<String, SegmentIdx>,
-    declared: &HashSet<&str>,
-    f: usize,
-    c: &Spanned<RawCampaign>,
-) -> Option<(Campaign, Vec<Place>)> {
-    let raw = c.get_ref();
-    let id = CampaignId::parse(raw.id.get_ref());
-    if id.is_none() {
-        ctx.at(
-            &place(f, &raw.id),
-            format!(
-                "mã chiến dịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
-                raw.id.get_ref()
-            ),
-        );
-    }
-    let name = nfc(raw.name.get_ref().trim());
-    let from = date_of(ctx, f, &raw.from);
-    let until = date_of(ctx, f, &raw.until);
-    if let (Some(a), Some(b)) = (from, until)
-        && a > b
-    {
-        ctx.at(
-            &place(f, &raw.until),
-            format!("`until` ({b}) trước `from` ({a}); đổi chỗ hai ngày: from = {b}, until = {a}"),
-        );
-    }
-    if raw.areas.get_ref().is_empty() {
-        ctx.at(
-            &place(f, &raw.areas),
-            "cần ít nhất một đơn vị trong `areas`, ví dụ mã tỉnh `areas = [\"06\"]`",
-        );
-    }
-    let areas: Vec<AreaId> = raw
-        .areas
-        .get_ref()
-        .iter()
-        .filter_map(|a| resolve_area(ctx, tree, f, a))
-        .collect();
-    let priority = match &raw.priority {
-        None => Some(Priority::Normal),
-        Some(p) => {
-            let parsed = Priority::parse(p.get_ref());
-            if parsed == Some(Priority::Emergency) {
-                ctx.at(
-                    &place(f, p),
-                    format!(
-                        "chiến dịch {}: mức `emergency` không lên lịch trước được; bản tin khẩn cấp được gửi trực tiếp. Dùng `priority` hoặc `normal`",
-                        raw.id.get_ref()
-                    ),
-                );
-                return None;
-            }
-            if parsed.is_none() {
-                ctx.at(&place(f, p), format!("mức ưu tiên `{}` không hợp lệ: viết `normal` (thông thường) hoặc `priority` (ưu tiên)", p.get_ref()));
-            }
-            parsed
-        }
-    };
-    if raw.pool.get_ref().is_empty() {
-        ctx.at(
-            &place(f, &raw.pool),
-            "danh sách `pool` trống: liệt kê mã các bản tin cần phát",
-        );
-    }
-    let weights = raw
-        .weights
-        .as_ref()
-        .map(|w| w.get_ref().clone())
-        .unwrap_or_default();
-    let mut pool = Vec::new();
-    for entry in raw.pool.get_ref() {
-        match segments.get(entry.get_ref()) {
-            Some(&segment) => pool.push(PoolEntry {
-                segment,
-                weight: weights.get(entry.get_ref()).copied().unwrap_or(1),
-            }),
-            // Written in the library but refused there: that problem is already reported.
-            None if declared.contains(entry.get_ref().as_str()) => {}
-            None => {
-                let hint = suggest(entry.get_ref(), segments.keys().map(String::as_str))
-                    .map_or(String::new(), |s| format!("; có phải `{s}`?"));
-                ctx.at(
-                    &place(f, entry),
-                    format!(
-                        "bản tin `{}` không có trong thư viện (`[[segment]]`){hint}",
-                        entry.get_ref()
-                    ),
-                );
-            }
-        }
-    }
-    if let Some(w) = &raw.weights {
-        for (key, &value) in w.get_ref() {
-            if !raw.pool.get_ref().iter().any(|p| p.get_ref() == key) {
-                ctx.at(
-                    &place(f, w),
-                    format!("`weights` có `{key}` nhưng `pool` không có bản tin này"),
-                );
-            }
-            if value == 0 {
-                ctx.at(
-                    &place(f, w),
-                    format!("trọng số của `{key}` phải từ 1 trở lên"),
-                );
-            }
-        }
-    }
-    if raw.rotation.is_empty() {
-        ctx.at(
-            &place(f, &raw.id),
-            "chiến dịch chưa có lịch phát: thêm `[[campaign.rotation]]` với `slots` và `length`",
-        );
-    }
-    let mut rotations = Vec::new();
-    let mut places = Vec::new();
-    for r in &raw.rotation {
-        if let Some(rotation) = convert_rotation(ctx, f, r, weights.is_empty()) {
-            if rotations.iter().any(|x: &Rotation| x.id == rotation.id) {
-                ctx.at(
-                    &place(f, &r.get_ref().id),
-                    format!("lịch `{}` bị trùng trong chiến dịch", rotation.id),
-                );
-            }
-            rotations.push(rotation);
-            places.push(place(f, &r.get_ref().id));
-        }
-    }
-    let campaign = Campaign {
-        id: id?,
-        name,
-        from: from?,
-        until: until?,
-        areas,
-        priority: priority?,
-        pool,
-        min_airings_per_day: raw.min_airings_per_day.as_ref().map_or(0, |m| *m.get_ref()),
-        rotations,
-    };
-    Some((campaign, places))
-}
-
-fn convert_rotation(
-    ctx: &mut Ctx<'_>,
-    f: usize,
-    r: &Spanned<super::raw::RawRotation>,
-    no_weights: bool,
-) -> Option<Rotation> {
-    let raw = r.get_ref();
-    let id = RotationId::parse(raw.id.get_ref());
-    if id.is_none() {
-        ctx.at(
-            &place(f, &raw.id),
-            format!(
-                "mã lịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
-                raw.id.get_ref()
-            ),
-        );
-    }
-    if raw.slots.get_ref().is_empty() {
-        ctx.at(
-            &place(f, &raw.slots),
-            "cần ít nhất một quy tắc trong `slots`, ví dụ `slots = [\"30 5 * * *\"]`",
-        );
-    }
-    let mut slots = Vec::new();
-    let mut ok = true;
-    for s in raw.slots.get_ref() {
-        match CronSchedule::parse(s.get_ref()) {
-            Ok(rule) => slots.push(rule),
-            Err(e) => {
-                ok = false;
-                // +1 skips the opening quote of the TOML string.
-                let p = ctx.sources[f].problem_at(
-                    s.span().start + 1 + e.offset,
-                    format!("quy tắc `{}`: {e}", s.get_ref()),
-                );
-                ctx.problems.push(p);
-            }
-        }
-    }
-    let slot_seconds = parse_length(raw.length.get_ref());
-    if slot_seconds.is_none() {
-        ctx.at(&place(f, &raw.length), format!("độ dài khung `{}` không hợp lệ: viết ví dụ `\"5m\"`, `\"90s\"` hoặc `\"1m30s\"` (tối đa 24h)", raw.length.get_ref()));
-    }
-    let order = match raw.order.as_ref().map(|o| (o, o.get_ref().as_str())) {
-        None | Some((_, "sequential")) => Some(Order::Sequential),
-        Some((_, "shuffle")) => Some(Order::Shuffle {
-            seed: raw.seed.as_ref().map_or(0, |s| *s.get_ref()),
-        }),
-        Some((o, "weighted")) => {
-            if no_weights {
-                ctx.at(&place(f, o), "`order = \"weighted\"` cần `weights = { ma-ban-tin = 3, ... }` trong chiến dịch");
-            }
-            Some(Order::Weighted)
-        }
-        Some((o, other)) => {
-            ctx.at(&place(f, o), format!("thứ tự `{other}` không hợp lệ: viết `sequential` (lần lượt), `shuffle` (xáo trộn có hạt giống) hoặc `weighted` (theo trọng số)"));
-            None
-        }
-    };
-    if let (Some(seed), Some(order)) = (&raw.seed, order)
-        && !matches!(order, Order::Shuffle { .. })
-    {
-        ctx.at(&place(f, seed), "`seed` chỉ dùng với `order = \"shuffle\"`");
-    }
-    let relay = match &raw.relay {
-        None => Some(None),
-        Some(url) => match RelayUrl::parse(url.get_ref()) {
-            Some(u) => Some(Some(u)),
-            None => {
-                ctx.at(
-                    &place(f, url),
-                    format!(
-                        "`relay = \"{}\"` không hợp lệ: viết địa chỉ luồng MP3/OGG bắt đầu bằng http:// hoặc https://, ví dụ `relay = \"http://radio.example.vn/vov1.mp3\"`",
-                        url.get_ref()
-                    ),
-                );
-                None
-            }
-        },
-    };
-    if !ok {
-        return None;
-    }
-    Some(Rotation {
-        id: id?,
-        slots,
-        slot_seconds: slot_seconds?,
-        order: order?,
-        spacing: raw.spacing.as_ref().map_or(0, |s| *s.get_ref()),
-        relay: relay?,
-    })
 }

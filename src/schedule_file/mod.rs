@@ -8,6 +8,7 @@
 
 pub mod areas_csv;
 mod convert;
+mod drafts;
 mod load;
 mod raw;
 mod source;
@@ -43,40 +44,8 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Normalises text to Unicode NFC, the form loa stores and compares Vietnamese in.
-pub fn nfc(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfc().collect()
-}
-
-/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, c)| (d, c))
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
+pub use crate::domain::nfc;
+pub(crate) use crate::domain::suggest;
 
 /// Resolves `name` inside `dir`, also when the file on disk is stored in another
 /// Unicode normalisation form (macOS writes NFD) than the name in the schedule.
@@ -97,22 +66,4 @@ pub(crate) fn resolve_file(dir: &Path, name: &str) -> Option<PathBuf> {
             let found = entry.file_name();
             (nfc(&found.to_string_lossy()) == wanted).then(|| entry.path())
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggests_near_misses_only() {
-        let ids = ["gia-dinh-hoc-tap", "dong-ho-hoc-tap"];
-        assert_eq!(suggest("gia-dinh-hoc-tp", ids), Some("gia-dinh-hoc-tap"));
-        assert_eq!(suggest("something-else", ids), None);
-    }
-
-    #[test]
-    fn nfc_composes_vietnamese() {
-        let decomposed = "Tuần le\u{0302}\u{0303}";
-        assert_eq!(nfc(decomposed), "Tuần lễ");
-    }
 }

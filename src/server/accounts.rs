@@ -6,10 +6,10 @@ use std::path::Path;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use sqlx::Row;
 
 use super::auth::{Role, SESSION_PREFIX, hash_secret, new_secret};
 use super::error::ApiError;
+use crate::store::accounts::NewAccount;
 use crate::store::{Store, StoreError};
 
 /// Hashes a password with argon2id and a random salt.
@@ -137,60 +137,39 @@ pub async fn create_account_in(
         .map_err(|e| ApiError::Invalid(vec![format!("password: {e}")]))?;
     let (area_code, whole_tree) = match reach {
         Reach::Subtree(code) => {
-            let exists = sqlx::query("SELECT 1 FROM areas WHERE code = $1")
-                .bind(code.clone())
-                .fetch_optional(store.pool())
-                .await?;
-            if exists.is_none() {
+            if !crate::store::area_exists(store, &code).await? {
                 return Err(ApiError::Invalid(vec![format!(
                     "đơn vị `{code}` không tồn tại"
                 )]));
             }
-            (code, 0_i64)
+            (code, false)
         }
         Reach::WholeTree => {
-            let root = sqlx::query(
-                "SELECT code FROM areas WHERE parent_code IS NULL ORDER BY code LIMIT 1",
-            )
-            .fetch_optional(store.pool())
-            .await?
-            .ok_or_else(|| {
+            let root = crate::store::first_root_area(store).await?.ok_or_else(|| {
                 ApiError::Invalid(vec![
                     "chưa có đơn vị hành chính nào: nạp cây đơn vị trước (loa areas import TỆP.csv)"
                         .to_owned(),
                 ])
             })?;
-            (root.try_get::<String, _>(0)?, 1_i64)
+            (root, true)
         }
     };
     let hash = hash_password(password).map_err(ApiError::Internal)?;
-    let row = sqlx::query(
-        "INSERT INTO accounts (username, display_name, password_hash, role, area_code, whole_tree, disabled, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING id",
-    )
-    .bind(username.trim().to_owned())
-    .bind(crate::schedule_file::nfc(display_name.trim()))
-    .bind(hash)
-    .bind(role.as_str())
-    .bind(area_code)
-    .bind(whole_tree)
-    .bind(chrono::Utc::now().timestamp_millis())
-    .fetch_one(store.pool())
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::Conflict(format!("tên đăng nhập `{username}` đã có")),
-        _ => ApiError::from(e),
-    })?;
-    Ok(row.try_get(0)?)
+    let account = NewAccount {
+        username: username.trim().to_owned(),
+        display_name: crate::schedule_file::nfc(display_name.trim()),
+        password_hash: hash,
+        role: role.as_str().to_owned(),
+        area_code,
+        whole_tree,
+        created_at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    crate::store::accounts::insert_account(store, &account)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(format!("tên đăng nhập `{username}` đã có")))
 }
 
-/// How many accounts exist (any state).
-pub async fn account_count(store: &Store) -> Result<i64, StoreError> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM accounts")
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?)
-}
+pub use crate::store::accounts::{AccountRow, account_count, list_accounts};
 
 /// Creates the `admin` account for the whole tree when there are no accounts, with a
 /// random password written to `DATA_DIR/admin-password.txt` (readable by the owner only)
@@ -340,67 +319,6 @@ fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether `code` lies in the subtree of `root` (a unit is in its own subtree).
-pub async fn area_within(store: &Store, code: &str, root: &str) -> Result<bool, StoreError> {
-    let mut current = Some(code.to_owned());
-    // The tree is at most a few levels deep; walk up.
-    for _ in 0..16 {
-        let Some(c) = current else { return Ok(false) };
-        if c == root {
-            return Ok(true);
-        }
-        current = sqlx::query("SELECT parent_code FROM areas WHERE code = $1")
-            .bind(c)
-            .fetch_optional(store.pool())
-            .await?
-            .map(|r| r.try_get::<Option<String>, _>(0))
-            .transpose()?
-            .flatten();
-    }
-    Ok(false)
-}
-
-/// An account as administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRow {
-    /// Login name.
-    pub username: String,
-    /// Display name.
-    pub display_name: String,
-    /// Role keyword.
-    pub role: String,
-    /// Root of its subtree.
-    pub area_code: String,
-    /// Whether it reaches every area (then `area_code` is not its limit).
-    pub whole_tree: bool,
-    /// Whether it may no longer log in.
-    pub disabled: bool,
-    /// Creation time, ms since the epoch.
-    pub created_at_ms: i64,
-}
-
-/// Every account, by username.
-pub async fn list_accounts(store: &Store) -> Result<Vec<AccountRow>, StoreError> {
-    sqlx::query(
-        "SELECT username, display_name, role, area_code, disabled, created_at, whole_tree FROM accounts ORDER BY username",
-    )
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(AccountRow {
-            username: r.try_get(0)?,
-            display_name: r.try_get(1)?,
-            role: r.try_get(2)?,
-            area_code: r.try_get(3)?,
-            disabled: r.try_get::<i64, _>(4)? != 0,
-            created_at_ms: r.try_get(5)?,
-            whole_tree: r.try_get::<i64, _>(6)? != 0,
-        })
-    })
-    .collect()
-}
-
 /// Records in the audit log that `actor` created `username` (role and area in detail).
 pub async fn record_created(
     store: &Store,
@@ -409,11 +327,9 @@ pub async fn record_created(
     role: Role,
     area_code: &str,
 ) -> Result<(), StoreError> {
-    let mut conn = store.pool().acquire().await?;
-    crate::store::audit::record(
-        &mut conn,
+    crate::store::accounts::record_account_created(
+        store,
         actor,
-        "account.create",
         username,
         &format!("role={} area={area_code}", role.as_str()),
     )

@@ -7,7 +7,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::AppState;
 use super::error::ApiError;
@@ -21,7 +20,7 @@ pub const SESSION_PREFIX: &str = "lss_";
 pub fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", hex(&bytes))
+    format!("{prefix}{}", crate::domain::hex(&bytes))
 }
 
 /// A one-time enrollment code a person can read over the phone: 12 letters and digits
@@ -51,11 +50,7 @@ pub fn normalise_code(code: &str) -> String {
 
 /// Hex SHA-256 of a secret, as stored.
 pub fn hash_secret(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::hex(&Sha256::digest(secret.as_bytes()))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -219,13 +214,7 @@ async fn station_of(state: &AppState, token: &str) -> Result<Option<String>, Api
     if let Some(station) = state.cache.station_of(&hash) {
         return Ok(Some(station.to_string()));
     }
-    let row = sqlx::query(
-        "SELECT station_code FROM station_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(hash.clone())
-    .fetch_optional(state.store.pool())
-    .await?;
-    let station: Option<String> = row.map(|r| r.try_get(0)).transpose()?;
+    let station = crate::store::station_of_token(&state.store, &hash).await?;
     if let Some(s) = &station {
         state
             .cache
@@ -235,29 +224,27 @@ async fn station_of(state: &AppState, token: &str) -> Result<Option<String>, Api
 }
 
 /// The account of an open console session.
-async fn session_account(state: &AppState, token: &str) -> Result<Option<StaffAuth>, ApiError> {
+pub(crate) async fn session_account(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<StaffAuth>, ApiError> {
     if !token.starts_with(SESSION_PREFIX) {
         return Ok(None);
     }
-    let row = sqlx::query(
-        "SELECT a.id, a.username, a.role, a.area_code, a.whole_tree FROM sessions s JOIN accounts a ON a.id = s.account_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
-    )
-    .bind(hash_secret(token))
-    .bind(chrono::Utc::now().timestamp_millis())
-    .fetch_optional(state.store.pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
     let session_hash = hash_secret(token);
-    let role: String = row.try_get(2)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let Some(row) = crate::store::logins::session_account(&state.store, &session_hash, now).await?
+    else {
+        return Ok(None);
+    };
     Ok(Some(StaffAuth {
-        account_id: row.try_get(0)?,
-        username: row.try_get(1)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {role}")))?,
-        area_code: row.try_get(3)?,
+        account_id: row.account_id,
+        username: row.username,
+        role: Role::parse(&row.role)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("bad role {}", row.role)))?,
+        area_code: row.area_code,
         session_hash,
-        whole_tree: row.try_get::<i64, _>(4)? != 0,
+        whole_tree: row.whole_tree,
     }))
 }
 
@@ -269,25 +256,19 @@ pub async fn create_enroll_code(
     minutes: u32,
     created_by: &str,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
-    let exists = sqlx::query("SELECT 1 FROM stations WHERE code = $1")
-        .bind(station.to_owned())
-        .fetch_optional(store.pool())
-        .await?;
-    if exists.is_none() {
+    if crate::store::station_area(store, station).await?.is_none() {
         return Err(ApiError::NotFound(format!("không có trạm `{station}`")));
     }
     let code = new_enroll_code();
     let expires = chrono::Utc::now() + chrono::Duration::minutes(i64::from(minutes));
-    let mut tx = store.pool().begin().await?;
-    sqlx::query("INSERT INTO enroll_codes (code_hash, station_code, expires_at, created_by) VALUES ($1, $2, $3, $4)")
-        .bind(hash_secret(&normalise_code(&code)))
-        .bind(station.to_owned())
-        .bind(expires.timestamp_millis())
-        .bind(created_by.to_owned())
-        .execute(&mut *tx)
-        .await?;
-    crate::store::audit::record(&mut tx, created_by, "station.enroll_code", station, "").await?;
-    tx.commit().await?;
+    crate::store::insert_enroll_code(
+        store,
+        &hash_secret(&normalise_code(&code)),
+        station,
+        expires.timestamp_millis(),
+        created_by,
+    )
+    .await?;
     Ok((code, expires))
 }
 
@@ -297,23 +278,8 @@ pub async fn revoke_tokens(
     station: &str,
     actor: &str,
 ) -> Result<u64, ApiError> {
-    let mut tx = store.pool().begin().await?;
-    let done = sqlx::query(
-        "UPDATE station_tokens SET revoked_at = $1 WHERE station_code = $2 AND revoked_at IS NULL",
-    )
-    .bind(chrono::Utc::now().timestamp_millis())
-    .bind(station.to_owned())
-    .execute(&mut *tx)
-    .await?;
-    // Every replica drops its cached copies of the tokens when it reads this event.
-    sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, 'tokens_revoked', '{}', $2)")
-        .bind(station.to_owned())
-        .bind(chrono::Utc::now().timestamp_millis())
-        .execute(&mut *tx)
-        .await?;
-    crate::store::audit::record(&mut tx, actor, "station.revoke_tokens", station, "").await?;
-    tx.commit().await?;
-    Ok(done.rows_affected())
+    let now = chrono::Utc::now().timestamp_millis();
+    Ok(crate::store::revoke_station_tokens(store, station, actor, now).await?)
 }
 
 /// The address of the caller: the socket's peer, or, when `trust_proxy` is set, the

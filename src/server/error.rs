@@ -96,11 +96,5 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Internal(e.into())
-    }
-}
-
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,4 +1,6 @@
-//! Events for the per-station streams ("playlist changed", emergencies).
+//! Events for the per-station streams ("playlist changed", emergencies), as the
+//! server moves them between replicas; their names and payloads on the wire are
+//! [`crate::wire::StationEventJson`].
 //!
 //! Writers insert rows into the `events` table; every replica polls it and fans new rows
 //! out to its own connected stations, so it does not matter which replica accepted the
@@ -8,10 +10,32 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
-
 use super::AppState;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+use crate::wire::EventName;
+
+/// What an event is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// One the station's stream carries, under this name.
+    Station(EventName),
+    /// The station's tokens were revoked: replicas forget them, its streams end.
+    TokensRevoked,
+    /// The replica is stopping: every open stream ends (never stored).
+    Shutdown,
+    /// A kind this build does not know (written by a newer replica): skipped.
+    Other(String),
+}
+
+impl Kind {
+    /// The kind stored as `text` in the events table.
+    pub fn parse(text: &str) -> Self {
+        if text == crate::store::TOKENS_REVOKED {
+            return Self::TokensRevoked;
+        }
+        EventName::parse(text).map_or_else(|| Self::Other(text.to_owned()), Self::Station)
+    }
+}
 
 /// One event for one station.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,14 +44,12 @@ pub struct StationEvent {
     pub id: i64,
     /// Station code.
     pub station: String,
-    /// `playlist_changed` or `emergency`.
-    pub kind: String,
-    /// JSON payload.
+    /// What it is about.
+    pub kind: Kind,
+    /// JSON payload (for [`Kind::Station`], the shape [`crate::wire::StationEventJson`]
+    /// gives that name).
     pub payload: String,
 }
-
-/// The kind of the in-process event that tells open streams the replica is stopping.
-const SHUTDOWN: &str = "__shutdown";
 
 impl StationEvent {
     /// The marker sent to every open stream when the server stops, so that graceful
@@ -36,14 +58,25 @@ impl StationEvent {
         Self {
             id: 0,
             station: String::new(),
-            kind: SHUTDOWN.to_owned(),
+            kind: Kind::Shutdown,
             payload: String::new(),
         }
     }
 
     /// Whether this is the shutdown marker.
     pub(super) fn is_shutdown(&self) -> bool {
-        self.kind == SHUTDOWN && self.station.is_empty()
+        self.kind == Kind::Shutdown
+    }
+}
+
+impl From<crate::store::EventRow> for StationEvent {
+    fn from(row: crate::store::EventRow) -> Self {
+        Self {
+            id: row.id,
+            station: row.station,
+            kind: Kind::parse(&row.kind),
+            payload: row.payload,
+        }
     }
 }
 
@@ -65,46 +98,28 @@ const MAX_REPLAY: i64 = 200;
 /// refetched through its ETag anyway).
 const REPLAY_WINDOW_MS: i64 = 60 * 60 * 1000;
 
-fn event_of(row: &sqlx::any::AnyRow) -> Result<StationEvent, sqlx::Error> {
-    Ok(StationEvent {
-        id: row.try_get(0)?,
-        station: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        payload: row.try_get(3)?,
-    })
-}
-
 /// Events of `station` after `after`, from the last hour, oldest first: what a stream
 /// that reconnects with `Last-Event-ID` missed.
 pub(super) async fn missed(
     store: &Store,
     station: &str,
     after: i64,
-) -> Result<Vec<StationEvent>, sqlx::Error> {
+) -> Result<Vec<StationEvent>, StoreError> {
     let since = chrono::Utc::now().timestamp_millis() - REPLAY_WINDOW_MS;
-    sqlx::query(
-        "SELECT id, station_code, kind, payload FROM events
-         WHERE station_code = $1 AND id > $2 AND at_ms > $3 ORDER BY id LIMIT $4",
+    Ok(
+        crate::store::station_events_after(store, station, after, since, MAX_REPLAY)
+            .await?
+            .into_iter()
+            .map(StationEvent::from)
+            .collect(),
     )
-    .bind(station.to_owned())
-    .bind(after)
-    .bind(since)
-    .bind(MAX_REPLAY)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(event_of)
-    .collect()
 }
 
 /// Reads new rows of the `events` table and broadcasts them to this replica's streams,
 /// until `stop`; then tells every stream to end.
 pub(super) async fn poll(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut last = match sqlx::query("SELECT COALESCE(MAX(id), 0) FROM events")
-        .fetch_one(state.store.pool())
-        .await
-    {
-        Ok(row) => row.try_get::<i64, _>(0).unwrap_or(0),
+    let mut last = match crate::store::last_event_id(&state.store).await {
+        Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "không đọc được bảng sự kiện");
             0
@@ -119,9 +134,11 @@ pub(super) async fn poll(state: AppState, mut stop: tokio::sync::watch::Receiver
         match step(&state, &mut last, &mut gaps).await {
             Ok(events) => {
                 for e in events {
-                    match e.kind.as_str() {
-                        "playlist_changed" => state.cache.forget_playlist(&e.station),
-                        "tokens_revoked" => state.cache.forget_tokens(&e.station),
+                    match e.kind {
+                        Kind::Station(EventName::PlaylistChanged) => {
+                            state.cache.forget_playlist(&e.station);
+                        }
+                        Kind::TokensRevoked => state.cache.forget_tokens(&e.station),
                         _ => {}
                     }
                     // No subscriber is fine: nobody is listening on this replica.
@@ -139,38 +156,20 @@ async fn step(
     state: &AppState,
     last: &mut i64,
     gaps: &mut BTreeMap<i64, Instant>,
-) -> Result<Vec<StationEvent>, sqlx::Error> {
+) -> Result<Vec<StationEvent>, StoreError> {
     let now = Instant::now();
     gaps.retain(|_, since| now.duration_since(*since) < GAP_WATCH);
     let mut out = Vec::new();
     if !gaps.is_empty() {
         let ids: Vec<i64> = gaps.keys().copied().collect();
-        let sql = format!(
-            "SELECT id, station_code, kind, payload FROM events WHERE id IN ({}) ORDER BY id",
-            (1..=ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        // Only placeholders are formatted into the text; values are bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for row in q.fetch_all(state.store.pool()).await? {
-            let e = event_of(&row)?;
-            gaps.remove(&e.id);
-            out.push(e);
+        for row in crate::store::events_with_ids(&state.store, &ids).await? {
+            gaps.remove(&row.id);
+            out.push(StationEvent::from(row));
         }
     }
-    let rows = sqlx::query(
-        "SELECT id, station_code, kind, payload FROM events WHERE id > $1 ORDER BY id LIMIT 1000",
-    )
-    .bind(*last)
-    .fetch_all(state.store.pool())
-    .await?;
+    let rows = crate::store::events_after(&state.store, *last, 1000).await?;
     for row in rows {
-        let e = event_of(&row)?;
+        let e = StationEvent::from(row);
         if e.id - *last <= MAX_GAPS {
             for skipped in *last + 1..e.id {
                 gaps.insert(skipped, now);

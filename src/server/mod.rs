@@ -1,4 +1,5 @@
-//! The central server, `loa serve`: the HTTP API for station agents and console staff.
+//! The central server, `loa serve`: the HTTP API for station agents and console staff,
+//! and the web console beside it.
 //!
 //! Owns request handling, authentication, and the background loops (event fan-out to the
 //! per-station streams, daily recompiles, alerts). It keeps no state another replica would need:
@@ -12,8 +13,9 @@ pub mod auth;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod error;
-mod events;
+pub(crate) mod events;
 pub mod metrics;
 pub mod rate;
 mod seed;
@@ -54,6 +56,8 @@ pub struct AppState {
     pub heartbeats: Arc<rate::RateGate>,
     /// The time status pages and alerts go by.
     pub clock: Arc<clock::ServerClock>,
+    /// The web console's station directory, rebuilt when stations or areas change.
+    pub directory: Arc<console::DirectoryCache>,
 }
 
 impl AppState {
@@ -120,6 +124,7 @@ impl App {
             streams: Arc::default(),
             heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
             clock: Arc::default(),
+            directory: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -257,7 +262,8 @@ async fn tls_config(
     Ok(Some(tls))
 }
 
-/// The whole HTTP surface; tests may call it without a socket.
+/// The whole HTTP surface (the API under `/api/v1`, the web console at `/`); tests may
+/// call it without a socket.
 pub fn router(state: AppState) -> Router {
-    api::routes(state)
+    api::routes(state.clone()).merge(console::routes(state))
 }

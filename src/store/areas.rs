@@ -236,3 +236,29 @@ pub fn retired_area_message(field: &str, code: &str) -> String {
         "{field}: đơn vị `{code}` đã ngừng sử dụng (không còn trong cây đơn vị nạp lần gần nhất, do sáp nhập hoặc giải thể); chọn đơn vị đang dùng thay cho nó"
     )
 }
+
+/// Whether the unit `code` is stored (retired units included).
+pub async fn area_exists(store: &Store, code: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 FROM areas WHERE code = $1")
+        .bind(code.to_owned())
+        .fetch_optional(store.pool())
+        .await?
+        .is_some())
+}
+
+/// The first root of the tree by code (a province), if any unit is stored.
+pub async fn first_root_area(store: &Store) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT code FROM areas WHERE parent_code IS NULL ORDER BY code LIMIT 1")
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// The one way SQL walks a subtree, for queries that must stay in the database
+/// (reports over millions of airings, the stations an emergency reaches): a CTE
+/// `subtree (code)` holding the unit bound as `$1` and every unit below it. Everything
+/// that tests areas one by one uses [`crate::domain::AreaTree::is_within`] on the tree
+/// [`super::area_tree`] loads; the two agree because both follow `parent_code`.
+pub(super) const SUBTREE_CTE: &str = "WITH RECURSIVE subtree (code) AS (\
+     SELECT code FROM areas WHERE code = $1 \
+     UNION ALL SELECT a.code FROM areas a JOIN subtree ON a.parent_code = subtree.code) ";

@@ -6,7 +6,7 @@ use super::StoreError;
 
 /// Appends one entry inside the caller's transaction, so the change and its record
 /// commit together.
-pub async fn record(
+pub(super) async fn record(
     conn: &mut AnyConnection,
     actor: &str,
     action: &str,

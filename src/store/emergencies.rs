@@ -8,6 +8,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError};
+use crate::wire::EventName;
 
 /// A bulletin about to be sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,10 +83,11 @@ pub async fn send_emergency(
     .await?;
     for (station, payload) in targets {
         let event: i64 = sqlx::query(
-            "INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, 'emergency', $2, $3)
+            "INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, $2, $3, $4)
              RETURNING id",
         )
         .bind(station.clone())
+        .bind(EventName::Emergency.as_str())
         .bind(payload.clone())
         .bind(new.sent_at_ms)
         .fetch_one(&mut *tx)

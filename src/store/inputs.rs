@@ -60,8 +60,9 @@ pub(crate) fn windows_from_text(text: &str) -> Result<Windows, String> {
     Windows::new(list).map_err(|e| e.to_string())
 }
 
-/// Loads and validates the administrative tree.
-pub(super) async fn load_tree(store: &Store) -> Result<AreaTree, StoreError> {
+/// Loads and validates the administrative tree (retired units included: their
+/// stations and history stay).
+pub async fn load_tree(store: &Store) -> Result<AreaTree, StoreError> {
     let pool = store.pool();
     let mut areas = Vec::new();
     for row in sqlx::query("SELECT code, name, kind, parent_code FROM areas")

@@ -145,6 +145,46 @@ pub async fn open_session(
     Ok(())
 }
 
+/// The account behind an open session, as a request sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAccount {
+    /// Account id.
+    pub account_id: i64,
+    /// Login name.
+    pub username: String,
+    /// Role keyword.
+    pub role: String,
+    /// Root of its subtree.
+    pub area_code: String,
+    /// Whether it reaches every area.
+    pub whole_tree: bool,
+}
+
+/// The enabled account of the session whose token hashes to `token_hash`, if that
+/// session is still open at `now_ms`.
+pub async fn session_account(
+    store: &Store,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<SessionAccount>, StoreError> {
+    let row = sqlx::query(
+        "SELECT a.id, a.username, a.role, a.area_code, a.whole_tree FROM sessions s JOIN accounts a ON a.id = s.account_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+    )
+    .bind(token_hash.to_owned())
+    .bind(now_ms)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(SessionAccount {
+        account_id: row.try_get(0)?,
+        username: row.try_get(1)?,
+        role: row.try_get(2)?,
+        area_code: row.try_get(3)?,
+        whole_tree: row.try_get::<i64, _>(4)? != 0,
+    }))
+}
+
 /// Ends the session whose token hashes to `token_hash`. False when none was open.
 pub async fn close_session(store: &Store, token_hash: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")

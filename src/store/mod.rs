@@ -6,13 +6,16 @@
 //! the Unix epoch (UTC) and local dates as `YYYY-MM-DD` text, which both backends compare
 //! correctly. It knows nothing of HTTP.
 
+pub mod accounts;
 mod airings;
 pub mod alerts;
 mod areas;
 pub mod audit;
 pub mod backup;
 mod campaigns;
+pub mod console;
 pub mod emergencies;
+mod events;
 pub mod fleet;
 mod import;
 mod inputs;
@@ -24,23 +27,32 @@ mod playlists;
 mod reports;
 pub mod segments;
 mod stations;
+mod tokens;
 
 pub use airings::ingest as ingest_airings;
 pub use airings::{ItemAiring, airings_planned_between};
-pub use areas::{AreaChanges, import_areas_csv, retired_area_codes, retired_area_message};
+pub use areas::{
+    AreaChanges, area_exists, first_root_area, import_areas_csv, retired_area_codes,
+    retired_area_message,
+};
 pub use campaigns::{
     CampaignRow, approved_segment_owners, delete_campaign, get_campaign, insert_campaign,
     is_unique_violation, list_campaigns, replace_campaign,
 };
+pub use events::{EventRow, events_after, events_with_ids, last_event_id, station_events_after};
 pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
-pub use inputs::load_inputs;
 pub(crate) use inputs::windows_from_text;
+pub use inputs::{Loaded, load_inputs, load_tree as area_tree};
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
 pub use reports::{ReportData, ReportError, ReportQuery, load_misses, load_report};
 pub use stations::{
-    HEARTBEAT_HISTORY, StationRow, get_station, list_stations, record_heartbeat, write_station,
+    HEARTBEAT_HISTORY, StationRow, get_station, list_stations, record_heartbeat, station_area,
+    station_count, station_may_fetch, stations_heard_since, write_station,
+};
+pub use tokens::{
+    TOKENS_REVOKED, enroll_station, insert_enroll_code, revoke_station_tokens, station_of_token,
 };
 
 use std::path::Path;
@@ -147,8 +159,8 @@ impl Store {
         Ok(store)
     }
 
-    /// The pool, for the query modules.
-    pub fn pool(&self) -> &AnyPool {
+    /// The pool, for the query modules below; nothing outside the store holds it.
+    fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -160,7 +172,7 @@ impl Store {
     /// Begins a transaction that reads and then writes. SQLite must take its write lock
     /// at the start: a deferred transaction that reads first fails with "database is
     /// locked" when another writer commits before it writes (its snapshot is stale).
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,

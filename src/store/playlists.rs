@@ -1,7 +1,6 @@
 //! Compiling and storing playlists; the planned-items history reports read.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -15,7 +14,7 @@ use super::inputs::{Loaded, load_inputs};
 use super::planned::ItemRows;
 use super::{Backend, Store, StoreError};
 use crate::domain::{Diagnostic, StationIdx, compile};
-use crate::wire::PlaylistJson;
+use crate::wire::{PlaylistChangedJson, PlaylistJson, StationEventJson};
 
 /// A station's stored playlist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +112,7 @@ fn compile_station(job: &Job, idx: StationIdx) -> Compiled {
         .unwrap_or(-16.0);
     let json = PlaylistJson::new(inputs, idx, &compiled, &loaded.segment_media, target);
     let body = serde_json::to_string(&json).unwrap_or_default();
-    let etag = hex(&Sha256::digest(body.as_bytes()));
+    let etag = crate::domain::hex(&Sha256::digest(body.as_bytes()));
     let station = st.code.to_string();
     let from = today.to_string();
     let unchanged = job
@@ -137,15 +136,6 @@ fn compile_station(job: &Job, idx: StationIdx) -> Compiled {
         diagnostics: compiled.diagnostics,
         changed,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 /// Compiles every wanted station on all cores, batch by batch, handing each batch to
@@ -307,9 +297,13 @@ async fn write_one(
     if c.items > 0 {
         c.rows.insert(&mut *tx, &c.station).await?;
     }
-    sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, 'playlist_changed', $2, $3)")
+    let changed = StationEventJson::PlaylistChanged(PlaylistChangedJson {
+        etag: c.etag.clone(),
+    });
+    sqlx::query("INSERT INTO events (station_code, kind, payload, at_ms) VALUES ($1, $2, $3, $4)")
         .bind(c.station.clone())
-        .bind(format!("{{\"etag\":\"{}\"}}", c.etag))
+        .bind(changed.name().as_str())
+        .bind(changed.data())
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;

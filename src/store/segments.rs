@@ -293,15 +293,11 @@ pub async fn stations_reached(store: &Store, id: &str) -> Result<Vec<String>, St
 /// The stations in the subtree of `area` (its own and all below), with their target
 /// loudness, by code.
 pub async fn stations_under(store: &Store, area: &str) -> Result<Vec<(String, f64)>, StoreError> {
-    sqlx::query(
-        "WITH RECURSIVE down (code) AS (
-             SELECT code FROM areas WHERE code = $1
-             UNION ALL
-             SELECT a.code FROM areas a JOIN down ON a.parent_code = down.code
-         )
-         SELECT code, target_lufs FROM stations WHERE area_code IN (SELECT code FROM down)
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{}SELECT code, target_lufs FROM stations WHERE area_code IN (SELECT code FROM subtree)
          ORDER BY code",
-    )
+        super::areas::SUBTREE_CTE
+    )))
     .bind(area.to_owned())
     .fetch_all(store.pool())
     .await?

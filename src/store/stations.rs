@@ -174,3 +174,61 @@ pub async fn record_heartbeat(
     tx.commit().await?;
     Ok(())
 }
+
+/// The area of station `code`, or `None` when there is no such station.
+pub async fn station_area(store: &Store, code: &str) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT area_code FROM stations WHERE code = $1")
+        .bind(code.to_owned())
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// How many stations exist.
+pub async fn station_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM stations")
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?)
+}
+
+/// How many stations sent a heartbeat after `since_ms`.
+pub async fn stations_heard_since(store: &Store, since_ms: i64) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query("SELECT COUNT(DISTINCT station_code) FROM heartbeats WHERE at_ms > $1")
+            .bind(since_ms)
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?,
+    )
+}
+
+/// Whether `station` may fetch the audio of segment `segment`: it is in the station's
+/// plan, or an emergency bulletin carrying it was sent to the station.
+pub async fn station_may_fetch(
+    store: &Store,
+    station: &str,
+    segment: &str,
+) -> Result<bool, StoreError> {
+    let planned = sqlx::query(
+        "SELECT 1 FROM planned_items WHERE station_code = $1 AND segment_id = $2 LIMIT 1",
+    )
+    .bind(station.to_owned())
+    .bind(segment.to_owned())
+    .fetch_optional(store.pool())
+    .await?;
+    if planned.is_some() {
+        return Ok(true);
+    }
+    // The targets of a bulletin are fixed when it is sent: the stations then in its
+    // subtree, the ones that were told to fetch it.
+    let sent = sqlx::query(
+        "SELECT 1 FROM emergency_targets t JOIN emergencies e ON e.id = t.emergency_id
+         WHERE t.station_code = $1 AND e.segment_id = $2 LIMIT 1",
+    )
+    .bind(station.to_owned())
+    .bind(segment.to_owned())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(sent.is_some())
+}

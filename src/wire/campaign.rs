@@ -1,17 +1,18 @@
 //! A campaign as JSON: how the store keeps campaigns and how the API takes them.
 //!
 //! Everything is named by its human id (area codes, segment ids) so the JSON reads on
-//! its own; [`CampaignSpec::to_domain`] resolves and validates it.
+//! its own; [`CampaignSpec::check`] resolves and validates it with the campaign
+//! checker of [`crate::domain::check`], the one schedule files use too.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    AreaCode, AreaTree, Campaign, CampaignId, CronSchedule, Inputs, Order, PoolEntry, Priority,
-    RelayUrl, Rotation, RotationId, SegmentIdx,
+use crate::domain::check::{
+    CampaignDraft, Missing, Notation, Origin, RotationDraft, check_campaign, with_paths,
 };
+use crate::domain::{AreaTree, Campaign, Inputs, Order, SegmentIdx};
 
 /// A campaign with its rotations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,206 +132,60 @@ impl CampaignSpec {
         }
     }
 
-    /// Resolves names and checks every field; errors name the field (`rotations[0].slots[1]`).
-    /// `segment` looks a segment id up among the segments that may be scheduled.
+    /// Resolves names and checks every field of a campaign a person wrote; errors name
+    /// the field (`rotations[0].slots[1]: …`). `segment` looks a segment id up among
+    /// the segments the writer may schedule.
+    pub fn check(
+        &self,
+        tree: &AreaTree,
+        segment: impl Fn(&str) -> Option<SegmentIdx>,
+    ) -> Result<Campaign, Vec<String>> {
+        self.checked(tree, segment, Origin::Person)
+    }
+
+    /// Reads back a spec loa stored (which leaves out weights of 1); errors as for
+    /// [`Self::check`].
     pub fn to_domain(
         &self,
         tree: &AreaTree,
         segment: impl Fn(&str) -> Option<SegmentIdx>,
     ) -> Result<Campaign, Vec<String>> {
-        let mut errors = Vec::new();
-        let id = CampaignId::parse(&self.id);
-        if id.is_none() {
-            errors.push(format!(
-                "id: mã chiến dịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
-                self.id
-            ));
-        }
-        let name = crate::schedule_file::nfc(self.name.trim());
-        if name.is_empty() {
-            errors.push("name: không được để trống".to_owned());
-        }
-        if self.from > self.until {
-            errors.push(format!(
-                "until: `until` ({}) trước `from` ({}); đổi chỗ hai ngày: from = {}, until = {}",
-                self.until, self.from, self.until, self.from
-            ));
-        }
-        let mut areas = Vec::new();
-        for (i, code) in self.areas.iter().enumerate() {
-            match AreaCode::parse(code).ok().and_then(|c| tree.get(&c)) {
-                Some(a) => areas.push(a),
-                None => errors.push(format!(
-                    "areas[{i}]: đơn vị `{code}` không có trong danh sách đơn vị hành chính{}",
-                    area_hint(tree, code)
-                )),
-            }
-        }
-        if self.areas.is_empty() {
-            errors.push(
-                "areas: cần ít nhất một đơn vị trong `areas`, ví dụ mã tỉnh [\"06\"]".to_owned(),
-            );
-        }
-        let priority = match Priority::parse(&self.priority) {
-            Some(Priority::Emergency) => {
-                errors.push(format!(
-                    "priority: chiến dịch {}: mức `emergency` không lên lịch trước được; bản tin khẩn cấp được gửi trực tiếp. Dùng `priority` hoặc `normal`",
-                    self.id
-                ));
-                Priority::Normal
-            }
-            None => {
-                errors.push(format!(
-                    "priority: mức ưu tiên `{}` không hợp lệ: viết `normal` (thông thường) hoặc `priority` (ưu tiên)",
-                    self.priority
-                ));
-                Priority::Normal
-            }
-            Some(p) => p,
-        };
-        let mut pool = Vec::new();
-        for (i, sid) in self.pool.iter().enumerate() {
-            match segment(sid) {
-                Some(s) => pool.push(PoolEntry {
-                    segment: s,
-                    weight: self.weights.get(sid).copied().unwrap_or(1),
-                }),
-                None => errors.push(format!(
-                    "pool[{i}]: bản tin `{sid}` không có trong thư viện hoặc chưa được duyệt"
-                )),
-            }
-        }
-        if self.pool.is_empty() {
-            errors.push("pool: danh sách `pool` trống: liệt kê mã các bản tin cần phát".to_owned());
-        }
-        for (k, &w) in &self.weights {
-            if !self.pool.contains(k) {
-                errors.push(format!(
-                    "weights.{k}: `weights` có `{k}` nhưng `pool` không có bản tin này"
-                ));
-            }
-            if w == 0 {
-                errors.push(format!("weights.{k}: trọng số của `{k}` phải từ 1 trở lên"));
-            }
-        }
-        if self.rotations.is_empty() {
-            errors.push(
-                "rotations: chiến dịch chưa có lịch phát: thêm một lịch với `slots` và `slot_seconds`"
-                    .to_owned(),
-            );
-        }
-        let mut rotations: Vec<Rotation> = Vec::new();
-        for (i, r) in self.rotations.iter().enumerate() {
-            match r.to_domain() {
-                Ok(rot) => {
-                    if rotations.iter().any(|x| x.id == rot.id) {
-                        errors.push(format!(
-                            "rotations[{i}].id: lịch `{}` bị trùng trong chiến dịch",
-                            rot.id
-                        ));
-                    }
-                    rotations.push(rot);
-                }
-                Err(es) => errors.extend(es.into_iter().map(|e| format!("rotations[{i}].{e}"))),
-            }
-        }
-        match id {
-            Some(id) if errors.is_empty() => Ok(Campaign {
-                id,
-                name,
-                from: self.from,
-                until: self.until,
-                areas,
-                priority,
-                pool,
-                min_airings_per_day: self.min_airings_per_day,
-                rotations,
-            }),
-            _ => Err(errors),
-        }
+        self.checked(tree, segment, Origin::Stored)
     }
-}
 
-impl RotationSpec {
-    fn to_domain(&self) -> Result<Rotation, Vec<String>> {
-        let mut errors = Vec::new();
-        let id = RotationId::parse(&self.id);
-        if id.is_none() {
-            errors.push(format!(
-                "id: mã lịch `{}` không hợp lệ: chỉ dùng chữ thường không dấu, số, `-`, `_`, `.`",
-                self.id
-            ));
-        }
-        let mut slots = Vec::new();
-        for (i, s) in self.slots.iter().enumerate() {
-            match CronSchedule::parse(s) {
-                Ok(rule) => slots.push(rule),
-                Err(e) => errors.push(format!("slots[{i}]: quy tắc `{s}`: {e}")),
-            }
-        }
-        if self.slots.is_empty() {
-            errors.push(
-                "slots: cần ít nhất một quy tắc trong `slots`, ví dụ \"30 5 * * *\"".to_owned(),
-            );
-        }
-        if self.slot_seconds == 0 || self.slot_seconds > 24 * 3600 {
-            errors.push(format!(
-                "slot_seconds: độ dài khung {} giây không hợp lệ: từ 1 đến 86400 (24h)",
-                self.slot_seconds
-            ));
-        }
-        let order = match self.order.as_str() {
-            "sequential" => Order::Sequential,
-            "shuffle" => Order::Shuffle { seed: self.seed },
-            "weighted" => Order::Weighted,
-            other => {
-                errors.push(format!(
-                    "order: thứ tự `{other}` không hợp lệ: viết `sequential` (lần lượt), `shuffle` (xáo trộn có hạt giống) hoặc `weighted` (theo trọng số)"
-                ));
-                Order::Sequential
-            }
+    fn checked(
+        &self,
+        tree: &AreaTree,
+        segment: impl Fn(&str) -> Option<SegmentIdx>,
+        origin: Origin,
+    ) -> Result<Campaign, Vec<String>> {
+        let draft = CampaignDraft {
+            id: &self.id,
+            name: &self.name,
+            from: Some(self.from),
+            until: Some(self.until),
+            areas: self.areas.iter().map(String::as_str).collect(),
+            priority: Some(&self.priority),
+            pool: self.pool.iter().map(String::as_str).collect(),
+            weights: self.weights.iter().map(|(k, w)| (k.as_str(), *w)).collect(),
+            min_airings_per_day: self.min_airings_per_day,
+            rotations: self
+                .rotations
+                .iter()
+                .map(|r| RotationDraft {
+                    id: &r.id,
+                    slots: r.slots.iter().map(String::as_str).collect(),
+                    slot_seconds: Some(r.slot_seconds),
+                    order: Some(&r.order),
+                    // Stored specs write seed 0 for the other orders.
+                    seed: (r.seed != 0).then_some(r.seed),
+                    spacing: r.spacing,
+                    relay: r.relay.as_deref(),
+                })
+                .collect(),
         };
-        // Stored specs write seed 0 for the other orders, so only a person writes this.
-        if self.seed != 0 && !matches!(order, Order::Shuffle { .. }) {
-            errors.push("seed: `seed` chỉ dùng với `order` = `shuffle`".to_owned());
-        }
-        let relay = match &self.relay {
-            None => None,
-            Some(url) => {
-                let parsed = RelayUrl::parse(url);
-                if parsed.is_none() {
-                    errors.push(format!(
-                        "relay: `{url}` không hợp lệ: viết địa chỉ luồng MP3/OGG bắt đầu bằng http:// hoặc https://"
-                    ));
-                }
-                parsed
-            }
-        };
-        match id {
-            Some(id) if errors.is_empty() => Ok(Rotation {
-                id,
-                slots,
-                slot_seconds: self.slot_seconds,
-                order,
-                spacing: self.spacing,
-                relay,
-            }),
-            _ => Err(errors),
-        }
+        let lookup = |id: &str| segment(id).ok_or(Missing::NotUsable);
+        check_campaign(&draft, tree, lookup, origin, &Notation::json())
+            .map_err(|problems| with_paths(&problems))
     }
-}
-
-/// `; có phải `06` (Tỉnh Bắc Kạn)?` when `code` looks like a typo of a known area.
-pub(crate) fn area_hint(tree: &AreaTree, code: &str) -> String {
-    let codes: Vec<String> = tree
-        .ids()
-        .map(|id| tree.area(id).code.to_string())
-        .collect();
-    crate::schedule_file::suggest(code, codes.iter().map(String::as_str))
-        .and_then(|s| AreaCode::parse(s).ok())
-        .and_then(|c| tree.get(&c))
-        .map_or(String::new(), |id| {
-            let a = tree.area(id);
-            format!("; có phải `{}` ({})?", a.code, a.name)
-        })
 }

@@ -5,14 +5,14 @@
 mod campaign;
 pub mod day;
 mod emergency;
+mod events;
 mod plan;
 mod playlist;
 mod station;
 
-#[cfg(feature = "server")]
-pub(crate) use campaign::area_hint;
 pub use campaign::{CampaignSpec, RotationSpec};
 pub use emergency::EmergencyEventJson;
+pub use events::{EventName, HelloJson, PlaylistChangedJson, StationEvent as StationEventJson};
 pub use plan::{DiagnosticJson, ItemJson, PlanJson};
 pub use playlist::{PlaylistItemJson, PlaylistJson, gain_db};
 pub use station::{

@@ -103,7 +103,7 @@ async fn files_no_item_needs_are_evicted(app: TestApp) {
         "SELECT body FROM heartbeats WHERE station_code = $1 ORDER BY at_ms DESC LIMIT 1",
     )
     .bind(STATION.to_owned())
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("a heartbeat");
     let hb: serde_json::Value = serde_json::from_str(&body).expect("json");

@@ -101,15 +101,7 @@ impl Lcg {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_at_random_moments_the_agent_loses_and_duplicates_nothing_sqlite() {
-    run(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_at_random_moments_the_agent_loses_and_duplicates_nothing_postgres() {
-    run(Db::Postgres).await;
-}
+crate::both_backends!(db: run);
 
 async fn run(db: Db) {
     let Some(app) = spawn_app_configured(db, dense_seed(), |c| c.horizon_days = 2).await else {

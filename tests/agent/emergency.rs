@@ -83,7 +83,7 @@ async fn an_emergency_preempts_and_the_schedule_resumes(app: TestApp) {
     let (s, e): (i64, i64) =
         sqlx::query("SELECT actual_start_ms, actual_end_ms FROM airings WHERE item_id = $1")
             .bind(item.clone())
-            .fetch_one(app.state.store.pool())
+            .fetch_one(&app.db)
             .await
             .map(|r| (r.get(0), r.get(1)))
             .expect("times");
@@ -118,7 +118,7 @@ async fn an_emergency_preempts_and_the_schedule_resumes(app: TestApp) {
     )
     .bind(id.clone())
     .bind(STATION.to_owned())
-    .fetch_optional(app.state.store.pool())
+    .fetch_optional(&app.db)
     .await
     .expect("acks");
     assert!(acked.is_some(), "the station acknowledged the bulletin");

@@ -15,14 +15,14 @@ use loa::agent::output::OutputKind;
 use sqlx::Row;
 
 use super::{STATION, chain_breaks};
-use crate::both_backends_seeded;
+use crate::both_backends;
 use crate::server::TestApp;
 
 fn dense_seed() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/thu-nghiem-24h")
 }
 
-both_backends_seeded!(super::dense_seed; a_late_restart_shifts_no_later_item);
+both_backends!(super::dense_seed; a_late_restart_shifts_no_later_item);
 
 fn config(app: &TestApp, token: &str, dir: &std::path::Path) -> AgentConfig {
     let mut config = AgentConfig::new(&app.base, token, dir.to_owned());
@@ -44,7 +44,7 @@ async fn airing(app: &TestApp, item: &str) -> (String, String, Option<i64>, Opti
     )
     .bind(STATION.to_owned())
     .bind(item.to_owned())
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("one airing for the item");
     (r.get(0), r.get(1), r.get(2), r.get(3))

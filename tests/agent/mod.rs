@@ -98,7 +98,7 @@ pub async fn server_airings(app: &TestApp, station: &str) -> Vec<ServerAiring> {
          WHERE station_code = $1 ORDER BY planned_start_ms",
     )
     .bind(station.to_owned())
-    .fetch_all(app.state.store.pool())
+    .fetch_all(&app.db)
     .await
     .expect("airings")
     .into_iter()
@@ -125,7 +125,7 @@ pub async fn planned_between(
     .bind(station.to_owned())
     .bind(from)
     .bind(until)
-    .fetch_all(app.state.store.pool())
+    .fetch_all(&app.db)
     .await
     .expect("planned items")
     .into_iter()
@@ -137,7 +137,7 @@ pub async fn planned_between(
 pub async fn chain_breaks(app: &TestApp, station: &str) -> i64 {
     sqlx::query("SELECT COUNT(*) FROM chain_breaks WHERE station_code = $1")
         .bind(station.to_owned())
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("chain breaks")
         .get(0)
@@ -158,17 +158,8 @@ pub const DAY_MS: i64 = 86_400_000;
 
 /// An approver for the whole province; returns the session token.
 pub async fn approver(app: &TestApp) -> String {
-    loa::server::accounts::create_account(
-        &app.state.store,
-        "duyet-tin",
-        "Người duyệt tin",
-        "mat-khau-du-dai-123",
-        loa::server::auth::Role::Approver,
-        "19",
-    )
-    .await
-    .expect("approver account");
-    app.login("duyet-tin", "mat-khau-du-dai-123").await
+    app.staff("duyet-tin", loa::server::auth::Role::Approver, "19")
+        .await
 }
 
 /// Sends the seeded emergency sample to `area`; returns the bulletin's id.
@@ -218,7 +209,7 @@ pub async fn first_item_after(app: &TestApp, station: &str, after_ms: i64) -> (S
     )
     .bind(station.to_owned())
     .bind(after_ms)
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("an item ahead");
     (row.get(0), row.get(1), row.get(2))
@@ -237,7 +228,7 @@ pub async fn server_media(
     )
     .bind(station.to_owned())
     .bind(item_id.unwrap_or("").to_owned())
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("a planned segment");
     let path = app

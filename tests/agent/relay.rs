@@ -141,7 +141,7 @@ async fn relay_once(stall_after: Option<Duration>) -> (super::ServerAiring, Vec<
     )
     .bind(STATION.to_owned())
     .bind(slot)
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("the relay item planned at the slot");
     // The agent stopped before uploading its last records: read them from the outbox.

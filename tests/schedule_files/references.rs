@@ -151,6 +151,33 @@ fn unusable_values_say_what_to_write() {
                 phrases: &["mã trạm `trạm 1` không hợp lệ"],
             }],
         },
+        // The station checker is the API's too: its rules hold in files.
+        Case {
+            name: "blank station name",
+            file: "stations.toml",
+            edit: Edit::Append("[[station]]\ncode = \"moi-1\"\narea = \"01834\"\nname = \"  \"\n"),
+            verify_audio: false,
+            expect: &[Expect {
+                line: 3,
+                column: 8,
+                phrases: &["không được để trống", "bỏ `name` để dùng tên mặc định"],
+            }],
+        },
+        // So is the campaign checker's.
+        Case {
+            name: "blank campaign name",
+            file: "campaigns.toml",
+            edit: Edit::Replace(
+                "name = \"Tuần lễ hưởng ứng học tập suốt đời 2024\"",
+                "name = \" \"",
+            ),
+            verify_audio: false,
+            expect: &[Expect {
+                line: 0,
+                column: 8,
+                phrases: &["không được để trống"],
+            }],
+        },
         Case {
             name: "duplicate station code",
             file: "stations.toml",

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::TestApp;
 use super::campaigns::{api, audit, etags, problems};
-use crate::{both_backends, both_backends_seeded};
+use crate::both_backends;
 
 both_backends!(
     stations_are_created_and_changed_with_the_schedule_files_checks,
@@ -15,7 +15,7 @@ both_backends!(
     logins_are_throttled_per_account_and_per_address,
     the_console_writes_are_in_the_openapi_document,
 );
-both_backends_seeded!(crate::server::bac_kan_dir;
+both_backends!(crate::server::bac_kan_dir;
     administrators_reach_only_their_subtree,
     the_audit_log_is_newest_first_and_scoped,
 );
@@ -432,30 +432,9 @@ async fn logins_are_throttled_per_account_and_per_address(app: TestApp) {
     assert_eq!(status, 401);
 }
 
-/// Creates an account as `admin` and logs it in.
-pub(super) async fn account(
-    app: &TestApp,
-    admin: &str,
-    username: &str,
-    role: &str,
-    area: &str,
-) -> String {
-    let password = "song-hong-mua-thu-9".to_owned();
-    let (status, body) = api(
-        app,
-        Method::POST,
-        "/api/v1/accounts",
-        admin,
-        Some(json!({ "username": username, "password": password, "role": role, "area": area })),
-    )
-    .await;
-    assert_eq!(status, 201, "create {username}: {body}");
-    app.login(username, &password).await
-}
-
 async fn administrators_reach_only_their_subtree(app: TestApp) {
     let province = app.admin().await;
-    let city = account(&app, &province, "quantri.058", "admin", "058").await;
+    let city = app.account(&province, "quantri.058", "admin", "058").await;
     // Inside its district: a commune editor; outside it: refused, naming the unit.
     let (status, _) = api(
         &app,
@@ -536,8 +515,8 @@ async fn administrators_reach_only_their_subtree(app: TestApp) {
 
 async fn the_audit_log_is_newest_first_and_scoped(app: TestApp) {
     let province = app.admin().await;
-    let city = account(&app, &province, "quantri.058", "admin", "058").await;
-    let ba_be = account(&app, &province, "quantri.061", "admin", "061").await;
+    let city = app.account(&province, "quantri.058", "admin", "058").await;
+    let ba_be = app.account(&province, "quantri.061", "admin", "061").await;
     for (token, code, area) in [(&city, "01834-2", "01834"), (&ba_be, "01888-2", "01888")] {
         let (status, body) = api(
             &app,

@@ -70,7 +70,7 @@ const T0: i64 = 1_790_000_000_000;
 /// Puts the airings' items in the plan of `token`'s station: the server refuses records
 /// of items a station could not have played.
 async fn plan_items(app: &TestApp, token: &str, airings: &[AiringJson]) {
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     let station: String =
         sqlx::query("SELECT station_code FROM station_tokens WHERE token_hash = $1")
             .bind(loa::server::auth::hash_secret(token))
@@ -114,7 +114,7 @@ fn statuses(answer: &serde_json::Value) -> Vec<String> {
 
 async fn count(app: &TestApp, table: &str) -> i64 {
     sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count")
         .get(0)
@@ -172,7 +172,7 @@ async fn batch_is_stored_once_and_replays_answer_duplicate(app: TestApp) {
          FROM airings WHERE uuid = $1",
     )
     .bind(batch[3].uuid.clone())
-    .fetch_one(app.state.store.pool())
+    .fetch_one(&app.db)
     .await
     .expect("stored airing");
     assert_eq!(row.get::<String, _>(0), batch[3].item_id);
@@ -218,7 +218,7 @@ async fn tampered_airing_is_rejected_and_the_rest_stored(app: TestApp) {
     assert_eq!(count(&app, "airings").await, 2);
     let stored: i64 = sqlx::query("SELECT COUNT(*) FROM airings WHERE uuid = $1")
         .bind(batch[1].uuid.clone())
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count")
         .get(0);
@@ -307,7 +307,7 @@ async fn unknown_reason_is_rejected_per_airing(app: TestApp) {
         );
     }
     let stored: Vec<String> = sqlx::query("SELECT item_id FROM airings ORDER BY planned_start_ms")
-        .fetch_all(app.state.store.pool())
+        .fetch_all(&app.db)
         .await
         .expect("airings")
         .iter()
@@ -328,7 +328,7 @@ async fn chain_break_is_recorded(app: TestApp) {
     assert_eq!(answer["chain_breaks"], 1, "only where the gap is");
     let rows =
         sqlx::query("SELECT station_code, airing_uuid, expected_prev, got_prev FROM chain_breaks")
-            .fetch_all(app.state.store.pool())
+            .fetch_all(&app.db)
             .await
             .expect("breaks");
     assert_eq!(rows.len(), 1);
@@ -366,7 +366,7 @@ async fn airings_land_under_the_tokens_station(app: TestApp) {
     let rows = sqlx::query(
         "SELECT station_code, COUNT(*) FROM airings GROUP BY station_code ORDER BY station_code",
     )
-    .fetch_all(app.state.store.pool())
+    .fetch_all(&app.db)
     .await
     .expect("rows");
     let by_station: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -379,7 +379,7 @@ async fn airings_land_under_the_tokens_station(app: TestApp) {
     assert_eq!(statuses(&answer), ["rejected"]);
     let rows = sqlx::query("SELECT station_code FROM airings WHERE uuid = $1")
         .bind(first[0].uuid.clone())
-        .fetch_all(app.state.store.pool())
+        .fetch_all(&app.db)
         .await
         .expect("rows");
     assert_eq!(rows.len(), 1);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::cli_server::{run, serve};
-use super::library::{fresh_mp3, sha256};
+use super::library::fresh_mp3;
 
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
@@ -31,20 +31,6 @@ fn copy_tree(src: &Path, dst: &Path) {
             std::fs::copy(entry.path(), &to).expect("copy");
         }
     }
-}
-
-async fn login(client: &reqwest::Client, base: &str, password: &str) -> String {
-    let res = client
-        .post(format!("{base}/api/v1/login"))
-        .json(&json!({ "username": "admin", "password": password }))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200, "login");
-    res.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned()
 }
 
 async fn create_station(client: &reqwest::Client, base: &str, token: &str, code: &str) -> u16 {
@@ -78,11 +64,11 @@ async fn backup_of_a_running_server_restores_and_serves() {
         .expect("password line")
         .to_owned();
     let client = reqwest::Client::new();
-    let admin = login(&client, &base, &password).await;
+    let admin = super::login_at(&client, &base, "admin", &password).await;
 
     assert_eq!(create_station(&client, &base, &admin, "05443-9").await, 201);
     let mp3 = fresh_mp3(41);
-    let sha = sha256(&mp3);
+    let sha = crate::support::sha256_hex(&mp3);
     let form = reqwest::multipart::Form::new()
         .text("id", "sao-luu-thu")
         .text("title", "Bản tin sao lưu")
@@ -178,7 +164,7 @@ async fn backup_of_a_running_server_restores_and_serves() {
     let restored_arg = restored.display().to_string();
     let (_server, base2) = serve(&["--data-dir", &restored_arg]).await;
     assert_ne!(base2, base);
-    let admin = login(&client, &base2, &password).await;
+    let admin = super::login_at(&client, &base2, "admin", &password).await;
     let res = client
         .get(format!("{base2}/api/v1/stations/05443-9"))
         .bearer_auth(&admin)
@@ -209,7 +195,7 @@ async fn backup_of_a_running_server_restores_and_serves() {
         .expect("audio");
     assert_eq!(res.status(), 200, "media served from the restored folder");
     let bytes = res.bytes().await.expect("bytes");
-    assert_eq!(sha256(&bytes), sha, "same SHA-256");
+    assert_eq!(crate::support::sha256_hex(&bytes), sha, "same SHA-256");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

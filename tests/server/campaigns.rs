@@ -255,7 +255,7 @@ async fn bad_campaigns_are_refused_with_every_problem_and_change_nothing(app: Te
          VALUES ('chua-duyet', 'Chưa duyệt', 'vi', 'chua-duyet', '[]', 1000, $1, 10, 'mp3', '19', 0)",
     )
     .bind("ab".repeat(32))
-    .execute(app.state.store.pool())
+    .execute(&app.db)
     .await
     .expect("unapproved segment");
 

@@ -44,9 +44,9 @@ pub(super) fn run(args: &[&str]) -> (i32, String) {
     (status.code().expect("exit code"), text)
 }
 
-async fn area_count(store: &Store) -> i64 {
+async fn area_count(db: &sqlx::AnyPool) -> i64 {
     sqlx::query("SELECT COUNT(*) FROM areas")
-        .fetch_one(store.pool())
+        .fetch_one(db)
         .await
         .expect("count")
         .get(0)
@@ -97,11 +97,12 @@ async fn areas_import_is_idempotent_and_all_or_nothing(db: super::Db) {
     let store = Store::open(&url)
         .await
         .expect("open the command's database");
-    assert_eq!(area_count(&store).await, 117);
+    let db = crate::server::raw_db(&url).await;
+    assert_eq!(area_count(&db).await, 117);
 
     let (code, out) = import(&csv_arg);
     assert_eq!(code, 0, "a second run: {out}");
-    assert_eq!(area_count(&store).await, 117, "idempotent");
+    assert_eq!(area_count(&db).await, 117, "idempotent");
 
     // Line 3 renames a district (a change that would be written) and line 5 is bad.
     let text = std::fs::read_to_string(&csv).expect("csv");
@@ -118,9 +119,9 @@ async fn areas_import_is_idempotent_and_all_or_nothing(db: super::Db) {
         out.contains(&format!("{}:5:1", bad.display())),
         "names file:line:column: {out}"
     );
-    assert_eq!(area_count(&store).await, 117, "nothing written");
+    assert_eq!(area_count(&db).await, 117, "nothing written");
     let name: String = sqlx::query("SELECT name FROM areas WHERE code = '058'")
-        .fetch_one(store.pool())
+        .fetch_one(&db)
         .await
         .expect("district")
         .get(0);
@@ -131,15 +132,7 @@ async fn areas_import_is_idempotent_and_all_or_nothing(db: super::Db) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn areas_import_sqlite() {
-    areas_import_is_idempotent_and_all_or_nothing(super::Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn areas_import_postgres() {
-    areas_import_is_idempotent_and_all_or_nothing(super::Db::Postgres).await;
-}
+crate::both_backends!(db: areas_import_is_idempotent_and_all_or_nothing);
 
 /// Kills the child on drop, so a failing test leaves no server behind.
 pub(super) struct Server(pub(super) Child);
@@ -253,12 +246,4 @@ async fn enroll_code_from_the_cli_works_and_sigterm_stops_the_server(db: super::
     assert!(status.success(), "exit status {status:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_and_enroll_code_sqlite() {
-    enroll_code_from_the_cli_works_and_sigterm_stops_the_server(super::Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_and_enroll_code_postgres() {
-    enroll_code_from_the_cli_works_and_sigterm_stops_the_server(super::Db::Postgres).await;
-}
+crate::both_backends!(db: enroll_code_from_the_cli_works_and_sigterm_stops_the_server);

@@ -76,20 +76,7 @@ pub(super) async fn serve_bare(flags: &[&str]) -> (Server, String, String) {
     (server, base, err)
 }
 
-/// Logs in through the API; the session token.
-pub(super) async fn login(client: &reqwest::Client, base: &str, user: &str, pass: &str) -> String {
-    let res = client
-        .post(format!("{base}/api/v1/login"))
-        .json(&serde_json::json!({ "username": user, "password": pass }))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200, "login as {user}");
-    res.json::<serde_json::Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned()
-}
+pub(super) use super::login_at as login;
 
 /// A province's own CA and a server certificate it signed for `localhost` and
 /// `127.0.0.1`, as PEM files.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::TestApp;
 use super::events::EventStream;
-use super::library::{count, get, post, staff, upload_new};
+use super::library::{count, get, post, upload_new};
 use crate::both_backends;
 
 both_backends!(
@@ -38,7 +38,7 @@ async fn send_sample(app: &TestApp, token: &str, area: &str) -> Value {
 }
 
 async fn a_bulletin_reaches_the_areas_stations_at_once_and_they_acknowledge(app: TestApp) {
-    let approver = staff(&app, "duyet", Role::Approver, "19").await;
+    let approver = app.staff("duyet", Role::Approver, "19").await;
     let here = app.enroll("05443").await;
     let there = app.enroll("05710").await;
     let mut stream_here = EventStream::open(&app, &here, None).await;
@@ -142,8 +142,8 @@ async fn a_bulletin_reaches_the_areas_stations_at_once_and_they_acknowledge(app:
 }
 
 async fn a_bulletin_needs_an_approver_an_approved_segment_and_an_area_in_scope(app: TestApp) {
-    let approver = staff(&app, "duyet", Role::Approver, "05443").await;
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let approver = app.staff("duyet", Role::Approver, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     upload_new(&app, &editor, "chua-duyet", 11).await;
     let station = app.enroll("05443").await;
 
@@ -286,7 +286,7 @@ async fn staff_see_a_bulletin_and_their_own_stations_in_it(app: TestApp) {
     );
     let commune = send_sample(&app, &admin, "05443").await;
 
-    let viewer = staff(&app, "xem", Role::Viewer, "05710").await;
+    let viewer = app.staff("xem", Role::Viewer, "05710").await;
     let seen: Value = get(
         &app,
         &viewer,
@@ -367,7 +367,7 @@ async fn unacknowledged_bulletins_of_the_last_minutes_are_pending(app: TestApp) 
     let kind: String =
         sqlx::query("SELECT kind FROM events WHERE id = $1 AND station_code = '05443'")
             .bind(pending[0].event_id)
-            .fetch_one(store.pool())
+            .fetch_one(&app.db)
             .await
             .expect("event")
             .get(0);
@@ -391,7 +391,7 @@ async fn unacknowledged_bulletins_of_the_last_minutes_are_pending(app: TestApp) 
     // Older than the window: past.
     sqlx::query("UPDATE emergencies SET sent_at = $1")
         .bind(now - 11 * 60 * 1000)
-        .execute(store.pool())
+        .execute(&app.db)
         .await
         .expect("age");
     assert!(

@@ -64,7 +64,7 @@ async fn enroll_code_works_once(app: TestApp) {
         .expect("enroll");
     assert_eq!(res.status(), 400);
     let tokens: i64 = sqlx::query("SELECT COUNT(*) FROM station_tokens")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count")
         .get(0);
@@ -81,7 +81,7 @@ async fn expired_enroll_code_is_refused(app: TestApp) {
     .bind("05443".to_owned())
     .bind(past)
     .bind("test".to_owned())
-    .execute(app.state.store.pool())
+    .execute(&app.db)
     .await
     .expect("insert expired code");
     let (status, body) = try_enroll(&app, &code).await;

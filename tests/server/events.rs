@@ -108,6 +108,16 @@ impl EventStream {
         }
     }
 
+    /// The next `playlist_changed` event announcing ETag `tag`, skipping others.
+    async fn expect_etag(&mut self, tag: &str) -> Sse {
+        loop {
+            let e = self.expect("playlist_changed").await;
+            if e.json()["etag"] == tag {
+                return e;
+            }
+        }
+    }
+
     /// The next event of `kind` within [`WAIT`], skipping others.
     pub async fn expect(&mut self, kind: &str) -> Sse {
         tokio::time::timeout(WAIT, async {
@@ -143,7 +153,7 @@ pub(super) async fn change_plan(app: &TestApp, station: &str, lufs: f64) {
     sqlx::query("UPDATE stations SET target_lufs = $1 WHERE code = $2")
         .bind(lufs)
         .bind(station.to_owned())
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     let summary = app
@@ -214,18 +224,19 @@ async fn reconnecting_stream_replays_what_it_missed(app: TestApp) {
     );
 }
 
-async fn insert_event(conn: &mut sqlx::AnyConnection, id: Option<i64>, kind: &str) {
+/// Writes a `playlist_changed` event whose ETag is `tag`, as a replica would.
+async fn insert_event(conn: &mut sqlx::AnyConnection, id: Option<i64>, tag: &str) {
     let now = chrono::Utc::now().timestamp_millis();
     let q = match id {
         Some(id) => sqlx::query(
-            "INSERT INTO events (id, station_code, kind, payload, at_ms) VALUES ($1, '05443', $2, '{}', $3)",
+            "INSERT INTO events (id, station_code, kind, payload, at_ms) VALUES ($1, '05443', 'playlist_changed', $2, $3)",
         )
         .bind(id),
         None => sqlx::query(
-            "INSERT INTO events (station_code, kind, payload, at_ms) VALUES ('05443', $1, '{}', $2)",
+            "INSERT INTO events (station_code, kind, payload, at_ms) VALUES ('05443', 'playlist_changed', $1, $2)",
         ),
     };
-    q.bind(kind.to_owned())
+    q.bind(serde_json::json!({ "etag": tag }).to_string())
         .bind(now)
         .execute(conn)
         .await
@@ -240,7 +251,7 @@ async fn event_committed_after_a_later_one_is_still_delivered(app: TestApp) {
     let token = app.enroll("05443").await;
     let mut stream = EventStream::open(&app, &token, None).await;
     stream.expect("hello").await;
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     match app.state.store.backend() {
         loa::store::Backend::Postgres => {
             let mut slow_conn = pool.acquire().await.expect("connection");
@@ -249,7 +260,7 @@ async fn event_committed_after_a_later_one_is_still_delivered(app: TestApp) {
             let mut fast = pool.begin().await.expect("begin");
             insert_event(&mut fast, None, "fast").await;
             fast.commit().await.expect("commit");
-            stream.expect("fast").await;
+            stream.expect_etag("fast").await;
             slow.commit().await.expect("commit");
         }
         loa::store::Backend::Sqlite => {
@@ -260,10 +271,10 @@ async fn event_committed_after_a_later_one_is_still_delivered(app: TestApp) {
                 .get(0);
             let mut conn = pool.acquire().await.expect("connection");
             insert_event(&mut conn, Some(max + 2), "fast").await;
-            stream.expect("fast").await;
+            stream.expect_etag("fast").await;
             insert_event(&mut conn, Some(max + 1), "slow").await;
         }
     }
-    let slow = stream.expect("slow").await;
+    let slow = stream.expect_etag("slow").await;
     assert!(slow.id.is_some());
 }

@@ -60,7 +60,7 @@ async fn login_bodies_are_bounded_and_long_usernames_are_not_stored(app: TestApp
         .expect("login");
     assert_eq!(res.status(), 401);
     let longest: i64 = sqlx::query("SELECT COALESCE(MAX(LENGTH(username)), 0) FROM login_failures")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("failures")
         .get(0);
@@ -108,7 +108,7 @@ async fn heartbeats_are_bounded_rate_limited_and_kept_to_a_bounded_history(app: 
     .await;
     assert_eq!(res.status(), 200);
     let stored: String = sqlx::query("SELECT body FROM heartbeats WHERE station_code = '05443'")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("stored")
         .get(0);
@@ -144,7 +144,7 @@ async fn heartbeats_are_bounded_rate_limited_and_kept_to_a_bounded_history(app: 
     }
     let row =
         sqlx::query("SELECT COUNT(*), MAX(at_ms) FROM heartbeats WHERE station_code = '05710'")
-            .fetch_one(app.state.store.pool())
+            .fetch_one(&app.db)
             .await
             .expect("count");
     assert_eq!(row.get::<i64, _>(0), loa::store::HEARTBEAT_HISTORY);
@@ -248,7 +248,7 @@ fn record(item: &str, planned: i64, actual: i64) -> AiringJson {
 
 async fn airings_from_the_future_or_of_unplayable_items_are_refused(app: TestApp) {
     let token = app.enroll("05443").await;
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     let other_item: String =
         sqlx::query("SELECT item_id FROM planned_items WHERE station_code = '05710' LIMIT 1")
             .fetch_one(pool)
@@ -610,7 +610,7 @@ async fn the_last_enabled_administrator_cannot_be_disabled(app: TestApp) {
     );
     let enabled: Vec<String> =
         sqlx::query("SELECT username FROM accounts WHERE role = 'admin' AND disabled = 0")
-            .fetch_all(app.state.store.pool())
+            .fetch_all(&app.db)
             .await
             .expect("admins")
             .iter()

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::TestApp;
 use crate::both_backends;
+use crate::support::sha256_hex;
 
 mod approval;
 mod bad_input;
@@ -18,24 +19,6 @@ both_backends!(
     the_same_audio_uploaded_again_is_the_same_segment,
     staff_see_their_own_segments_and_read_only_those_above,
 );
-
-/// The password of every account the tests create.
-const PASSWORD: &str = "mật-khẩu-thử-nghiệm";
-
-/// Creates an account and returns its session token.
-pub(super) async fn staff(app: &TestApp, username: &str, role: Role, area: &str) -> String {
-    loa::server::accounts::create_account(
-        &app.state.store,
-        username,
-        username,
-        PASSWORD,
-        role,
-        area,
-    )
-    .await
-    .expect("account created");
-    app.login(username, PASSWORD).await
-}
 
 pub(super) fn audio(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -53,15 +36,6 @@ pub(super) fn fresh_mp3(variant: u8) -> Vec<u8> {
     assert_eq!(&bytes[0x15..0x19], b"LAME", "the ID3 encoder tag");
     bytes[0x15] = b'a' + variant % 26;
     bytes
-}
-
-/// Hex SHA-256 of `bytes`.
-pub(super) fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Posts an upload form: text `fields` and, if given, a file part.
@@ -106,7 +80,7 @@ pub(super) async fn upload_new(app: &TestApp, token: &str, id: &str, variant: u8
 pub(super) async fn count(app: &TestApp, sql: &str) -> i64 {
     use sqlx::Row;
     sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count query")
         .get(0)
@@ -147,7 +121,7 @@ pub(super) async fn post(app: &TestApp, token: &str, path: &str) -> reqwest::Res
 }
 
 async fn upload_measures_the_audio_and_stores_it_by_content(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     let bytes = fresh_mp3(1);
     // Decomposed (NFD) Vietnamese, as some keyboards and file systems send it.
     let title = "Ho\u{323}p to\u{302}\u{309} da\u{302}n pho\u{302}\u{301}";
@@ -175,7 +149,7 @@ async fn upload_measures_the_audio_and_stores_it_by_content(app: TestApp) {
     assert_eq!(s["format"], "mp3");
     // The same sound as the sample, so the same decoded length.
     assert_eq!(s["duration_ms"], 25602);
-    assert_eq!(s["sha256"], sha256(&bytes));
+    assert_eq!(s["sha256"], sha256_hex(&bytes));
     assert_eq!(s["size_bytes"], bytes.len());
     let lufs = s["loudness_lufs"].as_f64().expect("loudness measured");
     assert!((-40.0..-5.0).contains(&lufs), "{lufs}");
@@ -186,7 +160,7 @@ async fn upload_measures_the_audio_and_stores_it_by_content(app: TestApp) {
     assert_eq!(s["uploaded_by"], "bien-tap");
     assert_eq!(s["editable"], true);
 
-    let sha = sha256(&bytes);
+    let sha = sha256_hex(&bytes);
     let stored = app
         .data_dir
         .join("media")
@@ -209,7 +183,7 @@ async fn upload_measures_the_audio_and_stores_it_by_content(app: TestApp) {
     use sqlx::Row;
     let audit =
         sqlx::query("SELECT actor, target, detail FROM audit_log WHERE action = 'segment.upload'")
-            .fetch_all(app.state.store.pool())
+            .fetch_all(&app.db)
             .await
             .expect("audit");
     assert_eq!(audit.len(), 1);
@@ -221,7 +195,7 @@ async fn upload_measures_the_audio_and_stores_it_by_content(app: TestApp) {
 }
 
 async fn the_same_audio_uploaded_again_is_the_same_segment(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     let first = upload_new(&app, &editor, "hop-to-dan-pho", 2).await;
     let segments = count(&app, "SELECT COUNT(*) FROM segments").await;
     let files = media_files(&app);
@@ -252,7 +226,7 @@ async fn the_same_audio_uploaded_again_is_the_same_segment(app: TestApp) {
     assert_eq!(seeded["editable"], false);
 
     // Another commune's audio is not shown to this one: a conflict that names nothing.
-    let other = staff(&app, "xa-khac", Role::Editor, "05710").await;
+    let other = app.staff("xa-khac", Role::Editor, "05710").await;
     let res = upload(
         &app,
         &other,
@@ -266,7 +240,7 @@ async fn the_same_audio_uploaded_again_is_the_same_segment(app: TestApp) {
 }
 
 async fn staff_see_their_own_segments_and_read_only_those_above(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     upload_new(&app, &editor, "hop-to-dan-pho", 3).await;
     let list = |token: String, query: &'static str| {
         let app = &app;
@@ -297,7 +271,7 @@ async fn staff_see_their_own_segments_and_read_only_those_above(app: TestApp) {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
     // Another commune sees the province's library but not this commune's upload.
-    let other = staff(&app, "xa-khac", Role::Viewer, "05710").await;
+    let other = app.staff("xa-khac", Role::Viewer, "05710").await;
     let theirs = list(other.clone(), "").await;
     assert_eq!(theirs.len(), own.len() - 1);
     assert!(theirs.iter().all(|s| s["id"] != "hop-to-dan-pho"));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use sha2::Digest;
+use crate::support::sha256_hex;
 use sqlx::Row;
 
 use super::TestApp;
@@ -14,17 +14,13 @@ both_backends!(
     media_outside_the_plan_is_forbidden_unless_sent_as_emergency,
 );
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The repository's audio file whose SHA-256 is `sha`.
 fn audio_file(sha: &str) -> Vec<u8> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audio");
     std::fs::read_dir(&dir)
         .expect("audio dir")
         .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
-        .find(|bytes| hex(&sha2::Sha256::digest(bytes)) == sha)
+        .find(|bytes| sha256_hex(bytes) == sha)
         .expect("the planned segment is one of the repository's audio files")
 }
 
@@ -79,7 +75,7 @@ async fn media_is_served_whole_and_by_range(app: TestApp) {
     assert_eq!(header(&res, "accept-ranges"), "bytes");
     assert_eq!(header(&res, "content-length"), len.to_string());
     let body = res.bytes().await.expect("body");
-    assert_eq!(hex(&sha2::Sha256::digest(&body)), sha);
+    assert_eq!(sha256_hex(&body), sha);
     assert!(body[..] == file[..], "the bytes of the file in audio/");
 
     let res = fetch(&app, &token, &sha, &[("range", "bytes=0-99")]).await;
@@ -152,28 +148,29 @@ async fn media_is_served_whole_and_by_range(app: TestApp) {
     assert_eq!(res.status(), 401);
 }
 
-async fn send_emergency(app: &TestApp, id: &str, segment: &str, area: &str) {
-    sqlx::query(
-        "INSERT INTO emergencies (id, segment_id, area_code, sent_by, sent_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id.to_owned())
-    .bind(segment.to_owned())
-    .bind(area.to_owned())
-    .bind("test".to_owned())
-    .bind(chrono::Utc::now().timestamp_millis())
-    .execute(app.state.store.pool())
-    .await
-    .expect("insert emergency");
+/// Sends `segment` as an emergency bulletin to `area`, as an approver does.
+async fn send_emergency(app: &TestApp, segment: &str, area: &str) {
+    let admin = app.admin().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/emergencies"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "segment": segment, "area": area }))
+        .send()
+        .await
+        .expect("send emergency");
+    assert_eq!(res.status(), 201, "emergency to {area}");
 }
 
 async fn media_outside_the_plan_is_forbidden_unless_sent_as_emergency(app: TestApp) {
     let token = app.enroll("05443").await;
+    let other = app.enroll("05710").await;
     let row = sqlx::query(
         "SELECT id, sha256 FROM segments WHERE id NOT IN
            (SELECT segment_id FROM planned_items WHERE station_code = $1) ORDER BY id",
     )
     .bind("05443".to_owned())
-    .fetch_optional(app.state.store.pool())
+    .fetch_optional(&app.db)
     .await
     .expect("query")
     .expect("the seed has a segment the station does not plan (the emergency sample)");
@@ -187,16 +184,15 @@ async fn media_outside_the_plan_is_forbidden_unless_sent_as_emergency(app: TestA
     assert!(body["message"].as_str().expect("message").contains("05443"));
 
     // An emergency for another commune does not open it to this station.
-    send_emergency(&app, "e-other", &segment, "05710").await;
+    send_emergency(&app, &segment, "05710").await;
     assert_eq!(fetch(&app, &token, &sha, &[]).await.status(), 403);
-    let other = app.enroll("05710").await;
     let res = fetch(&app, &other, &sha, &[]).await;
     assert_eq!(res.status(), 200, "the commune it was sent to may fetch it");
 
     // An emergency for the province reaches every commune below it.
-    send_emergency(&app, "e-province", &segment, "19").await;
+    send_emergency(&app, &segment, "19").await;
     let res = fetch(&app, &token, &sha, &[]).await;
     assert_eq!(res.status(), 200);
     let body = res.bytes().await.expect("body");
-    assert_eq!(hex(&sha2::Sha256::digest(&body)), sha);
+    assert_eq!(sha256_hex(&body), sha);
 }

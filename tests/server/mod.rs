@@ -27,6 +27,7 @@ mod upgrade;
 
 use std::path::PathBuf;
 
+use loa::server::auth::Role;
 use loa::server::{App, AppState, Config};
 use tokio::sync::oneshot;
 
@@ -51,6 +52,9 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The administrator's password (seeded).
     pub admin_password: String,
+    /// A pool of the test's own on the server's database, for setting rows up and
+    /// reading them back (the server's pool is private to its store).
+    pub db: sqlx::AnyPool,
     stop: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
@@ -63,16 +67,42 @@ impl TestApp {
 
     /// Logs in and returns the session token.
     pub async fn login(&self, username: &str, password: &str) -> String {
+        login_at(&self.client, &self.base, username, password).await
+    }
+
+    /// Creates an account in the store (as the CLI does) with [`STAFF_PASSWORD`] and
+    /// returns its session token.
+    pub async fn staff(&self, username: &str, role: Role, area: &str) -> String {
+        loa::server::accounts::create_account(
+            &self.state.store,
+            username,
+            username,
+            STAFF_PASSWORD,
+            role,
+            area,
+        )
+        .await
+        .expect("account created");
+        self.login(username, STAFF_PASSWORD).await
+    }
+
+    /// Creates an account through `POST /api/v1/accounts` as `admin` (a session token)
+    /// and returns its session token.
+    pub async fn account(&self, admin: &str, username: &str, role: &str, area: &str) -> String {
         let res = self
             .client
-            .post(self.url("/api/v1/login"))
-            .json(&serde_json::json!({ "username": username, "password": password }))
+            .post(self.url("/api/v1/accounts"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({
+                "username": username, "password": STAFF_PASSWORD, "role": role, "area": area
+            }))
             .send()
             .await
-            .expect("login request");
-        assert_eq!(res.status(), 200, "login as {username}");
-        let body: serde_json::Value = res.json().await.expect("login json");
-        body["token"].as_str().expect("token").to_owned()
+            .expect("create account request");
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        assert_eq!(status, 201, "create {username}: {body}");
+        self.login(username, STAFF_PASSWORD).await
     }
 
     /// The seeded administrator's session token.
@@ -118,6 +148,28 @@ impl Drop for TestApp {
     }
 }
 
+/// The password of every account the tests create.
+pub const STAFF_PASSWORD: &str = "song-hong-mua-thu-9";
+
+/// Logs in to the server at `base` (one the test started as a `loa` process, say) and
+/// returns the session token.
+pub async fn login_at(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let res = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(res.status(), 200, "login as {username}");
+    let body: serde_json::Value = res.json().await.expect("login json");
+    body["token"].as_str().expect("token").to_owned()
+}
+
 /// The repository's example province after the 2025 reform.
 pub fn seed_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schedules/thai-nguyen-2025")
@@ -142,6 +194,29 @@ async fn postgres_url() -> Option<String> {
         .expect("create test schema");
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// A pool of the test's own on the database at `url` (made by `Store::open`), for
+/// setting rows up and reading them back directly. On SQLite it waits for the server's
+/// writers as the store's own connections do.
+pub async fn raw_db(url: &str) -> sqlx::AnyPool {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let sqlite = url.starts_with("sqlite:");
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(4)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if sqlite {
+                    conn.execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .expect("test connection to the server's database")
 }
 
 fn uuid_like() -> String {
@@ -190,7 +265,12 @@ pub async fn spawn_app_configured(
         ..Config::default()
     };
     adjust(&mut config);
+    let url = config
+        .database_url
+        .clone()
+        .unwrap_or_else(|| loa::store::Store::sqlite_url(dir.path()));
     let app = App::build(config).await.expect("server builds");
+    let db = raw_db(&url).await;
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -209,55 +289,59 @@ pub async fn spawn_app_configured(
         state,
         data_dir: dir.path().to_owned(),
         admin_password,
+        db,
         stop: Some(stop),
         _dir: dir,
     })
 }
 
-/// Runs an async test function once on SQLite and once on PostgreSQL (when
-/// `LOA_TEST_DATABASE_URL` is set): `both_backends!(name)` for `async fn name(app: TestApp)`.
+/// Runs each test function once on SQLite and once on PostgreSQL (when
+/// `LOA_TEST_DATABASE_URL` is set; otherwise the PostgreSQL run says it is skipped):
+///
+/// - `both_backends!(name, …)` for `async fn name(app: TestApp)` on the seeded server;
+/// - `both_backends!(seed_fn; name, …)` for servers seeded from `seed_fn() -> PathBuf`;
+/// - `both_backends!(@spawn spawn_fn; name, …)` for servers started by
+///   `spawn_fn(db: Db) -> Option<TestApp>` (a path seen from inside the generated
+///   module, so `super::spawn_fn` for one of the calling file);
+/// - `both_backends!(db: name, …)` for `async fn name(db: Db)` that start what they need
+///   themselves (a `loa` child process, a configured server) and skip PostgreSQL when
+///   it is not set.
 #[macro_export]
 macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
+    (db: $($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::server::spawn_app($crate::server::Db::Sqlite).await.expect("sqlite app");
+                super::$name($crate::server::Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::server::Db::Postgres).await;
+            }
+        }
+    )*};
+    (@spawn $spawn:expr; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = ($spawn)($crate::server::Db::Sqlite).await.expect("sqlite app");
                 super::$name(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                match $crate::server::spawn_app($crate::server::Db::Postgres).await {
+                match ($spawn)($crate::server::Db::Postgres).await {
                     Some(app) => super::$name(app).await,
                     None => eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped"),
                 }
             }
         }
     )*};
-}
-
-/// Like [`both_backends!`], for servers seeded from another schedule set:
-/// `both_backends_seeded!(seed_fn; name, …)` with `seed_fn() -> PathBuf`.
-#[macro_export]
-macro_rules! both_backends_seeded {
-    ($seed:path; $($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = $crate::server::spawn_app_with_seed($crate::server::Db::Sqlite, $seed())
-                    .await
-                    .expect("sqlite app");
-                super::$name(app).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                match $crate::server::spawn_app_with_seed($crate::server::Db::Postgres, $seed()).await {
-                    Some(app) => super::$name(app).await,
-                    None => eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped"),
-                }
-            }
-        }
-    )*};
+    ($seed:path; $($name:ident),* $(,)?) => {
+        $crate::both_backends!(@spawn |db| $crate::server::spawn_app_with_seed(db, $seed()); $($name),*);
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::both_backends!(@spawn $crate::server::spawn_app; $($name),*);
+    };
 }

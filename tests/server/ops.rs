@@ -94,12 +94,4 @@ async fn metrics_behind_a_token(db: super::Db) {
     assert_eq!(res.status(), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_token_sqlite() {
-    metrics_behind_a_token(super::Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_token_postgres() {
-    metrics_behind_a_token(super::Db::Postgres).await;
-}
+crate::both_backends!(db: metrics_behind_a_token);

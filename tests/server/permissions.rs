@@ -13,11 +13,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::TestApp;
-use super::admin::account;
 use super::campaigns::{api, campaign};
-use crate::both_backends_seeded;
+use crate::both_backends;
 
-both_backends_seeded!(crate::server::bac_kan_dir;
+both_backends!(crate::server::bac_kan_dir;
     every_console_endpoint_by_role_and_district,
 );
 
@@ -416,7 +415,7 @@ async fn district(
         (Role::Approver, "duyet", "approver"),
     ] {
         let name = format!("{prefix}.{code}");
-        let token = account(app, province, &name, keyword, code).await;
+        let token = app.account(province, &name, keyword, code).await;
         actors.push(Actor {
             name,
             role,

@@ -340,7 +340,7 @@ async fn the_plan_range_is_checked_and_scoped(app: TestApp) {
     assert_eq!(status, 200, "{body}");
 
     // An account of another commune does not see this station.
-    let other = super::admin::account(&app, &admin, "xem.05710", "viewer", "05710").await;
+    let other = app.account(&admin, "xem.05710", "viewer", "05710").await;
     let (status, _) = api(
         &app,
         Method::GET,

@@ -29,10 +29,9 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::TestApp;
-use super::admin::account;
-use crate::both_backends_seeded;
+use crate::both_backends;
 
-both_backends_seeded!(crate::server::bac_kan_dir;
+both_backends!(crate::server::bac_kan_dir;
     reports_match_the_hand_count,
     future_items_are_upcoming_and_heartbeats_are_seen,
     the_command_line_prints_and_writes_the_same_report,
@@ -60,7 +59,7 @@ struct Planned<'a> {
 }
 
 async fn plan(app: &TestApp, station: &str, items: &[Planned<'_>]) {
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     sqlx::query("DELETE FROM planned_items WHERE station_code = $1")
         .bind(station.to_owned())
         .execute(pool)
@@ -305,7 +304,7 @@ async fn reports_match_the_hand_count(app: TestApp) {
     // Its records arrive days late: the same report now counts them. The fallback
     // replays audio of its plan, under the id the agent makes for it.
     let sha: String = sqlx::query("SELECT s.sha256 FROM planned_items p JOIN segments s ON s.id = p.segment_id WHERE p.station_code = '01837' LIMIT 1")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("a planned segment")
         .try_get(0)
@@ -382,7 +381,7 @@ async fn reports_match_the_hand_count(app: TestApp) {
     assert_eq!(counts(&v["total"]), [4, 3, 1, 0, 0, 0, 0]);
 
     // A district viewer sees only its subtree; another district looks absent.
-    let viewer = account(&app, &admin, "xem.060", "viewer", "060").await;
+    let viewer = app.account(&admin, "xem.060", "viewer", "060").await;
     let v = json_report(&app, &viewer, q).await;
     assert_eq!(counts(&v["total"]), [2, 2, 0, 0, 0, 0, 0]);
     let (status, _, _) = report(&app, &viewer, &format!("{q}&area=058")).await;
@@ -623,7 +622,7 @@ async fn future_items_are_upcoming_and_heartbeats_are_seen(app: TestApp) {
         .timestamp_millis();
     let past = (now - 60_000).max(start);
     let future = (now + 60_000).min(start + 86_400_000 - 1);
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     sqlx::query("DELETE FROM planned_items WHERE station_code = '01834'")
         .execute(pool)
         .await
@@ -953,7 +952,7 @@ async fn a_retired_area_keeps_its_history_and_takes_no_station(app: TestApp) {
 
     let count = || async {
         sqlx::query("SELECT COUNT(*) FROM stations")
-            .fetch_one(app.state.store.pool())
+            .fetch_one(&app.db)
             .await
             .expect("count")
             .get::<i64, _>(0)

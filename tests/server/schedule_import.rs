@@ -8,6 +8,8 @@ use std::process::Command;
 use loa::store::Store;
 use sqlx::Row;
 
+use crate::both_backends;
+
 use super::Db;
 
 fn repo() -> PathBuf {
@@ -50,8 +52,9 @@ async fn database(db: Db, root: &Path) -> Option<(Vec<String>, String)> {
 
 async fn count(url: &str, table: &str) -> i64 {
     let store = Store::open(url).await.expect("open");
+    let db = crate::server::raw_db(url).await;
     let n = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(store.pool())
+        .fetch_one(&db)
         .await
         .expect("count")
         .get(0);
@@ -78,23 +81,8 @@ fn broken_copy(root: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     set
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Db::Sqlite).await;
-            }
+both_backends!(db:
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Db::Postgres).await;
-            }
-        }
-    )*};
-}
-
-on_both!(
     a_set_with_problems_is_reported_like_check_and_writes_nothing,
     a_valid_set_is_imported_compiled_and_reimported_idempotently,
     phone_audio_imports_an_m4a_and_warns_about_a_silent_file,
@@ -212,8 +200,9 @@ async fn a_valid_set_is_imported_compiled_and_reimported_idempotently(db: Db) {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(94 thay đổi"), "{out}");
     let store = Store::open(&url).await.expect("open");
+    let db = crate::server::raw_db(&url).await;
     let spec: String = sqlx::query("SELECT spec FROM campaigns WHERE id = 'xhht-2025-2030'")
-        .fetch_one(store.pool())
+        .fetch_one(&db)
         .await
         .expect("campaign")
         .get(0);
@@ -221,7 +210,7 @@ async fn a_valid_set_is_imported_compiled_and_reimported_idempotently(db: Db) {
     let audited: i64 = sqlx::query(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'schedule.import' AND actor = 'cli'",
     )
-    .fetch_one(store.pool())
+    .fetch_one(&db)
     .await
     .expect("audit")
     .get(0);
@@ -334,10 +323,11 @@ async fn phone_audio_imports_an_m4a_and_warns_about_a_silent_file(db: Db) {
         "{out}"
     );
     let store = Store::open(&url).await.expect("open");
+    let db = crate::server::raw_db(&url).await;
     let rows = sqlx::query(
         "SELECT id, duration_ms, loudness_lufs FROM segments WHERE id IN ('ghi-am-dien-thoai', 'im-lang') ORDER BY id",
     )
-    .fetch_all(store.pool())
+    .fetch_all(&db)
     .await
     .expect("segments");
     store.close().await;

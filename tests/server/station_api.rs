@@ -148,7 +148,7 @@ async fn console_session_is_forbidden_on_station_endpoints(app: TestApp) {
         assert_eq!(status, 401, "{method} {path} with an unknown session");
     }
     let heartbeats: i64 = sqlx::query("SELECT COUNT(*) FROM heartbeats")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count")
         .get(0);
@@ -187,11 +187,7 @@ async fn playlist_etag_changes_with_the_plan(app: TestApp) {
     assert!(t >= before && t <= chrono::Utc::now().timestamp_millis());
     let old = res.headers()["etag"].to_str().expect("etag").to_owned();
     let body = res.bytes().await.expect("body");
-    use sha2::Digest;
-    let digest: String = sha2::Sha256::digest(&body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = crate::support::sha256_hex(&body);
     assert_eq!(
         old,
         format!("\"{digest}\""),
@@ -205,7 +201,7 @@ async fn playlist_etag_changes_with_the_plan(app: TestApp) {
 
     sqlx::query("UPDATE stations SET target_lufs = -20 WHERE code = $1")
         .bind("05443".to_owned())
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     let summary = app
@@ -254,7 +250,7 @@ async fn heartbeat_is_stored_and_answers_server_time(app: TestApp) {
     let now = answer["server_time_ms"].as_i64().expect("server_time_ms");
     assert!(now >= before && now <= chrono::Utc::now().timestamp_millis());
     let row = sqlx::query("SELECT station_code, at_ms, body FROM heartbeats")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("one heartbeat");
     assert_eq!(row.get::<String, _>(0), "05443");
@@ -291,7 +287,7 @@ async fn a_change_made_by_another_replica_reaches_the_playlist_cache(app: TestAp
     let old = first.headers()["etag"].to_str().expect("etag").to_owned();
     sqlx::query("UPDATE stations SET target_lufs = -21 WHERE code = $1")
         .bind("05443".to_owned())
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     let summary = loa::store::recompile(
@@ -339,7 +335,7 @@ async fn planned_items_match_the_stored_playlist(app: TestApp) {
     )
     .bind("05443".to_owned())
     .bind(from_ms)
-    .fetch_all(app.state.store.pool())
+    .fetch_all(&app.db)
     .await
     .expect("planned items");
     assert_eq!(rows.len(), items.len());

@@ -44,8 +44,9 @@ async fn build_legacy(conn: &mut sqlx::AnyConnection, dir: &str, files: &[&str])
 async fn check(url: &str, backend: Backend) {
     for _ in 0..2 {
         let store = Store::open(url).await.expect("open upgraded database");
+        let db = crate::server::raw_db(url).await;
         let row = sqlx::query("SELECT name, area_code FROM stations WHERE code = 'TN-001'")
-            .fetch_one(store.pool())
+            .fetch_one(&db)
             .await
             .expect("station kept");
         assert_eq!(row.get::<String, _>(0), "Đài xã Phú Lương");

@@ -20,6 +20,16 @@ pub use specs::{
     CampaignSpec, SegmentSpec, StationSpec, campaign, rotation, segment, segment_ms, station,
 };
 
+/// Hex SHA-256 of `bytes`, computed here rather than by loa's own hex writer, so a
+/// test comparing the two checks loa.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The time zone of every station built here.
 pub const TZ: Tz = chrono_tz::Asia::Ho_Chi_Minh;
 

@@ -12,29 +12,28 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures::Stream;
-use serde::Serialize;
-use sqlx::Row;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::json::ApiJson;
 use crate::server::auth::{STATION_PREFIX, StationAuth, hash_secret, new_secret, normalise_code};
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::events::Kind;
 use crate::server::{AppState, StationEvent};
 use crate::wire::{
     AiringsBatch, AiringsResponse, EnrollRequest, EnrollResponse, HeartbeatJson, HeartbeatResponse,
-    PlaylistJson,
+    HelloJson, PlaylistChangedJson, PlaylistJson, StationEventJson,
 };
 
 mod media;
 
 /// The station side of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(enroll, playlist, media::media, airings, heartbeat, events))]
+#[openapi(
+    paths(enroll, playlist, media::media, airings, heartbeat, events),
+    components(schemas(HelloJson, PlaylistChangedJson))
+)]
 pub(super) struct Doc;
-
-/// The event that tells streams their station's tokens were revoked.
-const TOKENS_REVOKED: &str = "tokens_revoked";
 
 /// Most airings accepted in one batch.
 const MAX_BATCH: usize = 1000;
@@ -70,42 +69,14 @@ pub(super) async fn enroll(
 ) -> ApiResult<impl IntoResponse> {
     let code_hash = hash_secret(&normalise_code(&req.code));
     let now = chrono::Utc::now().timestamp_millis();
-    let mut tx = state.store.pool().begin().await?;
-    // One statement both checks and spends the code, so of two concurrent exchanges
-    // only one can win it (and SQLite takes its write lock at once).
-    let row = sqlx::query(
-        "UPDATE enroll_codes SET used_at = $1
-         WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1
-         RETURNING station_code",
-    )
-    .bind(now)
-    .bind(code_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = row else {
+    let token = new_secret(STATION_PREFIX);
+    let Some(station) =
+        crate::store::enroll_station(&state.store, &code_hash, &hash_secret(&token), now).await?
+    else {
         return Err(ApiError::Forbidden(
             "mã đăng ký không đúng, đã dùng hoặc đã hết hạn; xin mã mới".to_owned(),
         ));
     };
-    let station: String = row.try_get(0)?;
-    let token = new_secret(STATION_PREFIX);
-    sqlx::query(
-        "INSERT INTO station_tokens (token_hash, station_code, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(hash_secret(&token))
-    .bind(station.clone())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    crate::store::audit::record(
-        &mut tx,
-        &format!("station:{station}"),
-        "station.enroll",
-        &station,
-        "",
-    )
-    .await?;
-    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(EnrollResponse { station, token }),
@@ -267,19 +238,18 @@ fn bound_heartbeat(hb: &mut HeartbeatJson) -> ApiResult<()> {
     Ok(())
 }
 
-fn sse_event(e: StationEvent) -> Event {
-    Event::default()
-        .id(e.id.to_string())
-        .event(e.kind)
-        .data(e.payload)
-}
-
-#[derive(Serialize)]
-struct Hello {
-    station: String,
-    /// The ETag of the station's current playlist (unquoted), if it has one.
-    etag: Option<String>,
-    server_time_ms: i64,
+/// The stream's form of `e`; `None` for what no station is sent (revocations, kinds
+/// of a newer replica).
+fn sse_event(e: StationEvent) -> Option<Event> {
+    let Kind::Station(name) = e.kind else {
+        return None;
+    };
+    Some(
+        Event::default()
+            .id(e.id.to_string())
+            .event(name.as_str())
+            .data(e.payload),
+    )
 }
 
 /// Server-sent events for this station: first `hello` with the current playlist ETag
@@ -290,7 +260,7 @@ struct Hello {
 #[utoipa::path(get, path = "/api/v1/events", tag = "station", security(("station_token" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "last event id seen")),
     responses((status = 200, content_type = "text/event-stream",
-        description = "events `hello`, `playlist_changed`, `emergency`")))]
+        description = "events `hello` (data HelloJson), `playlist_changed` (PlaylistChangedJson), `emergency` (EmergencyEventJson)")))]
 pub(super) async fn events(
     State(state): State<AppState>,
     auth: StationAuth,
@@ -320,16 +290,15 @@ pub(super) async fn events(
     let etag = crate::store::fetch_playlist(&state.store, &station)
         .await?
         .map(|p| p.etag);
-    let hello = Hello {
+    let hello = StationEventJson::Hello(HelloJson {
         station: station.clone(),
         etag,
         server_time_ms: chrono::Utc::now().timestamp_millis(),
-    };
+    });
     let mut first = vec![
         Event::default()
-            .event("hello")
-            .json_data(&hello)
-            .map_err(|e| ApiError::Internal(e.into()))?,
+            .event(hello.name().as_str())
+            .data(hello.data()),
     ];
     let last_id = headers
         .get("last-event-id")
@@ -341,7 +310,7 @@ pub(super) async fn events(
         for e in crate::server::events::missed(&state.store, &station, after).await? {
             replayed_up_to = e.id;
             replayed.insert(e.id);
-            first.push(sse_event(e));
+            first.extend(sse_event(e));
         }
     }
     // Bulletins of the last minutes the station has not acknowledged go out again on
@@ -349,7 +318,7 @@ pub(super) async fn events(
     // power, or its link may have been down when it was sent.
     for e in super::emergency::pending_for_station(&state.store, &station).await? {
         if replayed.insert(e.id) {
-            first.push(sse_event(e));
+            first.extend(sse_event(e));
         }
     }
     let mine = station.clone();
@@ -357,7 +326,7 @@ pub(super) async fn events(
         .map_while(move |e| match e {
             Ok(e) if e.is_shutdown() => None,
             // Its tokens were revoked: the stream ends at once, nothing more reaches it.
-            Ok(e) if e.station == mine && e.kind == TOKENS_REVOKED => None,
+            Ok(e) if e.station == mine && e.kind == Kind::TokensRevoked => None,
             Ok(e) => Some(Some(e)),
             // Lagged: end the stream rather than silently skip; the agent reconnects.
             Err(_) => None,
@@ -366,7 +335,7 @@ pub(super) async fn events(
             Some(e)
                 if e.station == station && e.id > replayed_up_to && !replayed.contains(&e.id) =>
             {
-                Some(Ok(sse_event(e)))
+                sse_event(e).map(Ok)
             }
             _ => None,
         });

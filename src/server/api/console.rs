@@ -7,12 +7,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::json::ApiJson;
 use super::scope::Scope;
 use crate::server::AppState;
-use crate::server::accounts::{area_within, login as check_login};
+use crate::server::accounts::login as check_login;
 use crate::server::auth::{ClientAddr, Role, StaffAuth, create_enroll_code, revoke_tokens};
 use crate::server::error::{ApiError, ApiResult};
 
@@ -162,12 +161,13 @@ async fn areas(
     Ok(axum::Json(
         scope
             .areas()
+            .into_iter()
             .map(|a| AreaJson {
-                code: a.code.clone(),
+                code: a.code.to_string(),
                 name: a.name.clone(),
-                kind: a.kind.clone(),
-                parent: a.parent.clone(),
-                retired: retired.contains(&a.code),
+                kind: a.kind.as_str().to_owned(),
+                parent: a.parent.as_ref().map(ToString::to_string),
+                retired: retired.contains(a.code.as_str()),
             })
             .collect(),
     ))
@@ -175,15 +175,12 @@ async fn areas(
 
 /// 404 unless `station` exists inside the caller's subtree (outside looks like absent).
 async fn station_in_scope(state: &AppState, auth: &StaffAuth, station: &str) -> ApiResult<()> {
-    let row = sqlx::query("SELECT area_code FROM stations WHERE code = $1")
-        .bind(station.to_owned())
-        .fetch_optional(state.store.pool())
-        .await?;
-    let Some(row) = row else {
-        return Err(ApiError::NotFound(format!("không có trạm `{station}`")));
+    let area = crate::store::station_area(&state.store, station).await?;
+    let inside = match area {
+        Some(area) => Scope::load(&state.store, auth).await?.contains(&area),
+        None => false,
     };
-    let area: String = row.try_get(0)?;
-    if !auth.whole_tree && !area_within(&state.store, &area, &auth.area_code).await? {
+    if !inside {
         return Err(ApiError::NotFound(format!("không có trạm `{station}`")));
     }
     Ok(())

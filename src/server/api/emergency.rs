@@ -21,7 +21,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::server::{AppState, StationEvent};
 use crate::store::emergencies::{self, EmergencyRow, NewEmergency};
 use crate::store::segments;
-use crate::wire::{EmergencyEventJson, gain_db};
+use crate::wire::{EmergencyEventJson, StationEventJson, gain_db};
 
 /// The emergency part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
@@ -173,7 +173,7 @@ async fn send(
     let targets = stations
         .iter()
         .map(|(code, target_lufs)| {
-            let event = EmergencyEventJson {
+            let event = StationEventJson::Emergency(EmergencyEventJson {
                 emergency: new.id.clone(),
                 segment: segment.id.clone(),
                 title: segment.title.clone(),
@@ -183,12 +183,10 @@ async fn send(
                 gain_db: gain_db(segment.loudness_lufs, *target_lufs),
                 media: format!("/api/v1/media/{}", segment.sha256),
                 sent_at: rfc3339(new.sent_at_ms),
-            };
-            serde_json::to_string(&event)
-                .map(|json| (code.clone(), json))
-                .map_err(|e| ApiError::Internal(e.into()))
+            });
+            (code.clone(), event.data())
         })
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     let detail = serde_json::json!({
         "segment": new.segment,
         "area": new.area_code,
@@ -295,7 +293,7 @@ pub(super) async fn pending_for_station(
         .map(|e| StationEvent {
             id: e.event_id,
             station: station.to_owned(),
-            kind: "emergency".to_owned(),
+            kind: crate::server::events::Kind::Station(crate::wire::EventName::Emergency),
             payload: e.payload,
         })
         .collect())

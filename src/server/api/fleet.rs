@@ -227,8 +227,9 @@ pub(crate) async fn fleet_status(
     all.retain(|(_, st)| wanted.is_none_or(|w| st.has(w)));
     all.sort_by(|(a, sa), (b, sb)| (sa.state, &a.code).cmp(&(sb.state, &b.code)));
     let total = all.len();
-    let names: HashMap<&str, &str> = scope
-        .areas()
+    let areas = scope.areas();
+    let names: HashMap<&str, &str> = areas
+        .iter()
         .map(|a| (a.code.as_str(), a.name.as_str()))
         .collect();
     let stations = paging

@@ -226,7 +226,17 @@ async fn audio(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let scope = Scope::load(&state.store, &auth).await?;
-    let row = visible(&state, &scope, &id).await?;
+    segment_audio(&state, &scope, &id).await
+}
+
+/// The audio file of segment `id` when `scope` sees the segment (404 otherwise), as
+/// uploaded, with its type; the API and the console's player both serve it so.
+pub(crate) async fn segment_audio(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+) -> ApiResult<Response> {
+    let row = visible(state, scope, id).await?;
     let digest = Sha256Digest::parse(&row.sha256).ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("segment {id}: bad sha256 {}", row.sha256))
     })?;

@@ -16,7 +16,10 @@ mod reports;
 mod scope;
 mod stations;
 
+pub(crate) use library::segment_audio;
+pub(crate) use scope::Scope;
 pub(crate) use stations::bulk as stations_bulk;
+pub(crate) use stations::{station_plan, visible as visible_station};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

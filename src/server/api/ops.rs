@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use sqlx::Row;
 
 use crate::server::AppState;
 
@@ -54,17 +53,11 @@ pub(super) async fn metrics(
         return crate::server::error::ApiError::Unauthorized.into_response();
     }
     let since = chrono::Utc::now().timestamp_millis() - 5 * 60 * 1000;
-    let online =
-        sqlx::query("SELECT COUNT(DISTINCT station_code) FROM heartbeats WHERE at_ms > $1")
-            .bind(since)
-            .fetch_one(state.store.pool())
-            .await
-            .and_then(|r| r.try_get::<i64, _>(0))
-            .unwrap_or(-1);
-    let stations = sqlx::query("SELECT COUNT(*) FROM stations")
-        .fetch_one(state.store.pool())
+    let online = crate::store::stations_heard_since(&state.store, since)
         .await
-        .and_then(|r| r.try_get::<i64, _>(0))
+        .unwrap_or(-1);
+    let stations = crate::store::station_count(&state.store)
+        .await
         .unwrap_or(-1);
     (
         [(

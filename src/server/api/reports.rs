@@ -221,10 +221,8 @@ pub(super) async fn report(
         let (_, report) = compute(&state.store, &query).await.map_err(refused)?;
         let area_name = match &area {
             Some(code) => scope
-                .areas()
-                .find(|a| a.code == *code)
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| code.clone()),
+                .name_inside(code)
+                .map_or_else(|| code.clone(), str::to_owned),
             None => "Toàn quốc".to_owned(),
         };
         return Ok(axum::Json(to_json(

@@ -23,6 +23,8 @@ pub(crate) mod bulk;
 mod plan;
 mod spec;
 
+pub(crate) use plan::station_plan;
+
 pub(super) use spec::{StationSpec, WindowSpec};
 
 /// The station part of the OpenAPI document.
@@ -193,7 +195,8 @@ async fn list(
     Ok(axum::Json(stations))
 }
 
-async fn visible(state: &AppState, scope: &Scope, code: &str) -> ApiResult<StationRow> {
+/// The station `code` when it lies in `scope`; 404 otherwise (outside looks absent).
+pub(crate) async fn visible(state: &AppState, scope: &Scope, code: &str) -> ApiResult<StationRow> {
     match crate::store::get_station(&state.store, code).await? {
         Some(row) if scope.contains(&row.area) => Ok(row),
         _ => Err(ApiError::NotFound(format!("không có trạm `{code}`"))),

@@ -259,7 +259,7 @@ impl Scope<'_> {
         }
         match &self.q.area {
             Some(_) => format!(
-                "station_code IN (SELECT code FROM stations WHERE timezone = ${first} AND area_code IN (SELECT code FROM sub))"
+                "station_code IN (SELECT code FROM stations WHERE timezone = ${first} AND area_code IN (SELECT code FROM subtree))"
             ),
             None => {
                 format!("station_code IN (SELECT code FROM stations WHERE timezone = ${first})")
@@ -267,10 +267,10 @@ impl Scope<'_> {
         }
     }
 
-    /// `WITH RECURSIVE sub …` when an area is asked for (bound as `$1`).
+    /// The subtree CTE (`subtree`) when an area is asked for (bound as `$1`).
     fn with_sql(&self) -> &'static str {
         if self.q.area.is_some() {
-            "WITH RECURSIVE sub(code) AS (SELECT code FROM areas WHERE code = $1 UNION ALL SELECT a.code FROM areas a JOIN sub ON a.parent_code = sub.code) "
+            crate::store::areas::SUBTREE_CTE
         } else {
             ""
         }

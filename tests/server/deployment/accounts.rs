@@ -297,10 +297,11 @@ async fn an_imported_tree_gets_its_first_admin_from_the_cli(db: Db) {
     );
     let count: i64 = {
         let store = loa::store::Store::open(&url).await.expect("open");
+        let db = crate::server::raw_db(&url).await;
         let n = sqlx::query_scalar::<_, i64>(
             "SELECT (SELECT COUNT(*) FROM campaigns) + (SELECT COUNT(*) FROM segments)",
         )
-        .fetch_one(store.pool())
+        .fetch_one(&db)
         .await
         .expect("count");
         store.close().await;
@@ -342,12 +343,4 @@ async fn an_imported_tree_gets_its_first_admin_from_the_cli(db: Db) {
     drop(server);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn account_create_sqlite() {
-    an_imported_tree_gets_its_first_admin_from_the_cli(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn account_create_postgres() {
-    an_imported_tree_gets_its_first_admin_from_the_cli(Db::Postgres).await;
-}
+crate::both_backends!(db: an_imported_tree_gets_its_first_admin_from_the_cli);

@@ -172,15 +172,7 @@ async fn https_with_a_province_ca(db: Db) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn https_sqlite() {
-    https_with_a_province_ca(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn https_postgres() {
-    https_with_a_province_ca(Db::Postgres).await;
-}
+crate::both_backends!(db: https_with_a_province_ca);
 
 /// `loa serve --tls-cert` without `--tls-key`, or with a key that is not PEM, refuses to
 /// start and says what to give.

@@ -6,7 +6,7 @@ use loa::server::auth::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{count, get, post, staff, upload_new};
+use super::{count, get, post, upload_new};
 use crate::both_backends;
 use crate::server::TestApp;
 
@@ -50,7 +50,7 @@ async fn campaign_with(app: &TestApp, segment: &str, area: &str) {
     .bind(spec.until.to_string())
     .bind(area.to_owned())
     .bind(serde_json::to_string(&spec).expect("spec json"))
-    .execute(app.state.store.pool())
+    .execute(&app.db)
     .await
     .expect("insert campaign");
 }
@@ -69,8 +69,8 @@ async fn playlist_segments(app: &TestApp, token: &str) -> Vec<String> {
 }
 
 async fn approval_by_another_person_puts_the_segment_on_air(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
-    let approver = staff(&app, "duyet", Role::Approver, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
+    let approver = app.staff("duyet", Role::Approver, "05443").await;
     upload_new(&app, &editor, "hop-to-dan-pho", 4).await;
     campaign_with(&app, "hop-to-dan-pho", "05443").await;
     app.state
@@ -122,27 +122,27 @@ async fn approval_by_another_person_puts_the_segment_on_air(app: TestApp) {
 }
 
 async fn approval_is_refused_to_the_uploader_and_to_the_wrong_people(app: TestApp) {
-    let approver = staff(&app, "duyet", Role::Approver, "05443").await;
+    let approver = app.staff("duyet", Role::Approver, "05443").await;
     upload_new(&app, &approver, "tu-tai-len", 5).await;
     let res = post(&app, &approver, "/api/v1/segments/tu-tai-len/approve").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "own upload");
     let message = res.text().await.expect("body");
     assert!(message.contains("chính mình tải lên"), "{message}");
 
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
-    let viewer = staff(&app, "xem", Role::Viewer, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
+    let viewer = app.staff("xem", Role::Viewer, "05443").await;
     for token in [&editor, &viewer] {
         let res = post(&app, token, "/api/v1/segments/tu-tai-len/approve").await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "role too low");
     }
-    let elsewhere = staff(&app, "duyet-xa-khac", Role::Approver, "05710").await;
+    let elsewhere = app.staff("duyet-xa-khac", Role::Approver, "05710").await;
     let res = post(&app, &elsewhere, "/api/v1/segments/tu-tai-len/approve").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "outside the subtree");
     let res = post(&app, &approver, "/api/v1/segments/khong-co/approve").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "unknown segment");
     // A commune approver cannot approve what the province owns, though it sees it.
     sqlx::query("UPDATE segments SET approved_at = NULL WHERE id = 'bao-tin-khan-cap-mau'")
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     let res = post(
@@ -166,14 +166,14 @@ async fn approval_is_refused_to_the_uploader_and_to_the_wrong_people(app: TestAp
     );
 
     // Another approver of the commune may approve it.
-    let second = staff(&app, "duyet-2", Role::Approver, "05443").await;
+    let second = app.staff("duyet-2", Role::Approver, "05443").await;
     let res = post(&app, &second, "/api/v1/segments/tu-tai-len/approve").await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn gain_brings_each_station_to_its_target_loudness(app: TestApp) {
     sqlx::query("UPDATE stations SET target_lufs = -23 WHERE code = '05710'")
-        .execute(app.state.store.pool())
+        .execute(&app.db)
         .await
         .expect("update");
     app.state
@@ -219,7 +219,7 @@ async fn gain_brings_each_station_to_its_target_loudness(app: TestApp) {
     let (segment, gain) = loud.iter().next().expect("an item");
     let lufs: f64 = sqlx::query("SELECT loudness_lufs FROM segments WHERE id = $1")
         .bind(segment.clone())
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("segment")
         .get(0);

@@ -5,7 +5,7 @@ use loa::server::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{audio, count, fresh_mp3, media_files, staff, upload, upload_new};
+use super::{audio, count, fresh_mp3, media_files, upload, upload_new};
 use crate::both_backends;
 use crate::server::TestApp;
 
@@ -15,8 +15,8 @@ both_backends!(
 );
 
 async fn bad_uploads_are_refused_and_write_nothing(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
-    let viewer = staff(&app, "xem", Role::Viewer, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
+    let viewer = app.staff("xem", Role::Viewer, "05443").await;
     upload_new(&app, &editor, "da-co", 6).await;
     let segments = count(&app, "SELECT COUNT(*) FROM segments").await;
     let audits = count(&app, "SELECT COUNT(*) FROM audit_log").await;
@@ -143,7 +143,7 @@ async fn bad_uploads_are_refused_and_write_nothing(app: TestApp) {
 }
 
 async fn problems_of_the_form_are_listed_together(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     let res = upload(
         &app,
         &editor,
@@ -214,47 +214,12 @@ async fn problems_of_the_form_are_listed_together(app: TestApp) {
 
 /// A server whose uploads may be at most 1 MB.
 async fn spawn_small(db: crate::server::Db) -> Option<TestApp> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = match db {
-        crate::server::Db::Sqlite => None,
-        crate::server::Db::Postgres => Some(crate::server::postgres_url().await?),
-    };
-    let config = loa::server::Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: dir.path().to_owned(),
-        database_url,
-        seed: Some(crate::server::seed_dir()),
-        max_upload_mb: 1,
-        ..loa::server::Config::default()
-    };
-    let app = loa::server::App::build(config)
+    crate::server::spawn_app_configured(db, crate::server::seed_dir(), |c| c.max_upload_mb = 1)
         .await
-        .expect("server builds");
-    let base = format!("http://{}", app.local_addr());
-    let state = app.state().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-    let admin_password = std::fs::read_to_string(dir.path().join("admin-password.txt"))
-        .expect("seeded admin password")
-        .lines()
-        .nth(1)
-        .expect("password line")
-        .to_owned();
-    Some(TestApp {
-        base,
-        client: reqwest::Client::new(),
-        state,
-        data_dir: dir.path().to_owned(),
-        admin_password,
-        stop: Some(stop),
-        _dir: dir,
-    })
 }
 
 async fn an_oversized_upload_is_refused(app: TestApp) {
-    let editor = staff(&app, "bien-tap", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap", Role::Editor, "05443").await;
     let files = media_files(&app);
     let segments = count(&app, "SELECT COUNT(*) FROM segments").await;
     // A WAV a little over the limit (the sample, padded with silence).
@@ -279,20 +244,4 @@ async fn an_oversized_upload_is_refused(app: TestApp) {
     upload_new(&app, &editor, "vua-du", 10).await;
 }
 
-mod an_oversized_upload_is_refused {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let app = super::spawn_small(crate::server::Db::Sqlite)
-            .await
-            .expect("sqlite app");
-        super::an_oversized_upload_is_refused(app).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        match super::spawn_small(crate::server::Db::Postgres).await {
-            Some(app) => super::an_oversized_upload_is_refused(app).await,
-            None => eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped"),
-        }
-    }
-}
+crate::both_backends!(@spawn super::spawn_small; an_oversized_upload_is_refused);

@@ -8,7 +8,7 @@ use loa::server::auth::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{TestApp, staff, upload};
+use super::{TestApp, upload};
 use crate::both_backends;
 use crate::support::pulse::tool_present;
 
@@ -60,7 +60,7 @@ async fn an_m4a_from_a_phone_uploads_with_its_true_duration_and_loudness(app: Te
         .args(["-c:a", "aac", "-b:a", "64k"])
         .arg(&m4a));
     let want_lufs = ffmpeg_loudness(&m4a);
-    let editor = staff(&app, "bien-tap-m4a", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap-m4a", Role::Editor, "05443").await;
     let res = upload(
         &app,
         &editor,
@@ -104,7 +104,7 @@ async fn a_silent_file_uploads_with_a_vietnamese_warning_and_plays_at_0_db(app: 
         .args(["-n", "-r", "44100", "-c", "1"])
         .arg(&wav)
         .args(["trim", "0", "10"]));
-    let editor = staff(&app, "bien-tap-lang", Role::Editor, "05443").await;
+    let editor = app.staff("bien-tap-lang", Role::Editor, "05443").await;
     let res = upload(
         &app,
         &editor,

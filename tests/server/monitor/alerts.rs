@@ -9,17 +9,10 @@ use loa::server::config::SmtpTls;
 use serde_json::{Value, json};
 
 use super::sinks::{SmtpSink, WebhookSink};
+use crate::both_backends;
 use crate::server::{Db, TestApp, seed_dir, spawn_app_configured};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    silence_is_told_once_in_a_digest_and_so_is_its_end(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    silence_is_told_once_in_a_digest_and_so_is_its_end(Db::Postgres).await;
-}
+both_backends!(db: silence_is_told_once_in_a_digest_and_so_is_its_end);
 
 /// `hh:mm` station-local tomorrow.
 fn tomorrow(h: u32, m: u32) -> DateTime<Utc> {
@@ -210,7 +203,7 @@ async fn subscriptions_are_checked_and_scoped(app: &TestApp, admin: &str) {
     )
     .await;
 
-    let commune = super::super::library::staff(app, "qtv-xa", Role::Admin, "05710").await;
+    let commune = app.staff("qtv-xa", Role::Admin, "05710").await;
     subscribe(
         app,
         &commune,
@@ -250,7 +243,7 @@ async fn subscriptions_are_checked_and_scoped(app: &TestApp, admin: &str) {
     assert_eq!(delete(commune.clone(), province_sub.to_string()).await, 404);
     assert_eq!(delete(commune.clone(), own["id"].to_string()).await, 204);
     assert_eq!(delete(commune.clone(), own["id"].to_string()).await, 404);
-    let viewer = super::super::library::staff(app, "xem", Role::Viewer, "19").await;
+    let viewer = app.staff("xem", Role::Viewer, "19").await;
     app.get_json(&viewer, "/api/v1/alert-subscriptions", 403)
         .await;
 }

@@ -26,7 +26,7 @@ async fn heartbeats_decide_each_stations_state(app: TestApp) {
         .get_json(&admin, "/api/v1/fleet?per_page=500", 200)
         .await;
     let stations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stations")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count");
     assert_eq!(all["total"], stations);
@@ -217,8 +217,9 @@ async fn chain_breaks_and_bulletins_show_on_the_dashboard(app: TestApp) {
     let answer: Value = res.json().await.expect("json");
     assert_eq!(answer["chain_breaks"], 1, "{answer}");
 
-    let approver =
-        super::super::library::staff(&app, "duyet", loa::server::auth::Role::Approver, "19").await;
+    let approver = app
+        .staff("duyet", loa::server::auth::Role::Approver, "19")
+        .await;
     let sent = app
         .client
         .post(app.url("/api/v1/emergencies"))
@@ -260,7 +261,7 @@ async fn refused_signatures_show_once_their_table_exists(app: TestApp) {
     assert_eq!(before["total"], 0, "no refusals table yet, or none in it");
     // The signed-airings migration (0010) makes this table and ingest fills it; here it
     // is made as that migration does, if it is not there yet.
-    let pool = app.state.store.pool();
+    let pool = &app.db;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS airing_refusals (
              station_code TEXT NOT NULL, uuid TEXT NOT NULL, reason TEXT NOT NULL,

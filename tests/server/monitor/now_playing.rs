@@ -99,7 +99,7 @@ async fn the_list_is_paged_over_the_callers_stations(app: TestApp) {
         .get_json(&admin, "/api/v1/now-playing?per_page=3", 200)
         .await;
     let stations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stations")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(&app.db)
         .await
         .expect("count");
     assert_eq!(first["total"], stations);

@@ -20,7 +20,7 @@ fn codes(answer: &Value, field: &str) -> Vec<String> {
 }
 
 async fn a_commune_officer_sees_only_its_own_stations(app: TestApp) {
-    let officer = super::super::library::staff(&app, "can-bo-xa", Role::Viewer, "05710").await;
+    let officer = app.staff("can-bo-xa", Role::Viewer, "05710").await;
     let admin = app.admin().await;
     // Something to see everywhere: both communes heard, a bulletin to the other one.
     for station in ["05443", "05710"] {

@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sqlx::Row;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::etag_matches;
@@ -40,37 +39,6 @@ fn last_byte(text: &str) -> Option<u64> {
         return None;
     }
     Some(text.parse().unwrap_or(u64::MAX))
-}
-
-/// Whether `station` may fetch segment `segment`: it is in the station's plan, or it
-/// was sent as an emergency to an area that contains the station's area.
-async fn may_fetch(state: &AppState, station: &str, segment: &str) -> ApiResult<bool> {
-    let planned = sqlx::query(
-        "SELECT 1 FROM planned_items WHERE station_code = $1 AND segment_id = $2 LIMIT 1",
-    )
-    .bind(station.to_owned())
-    .bind(segment.to_owned())
-    .fetch_optional(state.store.pool())
-    .await?;
-    if planned.is_some() {
-        return Ok(true);
-    }
-    // Walk up from the station's area: an emergency for any ancestor reaches it.
-    let emergency = sqlx::query(
-        "WITH RECURSIVE up (code, parent_code) AS (
-             SELECT a.code, a.parent_code FROM areas a JOIN stations s ON s.area_code = a.code
-             WHERE s.code = $1
-             UNION ALL
-             SELECT a.code, a.parent_code FROM areas a JOIN up ON a.code = up.parent_code
-         )
-         SELECT 1 FROM emergencies e WHERE e.segment_id = $2 AND e.area_code IN (SELECT code FROM up)
-         LIMIT 1",
-    )
-    .bind(station.to_owned())
-    .bind(segment.to_owned())
-    .fetch_optional(state.store.pool())
-    .await?;
-    Ok(emergency.is_some())
 }
 
 /// Bytes read from disk per chunk of a media response.
@@ -112,15 +80,10 @@ pub(crate) async fn media(
         )));
     };
     let sha = digest.to_string();
-    let segment = sqlx::query("SELECT id FROM segments WHERE sha256 = $1")
-        .bind(sha.clone())
-        .fetch_optional(state.store.pool())
-        .await?;
-    let Some(segment) = segment else {
+    let Some(segment) = crate::store::segments::segment_by_sha(&state.store, &sha).await? else {
         return Err(ApiError::NotFound(format!("không có tệp âm thanh {sha}")));
     };
-    let segment: String = segment.try_get(0)?;
-    if !may_fetch(&state, &auth.station, &segment).await? {
+    if !crate::store::station_may_fetch(&state.store, &auth.station, &segment.id).await? {
         return Err(ApiError::Forbidden(format!(
             "tệp {sha} không có trong lịch phát của trạm {} và không phải tin khẩn cấp gửi tới trạm",
             auth.station

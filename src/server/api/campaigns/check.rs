@@ -1,6 +1,7 @@
-//! Checking a campaign written in the console against the whole stored schedule, with
-//! the rules and Vietnamese messages of schedule files; each problem is prefixed with
-//! the path of the field it concerns (`rotations[0].spacing: …`).
+//! Checking a campaign written in the console against the whole stored schedule: its
+//! fields with the campaign checker schedule files use ([`CampaignSpec::check`]), then
+//! the whole-schedule rules; each problem is prefixed with the path of the field it
+//! concerns (`rotations[0].spacing: …`).
 
 use std::collections::HashMap;
 
@@ -87,25 +88,9 @@ pub(super) async fn check(
             .filter(|o| scope.contains(o) || scope.is_above(o))
             .and_then(|_| inputs.segment_by_id(id))
     };
-    let mut errors = Vec::new();
-    let campaign = spec.to_domain(inputs.tree(), usable);
-    for (i, r) in spec.rotations.iter().enumerate() {
-        // Schedule files require weights for `weighted`; stored specs may omit weights
-        // of 1, so only the API checks this (not `to_domain`, which also reads them).
-        if r.order == "weighted" && spec.weights.is_empty() {
-            errors.push(format!(
-                "rotations[{i}].order: `order` = `weighted` cần `weights`, ví dụ {{\"ma-ban-tin\": 3}}"
-            ));
-        }
-    }
-    let campaign = match campaign {
-        Ok(c) if errors.is_empty() => c,
-        Ok(_) => return Err(ApiError::Invalid(errors)),
-        Err(mut first) => {
-            first.extend(errors);
-            return Err(ApiError::Invalid(first));
-        }
-    };
+    let campaign = spec
+        .check(inputs.tree(), usable)
+        .map_err(ApiError::Invalid)?;
 
     let mut campaigns: Vec<_> = inputs
         .campaigns()

@@ -63,7 +63,7 @@ pub(crate) fn area_filter(
     let Some(code) = area.map(str::trim).filter(|a| !a.is_empty()) else {
         return Ok((
             scope.root_area().map(str::to_owned),
-            scope.areas().map(|a| a.code.clone()).collect(),
+            scope.areas().iter().map(|a| a.code.to_string()).collect(),
         ));
     };
     if !scope.contains(code) {
@@ -72,8 +72,9 @@ pub(crate) fn area_filter(
             code.chars().take(64).collect::<String>()
         )));
     }
+    let areas = scope.areas();
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-    for a in scope.areas() {
+    for a in &areas {
         if let Some(p) = &a.parent {
             children
                 .entry(p.as_str())

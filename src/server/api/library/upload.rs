@@ -245,7 +245,7 @@ fn check(mut form: Form, auth: &StaffAuth, scope: &Scope) -> ApiResult<Checked> 
                 language,
                 tags,
                 duration_ms: 0,
-                sha256: hex(&Sha256::digest(&bytes)),
+                sha256: crate::domain::hex(&Sha256::digest(&bytes)),
                 size_bytes: bytes.len() as i64,
                 format: String::new(),
                 loudness_lufs: None,
@@ -258,10 +258,6 @@ fn check(mut form: Form, auth: &StaffAuth, scope: &Scope) -> ApiResult<Checked> 
         }),
         _ => Err(ApiError::Invalid(problems)),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Uploads a segment (editor or above). 201 with the new segment; 200 with the

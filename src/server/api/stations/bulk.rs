@@ -295,7 +295,7 @@ pub async fn create_all(
     let Some(root) = root.filter(|_| allowed(area)) else {
         return Ok(Err(vec![format!(
             "--area: đơn vị `{area}` không có trong danh sách đơn vị hành chính{}",
-            crate::wire::area_hint(tree, area)
+            crate::domain::area_hint(tree, area)
         )]));
     };
     let retired = crate::store::retired_area_codes(store).await?;

@@ -35,41 +35,41 @@ pub(super) struct PlanParams {
 
 /// A station's plan for a range of local days.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct StationPlanJson {
+pub(crate) struct StationPlanJson {
     /// Station code.
-    station: String,
+    pub(crate) station: String,
     /// IANA time zone of its days.
-    timezone: String,
+    pub(crate) timezone: String,
     /// First local day.
-    from: String,
+    pub(crate) from: String,
     /// Last local day (included).
-    until: String,
+    pub(crate) until: String,
     /// The items, in start order.
-    items: Vec<PlanItemJson>,
+    pub(crate) items: Vec<PlanItemJson>,
     /// What the compiler found over the range.
-    diagnostics: Vec<DiagnosticJson>,
+    pub(crate) diagnostics: Vec<DiagnosticJson>,
 }
 
 /// One planned item and, once due, what happened to it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct PlanItemJson {
+pub(crate) struct PlanItemJson {
     /// The item exactly as the agent's playlist carries it.
     #[serde(flatten)]
-    item: PlaylistItemJson,
+    pub(crate) item: PlaylistItemJson,
     /// `upcoming` (not due yet), `unreported` (due, no record yet) or the recorded
     /// outcome: `aired`, `partial`, `missed`, `failed`, `preempted`.
-    status: String,
+    pub(crate) status: String,
     /// The recorded reason, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Real start, RFC 3339 UTC, when it went on air.
     #[serde(skip_serializing_if = "Option::is_none")]
-    actual_start: Option<String>,
+    pub(crate) actual_start: Option<String>,
     /// Real end, RFC 3339 UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
-    actual_end: Option<String>,
+    pub(crate) actual_end: Option<String>,
     /// Records the station sent for this item (more than one is a station fault).
-    records: usize,
+    pub(crate) records: usize,
 }
 
 /// Parses a day parameter, `yyyy-mm-dd` or `dd/mm/yyyy`.
@@ -129,9 +129,30 @@ pub(super) async fn plan(
     let scope = Scope::load(&state.store, &auth).await?;
     visible(&state, &scope, &code).await?;
     let (from, days) = range(p.from.as_deref(), p.until.as_deref())?;
+    let (plan, _) = station_plan(&state, &scope, &code, from, days).await?;
+    Ok(axum::Json(plan))
+}
+
+/// The plan of station `code` (inside `scope`, else 404) for `days` local days from
+/// `from`, with what the station recorded for the items already due; also the inputs
+/// it was compiled from (the console names segments and campaigns from them). What
+/// `GET /stations/{code}/plan` answers and the console's calendar shows.
+pub(crate) async fn station_plan(
+    state: &AppState,
+    scope: &Scope,
+    code: &str,
+    from: NaiveDate,
+    days: u32,
+) -> ApiResult<(StationPlanJson, crate::store::Loaded)> {
+    visible(state, scope, code).await?;
+    if days == 0 || i64::from(days) > MAX_PLAN_DAYS {
+        return Err(ApiError::BadRequest(format!(
+            "until: khoảng {days} ngày; cần từ 1 đến {MAX_PLAN_DAYS} ngày"
+        )));
+    }
     let loaded = crate::store::load_inputs(&state.store).await?;
     let inputs = &loaded.inputs;
-    let Some(idx) = inputs.station_by_code(&code) else {
+    let Some(idx) = inputs.station_by_code(code) else {
         return Err(ApiError::NotFound(format!("không có trạm `{code}`")));
     };
     let st = inputs.station(idx);
@@ -150,7 +171,7 @@ pub(super) async fn plan(
     let until = from + Duration::days(i64::from(days) - 1);
     let records = crate::store::airings_planned_between(
         &state.store,
-        &code,
+        code,
         start_ms(from),
         start_ms(until + Duration::days(1)),
     )
@@ -183,7 +204,7 @@ pub(super) async fn plan(
             }
         })
         .collect();
-    Ok(axum::Json(StationPlanJson {
+    let plan = StationPlanJson {
         station: st.code.to_string(),
         timezone: st.timezone.name().to_owned(),
         from: from.to_string(),
@@ -194,5 +215,6 @@ pub(super) async fn plan(
             .iter()
             .map(DiagnosticJson::from)
             .collect(),
-    }))
+    };
+    Ok((plan, loaded))
 }

@@ -1,16 +1,11 @@
-//! A station as the console writes it, and its checks: the rules and Vietnamese
-//! messages of `[[station]]` in schedule files, each prefixed with the field's path
-//! (`windows[1].times[0]: …`).
+//! A station as the console writes it, checked by the station checker of
+//! [`crate::domain::check`] (the one `[[station]]` in schedule files goes through),
+//! each problem prefixed with the field's path (`windows[1].times[0]: …`).
 
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    AreaCode, AreaTree, Language, Station, StationCode, WeekdaySet, Window, WindowError, Windows,
-};
-
-/// Loudness targets accepted, LUFS (broadcast practice is -23 to -14).
-const LUFS_RANGE: std::ops::RangeInclusive<f64> = -40.0..=-5.0;
+use crate::domain::check::{Notation, StationDraft, WindowDraft, check_station, with_paths};
+use crate::domain::{AreaTree, Station, Windows};
 
 /// Days and time ranges, as in a station's `windows` in schedule files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -69,154 +64,42 @@ pub(super) fn window_specs(windows: &Windows) -> Vec<WindowSpec> {
 
 impl StationSpec {
     /// The station `code` this spec describes, its loudness target, and the field path
-    /// of each of its windows (in the order of [`Windows::list`]'s input). Lists every
-    /// problem found.
+    /// of each of its windows (in the order of [`Windows::list`]'s input), checked by
+    /// the station checker schedule files use too. Lists every problem found, each
+    /// after its field's path.
     pub(super) fn to_domain(
         &self,
         code: &str,
         tree: &AreaTree,
     ) -> Result<(Station, f64, Vec<String>), Vec<String>> {
-        let mut errors = Vec::new();
-        let parsed = StationCode::parse(code);
-        if parsed.is_none() {
-            errors.push(format!(
-                "code: mã trạm `{code}` không hợp lệ: chỉ dùng chữ, số, `-`, `_`, `.`"
-            ));
-        }
-        let area = AreaCode::parse(&self.area).ok().and_then(|c| tree.get(&c));
-        if area.is_none() {
-            errors.push(format!(
-                "area: đơn vị `{}` không có trong danh sách đơn vị hành chính{}",
-                self.area,
-                crate::wire::area_hint(tree, &self.area)
-            ));
-        }
-        let languages = self.languages(&mut errors);
-        let timezone = match &self.timezone {
-            None => Some(chrono_tz::Asia::Ho_Chi_Minh),
-            Some(tz) => tz.parse::<Tz>().ok().or_else(|| {
-                errors.push(format!(
-                    "timezone: múi giờ `{tz}` không có trong cơ sở dữ liệu IANA; viết `Asia/Ho_Chi_Minh`"
-                ));
-                None
-            }),
+        let windows: Option<Vec<WindowDraft<'_>>> = self.windows.as_ref().map(|specs| {
+            specs
+                .iter()
+                .map(|w| WindowDraft {
+                    days: w.days.as_deref(),
+                    times: w.times.iter().map(String::as_str).collect(),
+                })
+                .collect()
+        });
+        let draft = StationDraft {
+            code,
+            area: &self.area,
+            name: self.name.as_deref(),
+            languages: self
+                .languages
+                .as_ref()
+                .map(|l| l.iter().map(String::as_str).collect()),
+            timezone: self.timezone.as_deref(),
+            windows,
+            target_lufs: self.target_lufs,
         };
-        let (windows, paths) = match &self.windows {
-            None => (Some(None), Vec::new()),
-            Some(specs) => {
-                let (w, paths) = windows(specs, &mut errors);
-                (w.map(Some), paths)
-            }
-        };
-        let target = self.target_lufs.unwrap_or(-16.0);
-        if !LUFS_RANGE.contains(&target) {
-            errors.push(format!(
-                "target_lufs: {target} không hợp lệ: mức âm lượng mục tiêu từ -40 đến -5 LUFS (thường là -16)"
-            ));
-        }
-        let name = match &self.name {
-            Some(n) if n.trim().is_empty() => {
-                errors
-                    .push("name: không được để trống (bỏ `name` để dùng tên mặc định)".to_owned());
-                None
-            }
-            Some(n) => Some(crate::schedule_file::nfc(n.trim())),
-            None => area.map(|a| format!("Trạm truyền thanh {}", tree.area(a).name)),
-        };
-        match (parsed, area, timezone, windows, name) {
-            (Some(code), Some(area), Some(timezone), Some(windows), Some(name))
-                if errors.is_empty() =>
-            {
-                let station = Station {
-                    code,
-                    name,
-                    area,
-                    timezone,
-                    languages,
-                    windows,
-                };
-                Ok((station, target, paths))
-            }
-            _ => Err(errors),
-        }
-    }
-
-    fn languages(&self, errors: &mut Vec<String>) -> Vec<Language> {
-        let Some(list) = &self.languages else {
-            return vec![Language::vietnamese()];
-        };
-        if list.is_empty() {
-            errors.push("languages: cần ít nhất một ngôn ngữ, ví dụ [\"vi\"]".to_owned());
-        }
-        list.iter()
-            .enumerate()
-            .filter_map(|(i, l)| {
-                let lang = Language::parse(l);
-                if lang.is_none() {
-                    errors.push(format!(
-                        "languages[{i}]: mã ngôn ngữ `{l}` không hợp lệ: dùng mã ISO 639 viết thường, ví dụ `vi`, `tyz` (Tày), `hmn` (H'Mông)"
-                    ));
-                }
-                lang
-            })
-            .collect()
-    }
-}
-
-/// Parses window specs; `None` when any is wrong (problems pushed to `errors`).
-fn windows(specs: &[WindowSpec], errors: &mut Vec<String>) -> (Option<Windows>, Vec<String>) {
-    let mut list = Vec::new();
-    let mut paths = Vec::new();
-    let mut ok = true;
-    for (i, spec) in specs.iter().enumerate() {
-        let days = match &spec.days {
-            None => WeekdaySet::ALL,
-            Some(d) => match WeekdaySet::parse(d) {
-                Ok(s) => s,
-                Err(e) => {
-                    errors.push(format!("windows[{i}].days: {e}"));
-                    ok = false;
-                    continue;
-                }
-            },
-        };
-        if spec.times.is_empty() {
-            errors.push(format!(
-                "windows[{i}].times: cần ít nhất một khung giờ trong `times`, ví dụ [\"05:30-06:30\"]"
-            ));
-            ok = false;
-        }
-        for (j, t) in spec.times.iter().enumerate() {
-            match Window::parse_range(days, t) {
-                Ok(w) => {
-                    list.push(w);
-                    paths.push(format!("windows[{i}].times[{j}]"));
-                }
-                Err(e) => {
-                    errors.push(format!("windows[{i}].times[{j}]: {e}"));
-                    ok = false;
-                }
-            }
-        }
-    }
-    if !ok {
-        return (None, paths);
-    }
-    match Windows::new(list) {
-        Ok(w) => (Some(w), paths),
-        Err(e) => {
-            errors.push(match &e {
-                WindowError::Overlap {
-                    first_index,
-                    second_index,
-                    ..
-                } => format!(
-                    "{}: {e} (khung trước: {})",
-                    paths[*second_index], paths[*first_index]
-                ),
-                _ => format!("windows: {e}"),
-            });
-            (None, paths)
+        match check_station(&draft, tree, &Notation::json()) {
+            Ok(c) => Ok((
+                c.station,
+                c.target_lufs,
+                c.window_paths.iter().map(ToString::to_string).collect(),
+            )),
+            Err(problems) => Err(with_paths(&problems)),
         }
     }
 }

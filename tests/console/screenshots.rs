@@ -1,0 +1,63 @@
+//! The main pages at the office PC's size (1366×768) and the phone's (360×740): no
+//! page scrolls sideways, and each gives a screenshot. With `LOA_SCREENSHOTS=DIR` the
+//! PNGs are written there (the README's are in docs/screenshots/):
+//!
+//! ```sh
+//! LOA_SCREENSHOTS=docs/screenshots cargo test --test main console::screenshots
+//! ```
+
+use chrono::Duration;
+
+use super::calendar::today;
+use super::{Browser, COMMUNE_VIEWER, DESKTOP, PASSWORD, PHONE};
+use crate::server::{Db, spawn_app};
+
+/// Width and height written in a PNG's header.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    (be(16), be(20))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_pages_fit_both_sizes() {
+    let Some(browser) = Browser::start(DESKTOP.0, DESKTOP.1).await else {
+        return;
+    };
+    let app = spawn_app(Db::Sqlite).await.expect("app");
+    app.console_accounts().await;
+    app.missed_first_item(today() - Duration::days(1)).await;
+    let out = std::env::var_os("LOA_SCREENSHOTS").map(std::path::PathBuf::from);
+    if let Some(dir) = &out {
+        std::fs::create_dir_all(dir).expect("screenshot folder");
+    }
+    let pages = [
+        ("login", "/login"),
+        ("stations", "/stations"),
+        ("station", "/stations/05443"),
+        ("station-month", "/stations/05443?view=month#calendar"),
+    ];
+    for (w, h) in [DESKTOP, PHONE] {
+        browser.resize(w, h).await;
+        for (name, path) in pages {
+            if name == "stations" && browser.text().await.contains("Đăng nhập") {
+                browser.log_in(&app.base, COMMUNE_VIEWER, PASSWORD).await;
+            }
+            browser.open(&app.url(path)).await;
+            assert!(
+                browser.fits_width().await,
+                "{name} scrolls sideways at {w}×{h}"
+            );
+            let png = browser.screenshot().await;
+            let (pw, ph) = png_size(&png);
+            assert_eq!((pw, ph), (w, h), "{name} at {w}×{h}: screenshot size");
+            if let Some(dir) = &out {
+                let file = dir.join(format!("{name}-{w}x{h}.png"));
+                std::fs::write(&file, &png).expect("write screenshot");
+            }
+        }
+        // The next size starts logged out, from the login page again.
+        browser.log_out().await;
+    }
+    browser.close().await;
+}
