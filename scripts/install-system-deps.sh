@@ -5,6 +5,7 @@
 #                                                       make phone-like files with sox, lame, ffmpeg;
 #                                                       PulseAudio for the sound card test;
 #                                                       nginx-light for the reverse-proxy test;
+#                                                       python3-venv for the SMTP server of the alert tests;
 #                                                       chromium, chromium-driver and fonts-noto-core
 #                                                       for the web console's browser tests)
 #   scripts/install-system-deps.sh --audio-tools        also the tools that regenerate audio/
@@ -23,6 +24,8 @@ packages=(pkg-config libasound2-dev sox lame ffmpeg pulseaudio pulseaudio-utils 
 packages+=(nginx-light)
 # The suite checks the systemd units in packaging/systemd with `systemd-analyze verify`.
 packages+=(systemd)
+# The alert tests run a real SMTP server (aiosmtpd, installed by .ci/run into .ci/venv).
+packages+=(python3 python3-venv)
 # The web console's browser tests drive headless Chromium through chromedriver
 # (tests/console/); Noto fonts so Vietnamese renders in its screenshots.
 packages+=(chromium chromium-driver fonts-noto-core)

@@ -2,18 +2,21 @@
 //!
 //! Owns the meaning of areas, stations, broadcast windows, segments, campaigns,
 //! rotations and playlists, the compiler that turns them into a station's plan, and the
-//! aggregation of airings into reports.
+//! aggregation of airings into reports, the state of each station at an instant, and
+//! slot rules put in Vietnamese words.
 //! It must not do I/O: no files, network, database, clock or JSON. Callers pass the
 //! dates to compile and get plain values back; the same inputs always give the same
 //! output, byte for byte.
 
 mod airing;
+mod alert;
 mod area;
 mod campaign;
 pub mod check;
 mod compile;
 mod crontab;
 mod diagnostic;
+mod fleet;
 mod inputs;
 mod log_check;
 mod playlist;
@@ -23,11 +26,15 @@ mod report;
 mod segment;
 mod sequence;
 mod signature;
+mod slot_words;
 mod station;
 mod text;
 mod window;
 
 pub use airing::{AiringRecord, GENESIS_HASH, Outcome, Reason, fallback_item_id, hash_of};
+pub use alert::{
+    AlertKind, AlertLimits, Change, Digest, Notice, Signal, changes, digest, local_time_vi, signals,
+};
 pub use area::{Area, AreaCode, AreaError, AreaId, AreaKind, AreaTree};
 pub use campaign::{
     Campaign, CampaignId, Order, PoolEntry, Priority, RelayUrl, Rotation, RotationId,
@@ -35,6 +42,7 @@ pub use campaign::{
 pub use compile::{Compilation, compile};
 pub use crontab::{CronError, CronField, CronSchedule};
 pub use diagnostic::{Diagnostic, ShortfallReason};
+pub use fleet::{Heard, Observation, State, Status, Thresholds, classify, window_start};
 pub use inputs::{Inputs, InputsError, StationIdx};
 pub use log_check::{
     ChainFault, LogCheck, LogStatus, RecordCheck, SignatureCheck, SignatureFault, Span, StationKey,
@@ -49,6 +57,7 @@ pub use report::{
 };
 pub use segment::{Language, Segment, SegmentId, SegmentIdx, Sha256Digest, hex};
 pub use signature::{PublicKey, RecordSignature, SignatureError, StationSecret};
+pub use slot_words::{describe_slot_rule, slot_rule_at, why_vi};
 pub use station::{Station, StationCode};
 pub use text::{area_hint, nfc, suggest};
 pub use window::{TimeOfDay, WeekdaySet, Window, WindowError, Windows};

@@ -50,6 +50,59 @@ pub struct Config {
     /// Seconds between background checks of every stored airing's signature and
     /// chain (`loa verify`'s check, written for reports); 0 turns them off.
     pub verify_interval_s: u64,
+    /// A station is silent (fleet status) after this many minutes without a heartbeat.
+    pub fleet_silent_minutes: u32,
+    /// A station's clock is off when it differs from the server's by more than this, ms.
+    pub fleet_clock_off_ms: u32,
+    /// A station's outbox is backed up when it holds more airings than this.
+    pub fleet_backlog: u32,
+    /// Chain breaks and refused signatures of the last this many days count as problems.
+    pub fleet_problem_days: u32,
+    /// Seconds between two alert checks; 0 turns the alert task off.
+    pub alert_interval_s: u32,
+    /// Alert on a station silent during its windows for more than this many minutes.
+    pub alert_silent_minutes: u32,
+    /// Most stations listed in one alert message; the rest are counted.
+    pub alert_max_stations: u32,
+    /// Subscriptions kept in the configuration (beside those made through the API).
+    pub alert_subscriptions: Vec<AlertSubscriptionConfig>,
+    /// SMTP server for alert e-mail; no e-mail is sent without it.
+    pub smtp_host: Option<String>,
+    /// Its port.
+    pub smtp_port: u16,
+    /// Sender address of alert e-mail, e.g. `loa <canh-bao@stttt.example.vn>`.
+    pub smtp_from: Option<String>,
+    /// `starttls` (default), `tls` (implicit TLS, port 465) or `off` (plain, tests only).
+    pub smtp_tls: SmtpTls,
+    /// SMTP login, if the server needs one.
+    pub smtp_username: Option<String>,
+    /// SMTP password (or `LOA_SMTP_PASSWORD`).
+    pub smtp_password: Option<String>,
+}
+
+/// How alert e-mail reaches the SMTP server.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required).
+    #[default]
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
+    /// No encryption: only for a local relay or tests.
+    Off,
+}
+
+/// One alert subscription written in the configuration file.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSubscriptionConfig {
+    /// Root of the area subtree whose stations it covers.
+    pub area: String,
+    /// Address to e-mail.
+    pub email: Option<String>,
+    /// URL to POST the JSON digest to.
+    pub webhook: Option<String>,
 }
 
 impl Default for Config {
@@ -75,6 +128,20 @@ impl Default for Config {
             // A year of a province (2 million records) is a few minutes of one core;
             // a country's (30 million), about an hour: daily, and replicas take turns.
             verify_interval_s: 86_400,
+            fleet_silent_minutes: 5,
+            fleet_clock_off_ms: 1000,
+            fleet_backlog: 50,
+            fleet_problem_days: 7,
+            alert_interval_s: 60,
+            alert_silent_minutes: 5,
+            alert_max_stations: 20,
+            alert_subscriptions: Vec::new(),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_from: None,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
         }
     }
 }
@@ -82,7 +149,7 @@ impl Default for Config {
 impl Config {
     /// Reads `file` (if given) over the defaults, then applies `LOA_LISTEN`,
     /// `LOA_DATA_DIR`, `LOA_DATABASE_URL`, `LOA_SEED`, `LOA_HORIZON_DAYS`,
-    /// `LOA_METRICS_TOKEN`.
+    /// `LOA_METRICS_TOKEN`, `LOA_SMTP_PASSWORD`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         use anyhow::Context;
         let mut config = match file {
@@ -112,12 +179,24 @@ impl Config {
         if let Some(v) = env("LOA_METRICS_TOKEN") {
             config.metrics_token = Some(v);
         }
+        if let Some(v) = env("LOA_SMTP_PASSWORD") {
+            config.smtp_password = Some(v);
+        }
         if let Some(v) = env("LOA_HORIZON_DAYS") {
             config.horizon_days = v
                 .parse()
                 .with_context(|| format!("LOA_HORIZON_DAYS `{v}` không phải số"))?;
         }
         Ok(config)
+    }
+
+    /// The fleet status thresholds in force.
+    pub fn fleet_thresholds(&self) -> crate::domain::Thresholds {
+        crate::domain::Thresholds {
+            silent_after_ms: i64::from(self.fleet_silent_minutes) * 60_000,
+            clock_off_ms: i64::from(self.fleet_clock_off_ms),
+            outbox_backlog: self.fleet_backlog,
+        }
     }
 
     /// The database URL in force.

@@ -2,14 +2,16 @@
 //! and the web console beside it.
 //!
 //! Owns request handling, authentication, and the background loops (event fan-out to the
-//! per-station streams, daily recompiles). It keeps no state another replica would need:
+//! per-station streams, daily recompiles, alerts). It keeps no state another replica would need:
 //! everything shared lives in the database, so several replicas can serve one PostgreSQL
 //! behind a load balancer. Scheduling is the domain's; SQL is the store's.
 
 pub mod accounts;
+pub mod alerts;
 mod api;
 pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod error;
@@ -53,6 +55,8 @@ pub struct AppState {
     pub streams: Arc<streams::StreamSlots>,
     /// Heartbeats per station: a burst of 10, then one every 10 seconds.
     pub heartbeats: Arc<rate::RateGate>,
+    /// The time status pages and alerts go by.
+    pub clock: Arc<clock::ServerClock>,
     /// The web console's station directory, rebuilt when stations or areas change.
     pub directory: Arc<console::DirectoryCache>,
 }
@@ -120,6 +124,7 @@ impl App {
             cache: Arc::default(),
             streams: Arc::default(),
             heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
+            clock: Arc::default(),
             directory: Arc::default(),
         };
         Ok(Self {
@@ -161,7 +166,8 @@ impl App {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let poller = tokio::spawn(events::poll(state.clone(), stop_rx.clone()));
         let verifier = tokio::spawn(verifier::run(state.clone(), stop_rx.clone()));
-        let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx));
+        let refresher = tokio::spawn(seed::refresh_daily(state.clone(), stop_rx.clone()));
+        let alerter = tokio::spawn(alerts::run(state.clone(), stop_rx));
         tracing::info!(addr = %self.local_addr(), tls = self.tls.is_some(), "loa serve đang chạy");
         match self.tls {
             None => axum::serve(
@@ -197,7 +203,7 @@ impl App {
                     .context("máy chủ HTTPS dừng vì lỗi")?;
             }
         }
-        let _ = tokio::join!(poller, refresher, verifier);
+        let _ = tokio::join!(poller, refresher, verifier, alerter);
         state.store.close().await;
         tracing::info!("loa serve đã dừng");
         Ok(())

@@ -85,17 +85,18 @@ pub async fn load_tree(store: &Store) -> Result<AreaTree, StoreError> {
     AreaTree::build(areas).map_err(|e| corrupt("areas", e))
 }
 
-/// Loads the whole schedule from the database and validates it.
-pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
+/// The windows written on areas, by area.
+pub(super) async fn load_area_windows(
+    store: &Store,
+    tree: &AreaTree,
+) -> Result<HashMap<AreaId, Windows>, StoreError> {
     let pool = store.pool();
-    let tree = load_tree(store).await?;
     let area_id = |code: &str| -> Result<AreaId, StoreError> {
         AreaCode::parse(code)
             .ok()
             .and_then(|c| tree.get(&c))
             .ok_or_else(|| corrupt("area", format!("unknown area {code}")))
     };
-
     let mut by_area: HashMap<AreaId, Vec<Window>> = HashMap::new();
     for row in sqlx::query(
         "SELECT area_code, days, start_min, end_min FROM area_windows ORDER BY area_code, position",
@@ -122,6 +123,21 @@ pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
             Windows::new(list).map_err(|e| corrupt("area_windows", e))?,
         );
     }
+    Ok(area_windows)
+}
+
+/// Loads the whole schedule from the database and validates it.
+pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
+    let pool = store.pool();
+    let tree = load_tree(store).await?;
+    let area_id = |code: &str| -> Result<AreaId, StoreError> {
+        AreaCode::parse(code)
+            .ok()
+            .and_then(|c| tree.get(&c))
+            .ok_or_else(|| corrupt("area", format!("unknown area {code}")))
+    };
+
+    let area_windows = load_area_windows(store, &tree).await?;
 
     let mut stations = Vec::new();
     let mut target_lufs = Vec::new();

@@ -61,6 +61,11 @@ const SQLITE: &[Step] = &[
         "deployment",
         include_str!("../../migrations/sqlite/0013_deployment.sql"),
     ),
+    (
+        15,
+        "alerts",
+        include_str!("../../migrations/sqlite/0015_alerts.sql"),
+    ),
 ];
 const POSTGRES: &[Step] = &[
     (
@@ -97,6 +102,11 @@ const POSTGRES: &[Step] = &[
         13,
         "deployment",
         include_str!("../../migrations/postgres/0013_deployment.sql"),
+    ),
+    (
+        15,
+        "alerts",
+        include_str!("../../migrations/postgres/0015_alerts.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 mod airings;
+pub mod alerts;
 mod areas;
 pub mod audit;
 pub mod backup;
@@ -15,6 +16,7 @@ mod campaigns;
 pub mod console;
 pub mod emergencies;
 mod events;
+pub mod fleet;
 mod import;
 mod inputs;
 mod log_checks;

@@ -8,6 +8,7 @@ mod clock_offset;
 mod crash;
 mod emergency;
 mod fallback;
+mod fleet;
 mod late;
 mod media;
 mod outage;

@@ -15,6 +15,7 @@ mod events;
 mod hardening;
 mod library;
 mod media;
+pub mod monitor;
 mod openapi;
 mod ops;
 mod permissions;

@@ -2,11 +2,14 @@
 
 mod admin;
 mod agent;
+mod alerts;
 mod campaigns;
 mod console;
 mod emergency;
+pub(crate) mod fleet;
 mod json;
 mod library;
+pub(crate) mod now_playing;
 mod openapi;
 mod ops;
 mod reports;
@@ -50,6 +53,9 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(campaigns::routes().layer(DefaultBodyLimit::max(EDIT_LIMIT)))
                 .merge(admin::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(reports::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(fleet::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(now_playing::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(alerts::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .layer(DefaultBodyLimit::max(JSON_LIMIT.max(upload_limit))),
         )
         .route_layer(axum::middleware::from_fn_with_state(

@@ -131,6 +131,9 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::admin::Doc::openapi());
     doc.merge(super::console::Doc::openapi());
     doc.merge(super::reports::Doc::openapi());
+    doc.merge(super::fleet::Doc::openapi());
+    doc.merge(super::now_playing::Doc::openapi());
+    doc.merge(super::alerts::Doc::openapi());
     document_errors(&mut doc);
     doc
 }

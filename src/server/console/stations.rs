@@ -7,13 +7,13 @@
 
 use std::collections::HashMap;
 
+use crate::domain::{Area, AreaCode};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use crate::domain::{Area, AreaCode};
 use serde::Deserialize;
 
 use super::conventions::{freshness, number};
@@ -137,7 +137,11 @@ pub async fn page(
         .into_iter()
         .map(|a| (a.code.as_str(), a))
         .collect();
-    let parent = |c: &str| areas.get(c).and_then(|a| a.parent.as_ref().map(AreaCode::as_str));
+    let parent = |c: &str| {
+        areas
+            .get(c)
+            .and_then(|a| a.parent.as_ref().map(AreaCode::as_str))
+    };
     let top = scope.root_area().map(str::to_owned);
     let chosen = match q.area.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some(a) if scope.contains(a) => Some(a.to_owned()),

@@ -1,0 +1,322 @@
+//! What the fleet status is decided from, read for every station at once: its last
+//! heartbeat, the windows it airs in, its current playlist version, the planned item
+//! due now, recent chain breaks and refused signatures; and the emergency bulletins
+//! still under way.
+//!
+//! A fixed number of queries whatever the number of stations (one for the stations with
+//! their last heartbeat, one for the items due now, one each for chain breaks and
+//! refused signatures): each station's newest heartbeat and item are index seeks on
+//! `(station_code, at_ms)` and `(station_code, start_ms)`. Deciding the state is
+//! `domain::classify`'s.
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+use sqlx::Row;
+
+use super::inputs::{corrupt, load_area_windows, load_tree, windows_from_text};
+use super::{Backend, Store, StoreError};
+use crate::domain::{AreaCode, AreaId, Heard, Observation, Windows};
+use crate::wire::HeartbeatJson;
+
+// Each station's newest heartbeat and latest item must be found station by station
+// (an index seek each), never by scanning the tables, which hold a day of heartbeats
+// and every item ever planned. SQLite keeps the order of a CROSS JOIN and seeks on the
+// scalar subquery's value; PostgreSQL is told the same with LATERAL.
+
+const LAST_HEARTBEATS_SQLITE: &str =
+    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
+     FROM stations s
+     LEFT JOIN playlists p ON p.station_code = s.code
+     LEFT JOIN heartbeats h ON h.station_code = s.code
+       AND h.at_ms = (SELECT MAX(x.at_ms) FROM heartbeats x WHERE x.station_code = s.code)
+     ORDER BY s.code";
+
+const LAST_HEARTBEATS_POSTGRES: &str =
+    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
+     FROM stations s
+     LEFT JOIN playlists p ON p.station_code = s.code
+     LEFT JOIN LATERAL (SELECT x.at_ms, x.body FROM heartbeats x WHERE x.station_code = s.code
+                        ORDER BY x.at_ms DESC LIMIT 1) h ON TRUE
+     ORDER BY s.code";
+
+const ITEMS_AT_SQLITE: &str =
+    "SELECT p.station_code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
+     FROM stations s CROSS JOIN planned_items p
+     WHERE p.station_code = s.code
+       AND p.start_ms = (SELECT MAX(x.start_ms) FROM planned_items x
+                         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2)
+       AND p.start_ms + p.duration_ms > $1";
+
+const ITEMS_AT_POSTGRES: &str =
+    "SELECT s.code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
+     FROM stations s CROSS JOIN LATERAL (
+         SELECT x.item_id, x.start_ms, x.duration_ms, x.campaign_id, x.segment_id
+         FROM planned_items x
+         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2
+         ORDER BY x.start_ms DESC LIMIT 1) p
+     WHERE p.start_ms + p.duration_ms > $1";
+
+/// One station with the facts its state is decided from.
+#[derive(Debug, Clone)]
+pub struct FleetRow {
+    /// Station code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Area code.
+    pub area: String,
+    /// Time zone.
+    pub timezone: Tz,
+    /// The windows it airs in (its own, or the nearest written above it).
+    pub windows: Option<Windows>,
+    /// Its last heartbeat: when it arrived (ms since the epoch) and what it said.
+    pub heartbeat: Option<(i64, HeartbeatJson)>,
+    /// Version of the playlist compiled for it now.
+    pub current_version: Option<String>,
+    /// The planned item spanning the instant asked about.
+    pub item_now: Option<PlannedNow>,
+    /// Chain breaks detected since the instant asked about.
+    pub chain_breaks: u64,
+    /// Airings refused for a bad signature since the instant asked about.
+    pub signature_failures: u64,
+}
+
+/// A planned item as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedNow {
+    /// Item id.
+    pub item_id: String,
+    /// Planned start, ms since the epoch.
+    pub start_ms: i64,
+    /// Length, ms.
+    pub duration_ms: i64,
+    /// Campaign id.
+    pub campaign: String,
+    /// Segment id.
+    pub segment: String,
+}
+
+impl FleetRow {
+    /// What its last heartbeat says about its state.
+    pub fn heard(&self) -> Option<Heard> {
+        self.heartbeat.as_ref().map(|(at_ms, hb)| Heard {
+            at_ms: *at_ms,
+            playlist_version: hb.playlist_version.clone(),
+            media_missing: hb.media_missing,
+            clock_offset_ms: hb.clock_offset_ms,
+            outbox_backlog: hb.outbox_backlog,
+        })
+    }
+
+    /// The classifier's input, with `heard` from [`FleetRow::heard`].
+    pub fn observation<'a>(&'a self, heard: Option<&'a Heard>) -> Observation<'a> {
+        Observation {
+            timezone: self.timezone,
+            windows: self.windows.as_ref(),
+            heard,
+            current_version: self.current_version.as_deref(),
+            item_due_now: self.item_now.is_some(),
+            chain_breaks: self.chain_breaks,
+            signature_failures: self.signature_failures,
+        }
+    }
+}
+
+/// Every station whose area `keep` accepts, in code order, with the facts at `now_ms`;
+/// chain breaks and refused signatures are counted from `problems_since_ms`.
+pub async fn fleet_rows(
+    store: &Store,
+    keep: impl Fn(&str) -> bool,
+    now_ms: i64,
+    problems_since_ms: i64,
+) -> Result<Vec<FleetRow>, StoreError> {
+    let tree = load_tree(store).await?;
+    let area_windows = load_area_windows(store, &tree).await?;
+    let inherited = |area: AreaId| {
+        tree.ancestors(area)
+            .find_map(|a| area_windows.get(&a))
+            .cloned()
+    };
+    let rows = sqlx::query(match store.backend() {
+        Backend::Sqlite => LAST_HEARTBEATS_SQLITE,
+        Backend::Postgres => LAST_HEARTBEATS_POSTGRES,
+    })
+    .fetch_all(store.pool())
+    .await?;
+    let items = items_at(store, now_ms).await?;
+    let breaks = chain_breaks_since(store, problems_since_ms).await?;
+    let refused = signature_failures(store, problems_since_ms).await?;
+    let mut out: Vec<FleetRow> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let code: String = r.try_get(0)?;
+        let area: String = r.try_get(2)?;
+        // Two heartbeats in the same millisecond give two rows: keep the first.
+        if !keep(&area) || out.last().is_some_and(|l| l.code == code) {
+            continue;
+        }
+        let what = || format!("station {code}");
+        let timezone: Tz = r
+            .try_get::<String, _>(3)?
+            .parse()
+            .map_err(|_| corrupt(what(), "timezone"))?;
+        let own: Option<String> = r.try_get(4)?;
+        let windows = match own {
+            Some(text) => Some(windows_from_text(&text).map_err(|e| corrupt(what(), e))?),
+            None => AreaCode::parse(&area)
+                .ok()
+                .and_then(|c| tree.get(&c))
+                .and_then(inherited),
+        };
+        let heartbeat = match (
+            r.try_get::<Option<i64>, _>(6)?,
+            r.try_get::<Option<String>, _>(7)?,
+        ) {
+            (Some(at), Some(body)) => Some((at, parse_heartbeat(&code, &body))),
+            _ => None,
+        };
+        out.push(FleetRow {
+            name: r.try_get(1)?,
+            timezone,
+            windows,
+            heartbeat,
+            current_version: r.try_get(5)?,
+            item_now: items.get(&code).cloned(),
+            chain_breaks: breaks.get(&code).copied().unwrap_or(0),
+            signature_failures: refused.get(&code).copied().unwrap_or(0),
+            area,
+            code,
+        });
+    }
+    Ok(out)
+}
+
+/// A stored heartbeat body; one this version cannot read (written by a newer agent
+/// through a newer server) still says the station was heard.
+fn parse_heartbeat(code: &str, body: &str) -> HeartbeatJson {
+    serde_json::from_str(body).unwrap_or_else(|e| {
+        tracing::debug!(station = code, error = %e, "không đọc được trạng thái đã lưu của trạm");
+        HeartbeatJson::default()
+    })
+}
+
+/// No planned item is longer than a day (windows never cross midnight).
+const MAX_ITEM_MS: i64 = 86_400_000;
+
+/// The planned item spanning `now_ms` at each station that has one: the latest item
+/// starting at or before it, if it has not ended. The latest start per station is one
+/// index seek on `(station_code, start_ms)`, however long the station's history.
+async fn items_at(store: &Store, now_ms: i64) -> Result<HashMap<String, PlannedNow>, StoreError> {
+    let rows = sqlx::query(match store.backend() {
+        Backend::Sqlite => ITEMS_AT_SQLITE,
+        Backend::Postgres => ITEMS_AT_POSTGRES,
+    })
+    .bind(now_ms)
+    .bind(now_ms - MAX_ITEM_MS)
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        out.insert(
+            r.try_get(0)?,
+            PlannedNow {
+                item_id: r.try_get(1)?,
+                start_ms: r.try_get(2)?,
+                duration_ms: r.try_get(3)?,
+                campaign: r.try_get(4)?,
+                segment: r.try_get(5)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Chain breaks detected at or after `since_ms`, per station.
+async fn chain_breaks_since(
+    store: &Store,
+    since_ms: i64,
+) -> Result<HashMap<String, u64>, StoreError> {
+    counts(
+        store,
+        "SELECT station_code, COUNT(*) FROM chain_breaks WHERE detected_at >= $1 GROUP BY station_code",
+        since_ms,
+    )
+    .await
+}
+
+async fn counts(
+    store: &Store,
+    sql: &'static str,
+    since_ms: i64,
+) -> Result<HashMap<String, u64>, StoreError> {
+    sqlx::query(sql)
+        .bind(since_ms)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)?.max(0) as u64)))
+        .collect()
+}
+
+/// Airings refused on arrival (a bad, missing or unknown-key signature: the table
+/// `airing_refusals` that ingest fills) and received at or after `since_ms`, per station.
+pub async fn signature_failures(
+    store: &Store,
+    since_ms: i64,
+) -> Result<HashMap<String, u64>, StoreError> {
+    counts(
+        store,
+        "SELECT station_code, COUNT(*) FROM airing_refusals WHERE received_at >= $1
+         GROUP BY station_code",
+        since_ms,
+    )
+    .await
+}
+
+/// An emergency bulletin still under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveEmergency {
+    /// Its id.
+    pub id: String,
+    /// The segment aired.
+    pub segment: String,
+    /// The segment's title.
+    pub title: String,
+    /// Root of the target subtree.
+    pub area_code: String,
+    /// When it was sent, ms since the epoch.
+    pub sent_at_ms: i64,
+    /// The segment's length, ms.
+    pub duration_ms: i64,
+}
+
+/// Bulletins sent so recently that stations may still be receiving or airing them:
+/// sent less than the segment's length plus `linger_ms` before `now_ms`. Newest first.
+pub async fn active_emergencies(
+    store: &Store,
+    now_ms: i64,
+    linger_ms: i64,
+) -> Result<Vec<ActiveEmergency>, StoreError> {
+    sqlx::query(
+        "SELECT e.id, e.segment_id, s.title, e.area_code, e.sent_at, s.duration_ms
+         FROM emergencies e JOIN segments s ON s.id = e.segment_id
+         WHERE e.sent_at <= $1 AND e.sent_at + s.duration_ms + $2 > $1
+         ORDER BY e.sent_at DESC, e.id",
+    )
+    .bind(now_ms)
+    .bind(linger_ms)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ActiveEmergency {
+            id: r.try_get(0)?,
+            segment: r.try_get(1)?,
+            title: r.try_get(2)?,
+            area_code: r.try_get(3)?,
+            sent_at_ms: r.try_get(4)?,
+            duration_ms: r.try_get(5)?,
+        })
+    })
+    .collect()
+}
