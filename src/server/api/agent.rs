@@ -31,7 +31,15 @@ mod media;
 /// The station side of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(enroll, key::register, playlist, media::media, airings, heartbeat, events),
+    paths(
+        enroll,
+        key::register,
+        playlist,
+        media::media,
+        airings,
+        heartbeat,
+        events
+    ),
     components(schemas(HelloJson, PlaylistChangedJson))
 )]
 pub(super) struct Doc;
@@ -75,9 +83,14 @@ pub(super) async fn enroll(
     let code_hash = hash_secret(&normalise_code(&req.code));
     let now = chrono::Utc::now().timestamp_millis();
     let token = new_secret(STATION_PREFIX);
-    let Some(station) =
-        crate::store::enroll_station(&state.store, &code_hash, &hash_secret(&token), key.as_ref(), now)
-            .await?
+    let Some(station) = crate::store::enroll_station(
+        &state.store,
+        &code_hash,
+        &hash_secret(&token),
+        key.as_ref(),
+        now,
+    )
+    .await?
     else {
         return Err(ApiError::Forbidden(
             "mã đăng ký không đúng, đã dùng hoặc đã hết hạn; xin mã mới".to_owned(),
