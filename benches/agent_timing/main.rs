@@ -168,7 +168,7 @@ impl Summary {
             "per run, heard − planned; jitter = |heard − agent's start − its median| (target: every onset within ±20 ms of plan after the constant latency, steady jitter p99 ≤ 5 ms):"
         );
         println!(
-            "run | first {} items (ms) | first {} max |error| | steady median | first {} max |error − steady median| | steady jitter p50 / p99 | mean offset | verdict",
+            "run | first {} items (ms) | first {} max |error| | steady median | first {} max |error − steady median| | steady jitter p50 / p99 | mean offset | late starts recorded | verdict",
             timing::FIRST,
             timing::FIRST,
             timing::FIRST
@@ -189,10 +189,11 @@ impl Summary {
             };
             let ok = max_rel <= 20.0 && within(a.steady) && j99 <= 5.0 && a.not_aired.is_empty();
             println!(
-                "{} | {} | {max_abs:.1} | {steady_median:+.1} | {max_rel:.1} | {j50:.1} / {j99:.1} | {:+.1} | {}",
+                "{} | {} | {max_abs:.1} | {steady_median:+.1} | {max_rel:.1} | {j50:.1} / {j99:.1} | {:+.1} | {} | {}",
                 n + 1,
                 firsts.join(" "),
                 a.mean_offset,
+                a.late_starts,
                 verdict(ok)
             );
         }
@@ -212,10 +213,12 @@ impl Summary {
                 self.agent.len()
             );
             println!(
-                "items: {} planned in the measured minutes, {} onsets measured (first {}); not aired: {}",
+                "items: {} planned in the measured minutes, {} onsets measured (first {}); recorded late_start: {}, aired after one (onset hidden, not measured): {}; not aired: {}",
                 a.planned,
                 a.measured,
                 timing::ITEMS,
+                a.late_starts,
+                a.masked,
                 if a.not_aired.is_empty() {
                     "none".to_owned()
                 } else {

@@ -24,6 +24,10 @@ const IDLE_AFTER_MS: i64 = 20_000;
 pub struct Figures {
     /// Items planned in the measured minutes.
     pub planned: usize,
+    /// Items the agent recorded `partial`, `late_start` (heard after their instant).
+    pub late_starts: usize,
+    /// Aired items right after a late start, whose onset the late tone hides.
+    pub masked: usize,
     /// Items whose onset was found in the recording (first [`ITEMS`]).
     pub measured: usize,
     /// Items the agent did not air, with outcome and reason.
@@ -136,11 +140,25 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         .filter(|a| a.outcome != "aired")
         .map(|a| format!("{} {} {} {}", a.item_id, a.planned_ms, a.outcome, a.reason))
         .collect();
+    // An item started late (recorded `partial`, `late_start`, from when it was heard)
+    // plays its tone into the next item's: that one's onset cannot be told apart.
+    let late_starts: Vec<i64> = run
+        .iter()
+        .filter(|a| a.reason == "late_start")
+        .map(|a| a.planned_ms)
+        .collect();
+    let masked = |a: &fixture::Airing| {
+        late_starts.contains(&(a.planned_ms - i64::from(segment.duration_ms)))
+    };
     let aired: Vec<&&fixture::Airing> = run
         .iter()
-        .filter(|a| a.outcome == "aired")
+        .filter(|a| a.outcome == "aired" && !masked(a))
         .take(ITEMS as usize)
         .collect();
+    let masked = run
+        .iter()
+        .filter(|a| a.outcome == "aired" && masked(a))
+        .count();
     let items: Vec<(i64, i64)> = aired
         .iter()
         .map(|a| (a.planned_ms, a.actual_ms.unwrap_or(a.planned_ms)))
@@ -214,6 +232,8 @@ pub fn run(loa: &Path, pulse: &Pulse, segment: &Segment, dir: &Path) -> Figures 
         .collect();
     Figures {
         planned: run.len(),
+        late_starts: late_starts.len(),
+        masked,
         measured: found.len(),
         not_aired,
         onset,
