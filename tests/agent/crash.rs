@@ -101,9 +101,9 @@ impl Lcg {
     }
 }
 
-crate::both_backends!(db: run);
+crate::both_backends!(db: killed_at_random_moments_the_agent_loses_and_duplicates_nothing);
 
-async fn run(db: Db) {
+async fn killed_at_random_moments_the_agent_loses_and_duplicates_nothing(db: Db) {
     let Some(app) = spawn_app_configured(db, dense_seed(), |c| c.horizon_days = 2).await else {
         eprintln!("LOA_TEST_DATABASE_URL not set: PostgreSQL run skipped");
         return;
