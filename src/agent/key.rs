@@ -48,7 +48,13 @@ pub fn load(data_dir: &Path) -> anyhow::Result<Option<StationSecret>> {
 /// Writes `secret` as the key of `data_dir`, mode 0600, replacing any older one
 /// atomically.
 pub fn save(data_dir: &Path, secret: &StationSecret) -> anyhow::Result<()> {
-    let file = path(data_dir);
+    write_private(&path(data_dir), secret.to_hex().as_bytes())
+}
+
+/// Writes `contents` to `file` readable by its owner only (the service user): written
+/// beside it, synced, then renamed into place, so a power cut leaves the old file or
+/// the new one. The token and the signing key are both kept so.
+pub fn write_private(file: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let tmp = file.with_extension("tmp");
     {
         let mut options = std::fs::OpenOptions::new();
@@ -61,10 +67,10 @@ pub fn save(data_dir: &Path, secret: &StationSecret) -> anyhow::Result<()> {
         let mut f = options
             .open(&tmp)
             .with_context(|| format!("không ghi được {}", tmp.display()))?;
-        f.write_all(secret.to_hex().as_bytes())?;
+        f.write_all(contents)?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, &file).with_context(|| format!("không ghi được {}", file.display()))?;
+    std::fs::rename(&tmp, file).with_context(|| format!("không ghi được {}", file.display()))?;
     Ok(())
 }
 

@@ -133,7 +133,7 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
                 .await
                 .context("đăng ký trạm thất bại")?;
             let path = args.data_dir.join("token");
-            write_secret(&path, &enrolled.token)?;
+            agent::key::write_private(&path, enrolled.token.as_bytes())?;
             agent::key::save(&args.data_dir, &secret)?;
             println!("Khóa ký của trạm: {}", public.id());
             tracing::info!(station = enrolled.station, path = %path.display(), "đã đăng ký trạm; mã truy cập lưu tại tệp");
@@ -177,28 +177,6 @@ async fn run(args: AgentArgs, server: String) -> anyhow::Result<ExitCode> {
     tracing::info!("đang dừng loa agent");
     agent.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the token readable by its owner only (the service user).
-fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = options
-            .open(&tmp)
-            .with_context(|| format!("không ghi được {}", tmp.display()))?;
-        f.write_all(secret.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("không ghi được {}", path.display()))?;
-    Ok(())
 }
 
 fn init_logging(data_dir: &Path) -> anyhow::Result<()> {

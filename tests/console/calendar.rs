@@ -96,32 +96,8 @@ impl TestApp {
         .await
         .expect("yesterday's planned item");
         let token = self.enroll("05443").await;
-        let mut airing = loa::wire::AiringJson {
-            uuid: uuid::Uuid::new_v4().to_string(),
-            item_id: item["id"].as_str().expect("id").to_owned(),
-            planned_start_ms: planned,
-            actual_start_ms: None,
-            actual_end_ms: None,
-            outcome: "missed".to_owned(),
-            reason: "agent_down".to_owned(),
-            clock_offset_ms: 0,
-            prev_hash: loa::domain::GENESIS_HASH.to_owned(),
-            hash: String::new(),
-            key_id: None,
-            signature: None,
-        };
-        airing.hash = loa::domain::AiringRecord {
-            uuid: &airing.uuid,
-            item_id: &airing.item_id,
-            planned_start_ms: airing.planned_start_ms,
-            actual_start_ms: None,
-            actual_end_ms: None,
-            outcome: loa::domain::Outcome::Missed,
-            reason: &airing.reason,
-            clock_offset_ms: 0,
-            prev_hash: &airing.prev_hash,
-        }
-        .chain_hash();
+        let airing =
+            crate::support::plan_record(loa::domain::GENESIS_HASH, item, "missed", "agent_down");
         let (status, body) = self
             .call(
                 Method::POST,

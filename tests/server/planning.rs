@@ -1,8 +1,7 @@
 //! Planning over a campaign's whole range: a campaign is checked over every day it
 //! runs (not just the 14-day horizon) before it is saved.
 
-use loa::domain::{AiringRecord, GENESIS_HASH, Outcome};
-use loa::wire::AiringJson;
+use loa::domain::GENESIS_HASH;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -181,40 +180,6 @@ async fn agent_playlist(app: &TestApp, station: &str) -> (String, Value) {
     (token, res.json().await.expect("json"))
 }
 
-/// One final airing record of `item`, chained after `prev`.
-fn record(prev: &str, item: &Value, outcome: &str, reason: &str) -> AiringJson {
-    let planned = chrono::DateTime::parse_from_rfc3339(item["start"].as_str().expect("start"))
-        .expect("rfc3339")
-        .timestamp_millis();
-    let mut a = AiringJson {
-        uuid: uuid::Uuid::new_v4().to_string(),
-        item_id: item["id"].as_str().expect("id").to_owned(),
-        planned_start_ms: planned,
-        actual_start_ms: (outcome != "missed").then_some(planned + 5),
-        actual_end_ms: (outcome != "missed").then_some(planned + 1_000),
-        outcome: outcome.to_owned(),
-        reason: reason.to_owned(),
-        clock_offset_ms: 0,
-        prev_hash: prev.to_owned(),
-        hash: String::new(),
-        key_id: None,
-        signature: None,
-    };
-    a.hash = AiringRecord {
-        uuid: &a.uuid,
-        item_id: &a.item_id,
-        planned_start_ms: a.planned_start_ms,
-        actual_start_ms: a.actual_start_ms,
-        actual_end_ms: a.actual_end_ms,
-        outcome: Outcome::parse(&a.outcome).expect("outcome"),
-        reason: &a.reason,
-        clock_offset_ms: a.clock_offset_ms,
-        prev_hash: &a.prev_hash,
-    }
-    .chain_hash();
-    a
-}
-
 async fn the_plan_on_demand_has_the_agents_ids_and_the_recorded_outcomes(app: TestApp) {
     let admin = app.admin().await;
     let (token, playlist) = agent_playlist(&app, "05443").await;
@@ -274,8 +239,8 @@ async fn the_plan_on_demand_has_the_agents_ids_and_the_recorded_outcomes(app: Te
     assert_eq!(later_ids, agent_later);
 
     // Outcomes: two items recorded, the rest upcoming or unreported by their start.
-    let first = record(GENESIS_HASH, &agent_items[0], "aired", "");
-    let second = record(&first.hash, &agent_items[1], "missed", "agent_down");
+    let first = crate::support::plan_record(GENESIS_HASH, &agent_items[0], "aired", "");
+    let second = crate::support::plan_record(&first.hash, &agent_items[1], "missed", "agent_down");
     let res = app
         .client
         .post(app.url("/api/v1/airings"))

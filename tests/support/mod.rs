@@ -224,3 +224,43 @@ fn tree() -> AreaTree {
     ])
     .expect("test tree")
 }
+
+/// One final, unsigned airing record of a plan item (an item of
+/// `GET /stations/{code}/plan`), chained after `prev`.
+pub fn plan_record(
+    prev: &str,
+    item: &serde_json::Value,
+    outcome: &str,
+    reason: &str,
+) -> loa::wire::AiringJson {
+    let planned = chrono::DateTime::parse_from_rfc3339(item["start"].as_str().expect("start"))
+        .expect("rfc3339")
+        .timestamp_millis();
+    let mut a = loa::wire::AiringJson {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        item_id: item["id"].as_str().expect("id").to_owned(),
+        planned_start_ms: planned,
+        actual_start_ms: (outcome != "missed").then_some(planned + 5),
+        actual_end_ms: (outcome != "missed").then_some(planned + 1_000),
+        outcome: outcome.to_owned(),
+        reason: reason.to_owned(),
+        clock_offset_ms: 0,
+        prev_hash: prev.to_owned(),
+        hash: String::new(),
+        key_id: None,
+        signature: None,
+    };
+    a.hash = loa::domain::AiringRecord {
+        uuid: &a.uuid,
+        item_id: &a.item_id,
+        planned_start_ms: a.planned_start_ms,
+        actual_start_ms: a.actual_start_ms,
+        actual_end_ms: a.actual_end_ms,
+        outcome: loa::domain::Outcome::parse(&a.outcome).expect("outcome"),
+        reason: &a.reason,
+        clock_offset_ms: a.clock_offset_ms,
+        prev_hash: &a.prev_hash,
+    }
+    .chain_hash();
+    a
+}

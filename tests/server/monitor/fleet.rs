@@ -179,35 +179,7 @@ async fn chain_breaks_and_bulletins_show_on_the_dashboard(app: TestApp) {
         )
         .await;
     let item = &plan["items"][0];
-    let planned = chrono::DateTime::parse_from_rfc3339(item["start"].as_str().expect("start"))
-        .expect("rfc3339")
-        .timestamp_millis();
-    let mut record = loa::wire::AiringJson {
-        uuid: uuid::Uuid::new_v4().to_string(),
-        item_id: item["id"].as_str().expect("id").to_owned(),
-        planned_start_ms: planned,
-        actual_start_ms: None,
-        actual_end_ms: None,
-        outcome: "missed".to_owned(),
-        reason: "agent_down".to_owned(),
-        clock_offset_ms: 0,
-        prev_hash: "ab".repeat(32),
-        hash: String::new(),
-        key_id: None,
-        signature: None,
-    };
-    record.hash = loa::domain::AiringRecord {
-        uuid: &record.uuid,
-        item_id: &record.item_id,
-        planned_start_ms: record.planned_start_ms,
-        actual_start_ms: None,
-        actual_end_ms: None,
-        outcome: loa::domain::Outcome::Missed,
-        reason: &record.reason,
-        clock_offset_ms: 0,
-        prev_hash: &record.prev_hash,
-    }
-    .chain_hash();
+    let record = crate::support::plan_record(&"ab".repeat(32), item, "missed", "agent_down");
     let res = app
         .client
         .post(app.url("/api/v1/airings"))
