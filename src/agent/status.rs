@@ -199,14 +199,16 @@ pub async fn report(data_dir: &Path, now_ms: i64) -> anyhow::Result<String> {
             ""
         };
         // Start and end both cut to the second, so back-to-back items show one
-        // instant where one ends and the next begins.
+        // instant where one ends and the next begins; the length shown is the span
+        // between the two times shown, so the three always agree.
+        let shown_s = (i.end_ms().div_euclid(1000) - i.start_ms.div_euclid(1000)).max(0);
         writeln!(
             out,
             "  {}–{}  {:>2}:{:02}  {}  {}{}",
             local_time(i.start_ms, held.tz),
             formatted(i.end_ms(), held.tz, "%H:%M:%S"),
-            (i.duration_ms + 500) / 60_000,
-            (i.duration_ms + 500) / 1000 % 60,
+            shown_s / 60,
+            shown_s % 60,
             i.segment,
             media,
             fallback

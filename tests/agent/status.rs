@@ -82,9 +82,13 @@ async fn status_shows_what_an_operator_needs(app: TestApp) {
         let start = local(i.start_ms, "%d/%m/%Y %H:%M:%S");
         if text.contains(&format!("  {start}–")) {
             let end = local(i.end_ms(), "%H:%M:%S");
+            // The length shown is the span between the two times shown (a 15.6 s
+            // item from 10:00:00.9 to 10:00:16.5 reads 10:00:00–10:00:16, 0:16).
+            let span = i.end_ms().div_euclid(1000) - i.start_ms.div_euclid(1000);
+            let length = format!("{:>2}:{:02}", span / 60, span % 60);
             assert!(
-                text.contains(&format!("{start}–{end}")),
-                "{start}–{end}: {text}"
+                text.contains(&format!("{start}–{end}  {length}  {}", i.segment)),
+                "{start}–{end} {length}: {text}"
             );
             shown += 1;
         }
