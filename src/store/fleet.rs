@@ -5,8 +5,10 @@
 //!
 //! A fixed number of queries whatever the number of stations (one for the stations with
 //! their last heartbeat, one for the items due now, one each for chain breaks and
-//! refused signatures): each station's newest heartbeat and item are index seeks on
-//! `(station_code, at_ms)` and `(station_code, start_ms)`. Deciding the state is
+//! refused signatures): each station's newest heartbeat is its row of
+//! `last_heartbeats`, its item an index seek on `(station_code, start_ms)`. What
+//! changes only with the stations and areas (names, time zones, windows resolved
+//! through the tree) is kept by the store between requests. Deciding the state is
 //! `domain::classify`'s.
 
 use std::collections::HashMap;
@@ -14,30 +16,21 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use sqlx::Row;
 
-use super::inputs::{corrupt, load_area_windows, load_tree, windows_from_text};
+use super::inputs::{corrupt, load_area_windows, windows_from_text};
 use super::{Backend, Store, StoreError};
 use crate::domain::{AreaCode, AreaId, Heard, Observation, Windows};
 use crate::wire::HeartbeatJson;
 
-// Each station's newest heartbeat and latest item must be found station by station
-// (an index seek each), never by scanning the tables, which hold a day of heartbeats
-// and every item ever planned. SQLite keeps the order of a CROSS JOIN and seeks on the
-// scalar subquery's value; PostgreSQL is told the same with LATERAL.
+// Each station's latest item must be found station by station (an index seek each),
+// never by scanning the table, which holds every item ever planned. SQLite keeps the
+// order of a CROSS JOIN and seeks on the scalar subquery's value; PostgreSQL is told
+// the same with LATERAL. The newest heartbeat is one row per station in
+// `last_heartbeats` (migration 0016), written with each heartbeat.
 
-const LAST_HEARTBEATS_SQLITE: &str =
-    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
+const LAST_HEARTBEATS: &str = "SELECT s.code, p.version, h.at_ms, h.body
      FROM stations s
      LEFT JOIN playlists p ON p.station_code = s.code
-     LEFT JOIN heartbeats h ON h.station_code = s.code
-       AND h.at_ms = (SELECT MAX(x.at_ms) FROM heartbeats x WHERE x.station_code = s.code)
-     ORDER BY s.code";
-
-const LAST_HEARTBEATS_POSTGRES: &str =
-    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
-     FROM stations s
-     LEFT JOIN playlists p ON p.station_code = s.code
-     LEFT JOIN LATERAL (SELECT x.at_ms, x.body FROM heartbeats x WHERE x.station_code = s.code
-                        ORDER BY x.at_ms DESC LIMIT 1) h ON TRUE
+     LEFT JOIN last_heartbeats h ON h.station_code = s.code
      ORDER BY s.code";
 
 const ITEMS_AT_SQLITE: &str =
@@ -123,38 +116,34 @@ impl FleetRow {
     }
 }
 
-/// Every station whose area `keep` accepts, in code order, with the facts at `now_ms`;
-/// chain breaks and refused signatures are counted from `problems_since_ms`.
-pub async fn fleet_rows(
-    store: &Store,
-    keep: impl Fn(&str) -> bool,
-    now_ms: i64,
-    problems_since_ms: i64,
-) -> Result<Vec<FleetRow>, StoreError> {
-    let tree = load_tree(store).await?;
+/// What a station's state is decided from that changes only when the station, its
+/// area or the windows above it are written: kept between requests by the store.
+#[derive(Debug, Clone)]
+pub struct StationFacts {
+    code: String,
+    name: String,
+    area: String,
+    timezone: Tz,
+    windows: Option<Windows>,
+}
+
+/// Every station's facts, in code order, with its windows resolved through the tree.
+async fn read_station_facts(store: &Store) -> Result<Vec<StationFacts>, StoreError> {
+    let tree = super::inputs::shared_tree(store).await?;
     let area_windows = load_area_windows(store, &tree).await?;
     let inherited = |area: AreaId| {
         tree.ancestors(area)
             .find_map(|a| area_windows.get(&a))
             .cloned()
     };
-    let rows = sqlx::query(match store.backend() {
-        Backend::Sqlite => LAST_HEARTBEATS_SQLITE,
-        Backend::Postgres => LAST_HEARTBEATS_POSTGRES,
-    })
-    .fetch_all(store.pool())
-    .await?;
-    let items = items_at(store, now_ms).await?;
-    let breaks = chain_breaks_since(store, problems_since_ms).await?;
-    let refused = signature_failures(store, problems_since_ms).await?;
-    let mut out: Vec<FleetRow> = Vec::with_capacity(rows.len());
+    let rows =
+        sqlx::query("SELECT code, name, area_code, timezone, windows FROM stations ORDER BY code")
+            .fetch_all(store.pool())
+            .await?;
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let code: String = r.try_get(0)?;
         let area: String = r.try_get(2)?;
-        // Two heartbeats in the same millisecond give two rows: keep the first.
-        if !keep(&area) || out.last().is_some_and(|l| l.code == code) {
-            continue;
-        }
         let what = || format!("station {code}");
         let timezone: Tz = r
             .try_get::<String, _>(3)?
@@ -168,23 +157,64 @@ pub async fn fleet_rows(
                 .and_then(|c| tree.get(&c))
                 .and_then(inherited),
         };
+        out.push(StationFacts {
+            name: r.try_get(1)?,
+            timezone,
+            windows,
+            area,
+            code,
+        });
+    }
+    Ok(out)
+}
+
+/// Every station whose area `keep` accepts, in code order, with the facts at `now_ms`;
+/// chain breaks and refused signatures are counted from `problems_since_ms`.
+pub async fn fleet_rows(
+    store: &Store,
+    keep: impl Fn(&str) -> bool,
+    now_ms: i64,
+    problems_since_ms: i64,
+) -> Result<Vec<FleetRow>, StoreError> {
+    let stamp = super::cache::stamp(store).await?;
+    let facts = store
+        .caches
+        .stations
+        .get(stamp, read_station_facts(store))
+        .await?;
+    let by_code: HashMap<&str, &StationFacts> =
+        facts.iter().map(|f| (f.code.as_str(), f)).collect();
+    let rows = sqlx::query(LAST_HEARTBEATS).fetch_all(store.pool()).await?;
+    let items = items_at(store, now_ms).await?;
+    let breaks = chain_breaks_since(store, problems_since_ms).await?;
+    let refused = signature_failures(store, problems_since_ms).await?;
+    let mut out: Vec<FleetRow> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let code: String = r.try_get(0)?;
+        // A station written since the facts were read is there at the next request.
+        let Some(f) = by_code.get(code.as_str()) else {
+            continue;
+        };
+        if !keep(&f.area) {
+            continue;
+        }
         let heartbeat = match (
-            r.try_get::<Option<i64>, _>(6)?,
-            r.try_get::<Option<String>, _>(7)?,
+            r.try_get::<Option<i64>, _>(2)?,
+            r.try_get::<Option<String>, _>(3)?,
         ) {
             (Some(at), Some(body)) => Some((at, parse_heartbeat(&code, &body))),
             _ => None,
         };
         out.push(FleetRow {
-            name: r.try_get(1)?,
-            timezone,
-            windows,
+            name: f.name.clone(),
+            area: f.area.clone(),
+            timezone: f.timezone,
+            windows: f.windows.clone(),
             heartbeat,
-            current_version: r.try_get(5)?,
+            current_version: r.try_get(1)?,
             item_now: items.get(&code).cloned(),
             chain_breaks: breaks.get(&code).copied().unwrap_or(0),
             signature_failures: refused.get(&code).copied().unwrap_or(0),
-            area,
             code,
         });
     }
