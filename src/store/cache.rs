@@ -83,6 +83,7 @@ pub(super) struct Caches {
     pub(super) tree: Slot<crate::domain::AreaTree>,
     pub(super) inputs: Slot<super::Loaded>,
     pub(super) stations: Slot<Vec<super::fleet::StationFacts>>,
+    pub(super) due: super::fleet::DueCache,
 }
 
 impl std::fmt::Debug for Caches {

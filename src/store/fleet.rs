@@ -3,13 +3,12 @@
 //! due now, recent chain breaks and refused signatures; and the emergency bulletins
 //! still under way.
 //!
-//! A fixed number of queries whatever the number of stations (one for the stations with
-//! their last heartbeat, one for the items due now, one each for chain breaks and
-//! refused signatures): each station's newest heartbeat is its row of
-//! `last_heartbeats`, its item an index seek on `(station_code, start_ms)`. What
-//! changes only with the stations and areas (names, time zones, windows resolved
-//! through the tree) is kept by the store between requests. Deciding the state is
-//! `domain::classify`'s.
+//! A fixed number of queries whatever the number of stations (one for every station's
+//! playlist version and newest heartbeat, its row of `last_heartbeats`; one each for
+//! chain breaks and refused signatures), plus index seeks for the stations whose item
+//! due now may have changed since the last request ([`now`]). What changes only with
+//! the stations and areas (names, time zones, windows resolved through the tree) is
+//! kept by the store between requests. Deciding the state is `domain::classify`'s.
 
 use std::collections::HashMap;
 
@@ -17,38 +16,13 @@ use chrono_tz::Tz;
 use sqlx::Row;
 
 use super::inputs::{corrupt, load_area_windows, windows_from_text};
-use super::{Backend, Store, StoreError};
+use super::{Store, StoreError};
 use crate::domain::{AreaCode, AreaId, Heard, Observation, Windows};
 use crate::wire::HeartbeatJson;
 
-// Each station's latest item must be found station by station (an index seek each),
-// never by scanning the table, which holds every item ever planned. SQLite keeps the
-// order of a CROSS JOIN and seeks on the scalar subquery's value; PostgreSQL is told
-// the same with LATERAL. The newest heartbeat is one row per station in
-// `last_heartbeats` (migration 0016), written with each heartbeat.
+mod now;
 
-const LAST_HEARTBEATS: &str = "SELECT s.code, p.version, h.at_ms, h.body
-     FROM stations s
-     LEFT JOIN playlists p ON p.station_code = s.code
-     LEFT JOIN last_heartbeats h ON h.station_code = s.code
-     ORDER BY s.code";
-
-const ITEMS_AT_SQLITE: &str =
-    "SELECT p.station_code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
-     FROM stations s CROSS JOIN planned_items p
-     WHERE p.station_code = s.code
-       AND p.start_ms = (SELECT MAX(x.start_ms) FROM planned_items x
-                         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2)
-       AND p.start_ms + p.duration_ms > $1";
-
-const ITEMS_AT_POSTGRES: &str =
-    "SELECT s.code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
-     FROM stations s CROSS JOIN LATERAL (
-         SELECT x.item_id, x.start_ms, x.duration_ms, x.campaign_id, x.segment_id
-         FROM planned_items x
-         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2
-         ORDER BY x.start_ms DESC LIMIT 1) p
-     WHERE p.start_ms + p.duration_ms > $1";
+pub(super) use now::DueCache;
 
 /// One station with the facts its state is decided from.
 #[derive(Debug, Clone)]
@@ -182,43 +156,40 @@ pub async fn fleet_rows(
         .stations
         .get(stamp, read_station_facts(store))
         .await?;
-    let by_code: HashMap<&str, &StationFacts> =
-        facts.iter().map(|f| (f.code.as_str(), f)).collect();
-    let rows = sqlx::query(LAST_HEARTBEATS).fetch_all(store.pool()).await?;
-    let items = items_at(store, now_ms).await?;
+    let beats = now::beats(store).await?;
+    let kept: Vec<&StationFacts> = facts
+        .iter()
+        .filter(|f| keep(&f.area) && beats.contains_key(&f.code))
+        .collect();
+    let versions: HashMap<&str, Option<&str>> = kept
+        .iter()
+        .map(|f| (f.code.as_str(), beats[&f.code].version.as_deref()))
+        .collect();
+    let items = store.caches.due.at(store, &versions, now_ms).await?;
     let breaks = chain_breaks_since(store, problems_since_ms).await?;
     let refused = signature_failures(store, problems_since_ms).await?;
-    let mut out: Vec<FleetRow> = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let code: String = r.try_get(0)?;
-        // A station written since the facts were read is there at the next request.
-        let Some(f) = by_code.get(code.as_str()) else {
-            continue;
-        };
-        if !keep(&f.area) {
-            continue;
-        }
-        let heartbeat = match (
-            r.try_get::<Option<i64>, _>(2)?,
-            r.try_get::<Option<String>, _>(3)?,
-        ) {
-            (Some(at), Some(body)) => Some((at, parse_heartbeat(&code, &body))),
-            _ => None,
-        };
-        out.push(FleetRow {
-            name: f.name.clone(),
-            area: f.area.clone(),
-            timezone: f.timezone,
-            windows: f.windows.clone(),
-            heartbeat,
-            current_version: r.try_get(1)?,
-            item_now: items.get(&code).cloned(),
-            chain_breaks: breaks.get(&code).copied().unwrap_or(0),
-            signature_failures: refused.get(&code).copied().unwrap_or(0),
-            code,
-        });
-    }
-    Ok(out)
+    Ok(kept
+        .into_iter()
+        .map(|f| {
+            let beat = &beats[&f.code];
+            let code = &f.code;
+            FleetRow {
+                code: code.clone(),
+                name: f.name.clone(),
+                area: f.area.clone(),
+                timezone: f.timezone,
+                windows: f.windows.clone(),
+                heartbeat: beat
+                    .heartbeat
+                    .as_ref()
+                    .map(|(at, body)| (*at, parse_heartbeat(code, body))),
+                current_version: beat.version.clone(),
+                item_now: items.get(code).cloned(),
+                chain_breaks: breaks.get(code).copied().unwrap_or(0),
+                signature_failures: refused.get(code).copied().unwrap_or(0),
+            }
+        })
+        .collect())
 }
 
 /// A stored heartbeat body; one this version cannot read (written by a newer agent
@@ -228,37 +199,6 @@ fn parse_heartbeat(code: &str, body: &str) -> HeartbeatJson {
         tracing::debug!(station = code, error = %e, "không đọc được trạng thái đã lưu của trạm");
         HeartbeatJson::default()
     })
-}
-
-/// No planned item is longer than a day (windows never cross midnight).
-const MAX_ITEM_MS: i64 = 86_400_000;
-
-/// The planned item spanning `now_ms` at each station that has one: the latest item
-/// starting at or before it, if it has not ended. The latest start per station is one
-/// index seek on `(station_code, start_ms)`, however long the station's history.
-async fn items_at(store: &Store, now_ms: i64) -> Result<HashMap<String, PlannedNow>, StoreError> {
-    let rows = sqlx::query(match store.backend() {
-        Backend::Sqlite => ITEMS_AT_SQLITE,
-        Backend::Postgres => ITEMS_AT_POSTGRES,
-    })
-    .bind(now_ms)
-    .bind(now_ms - MAX_ITEM_MS)
-    .fetch_all(store.pool())
-    .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for r in rows {
-        out.insert(
-            r.try_get(0)?,
-            PlannedNow {
-                item_id: r.try_get(1)?,
-                start_ms: r.try_get(2)?,
-                duration_ms: r.try_get(3)?,
-                campaign: r.try_get(4)?,
-                segment: r.try_get(5)?,
-            },
-        );
-    }
-    Ok(out)
 }
 
 /// Chain breaks detected at or after `since_ms`, per station.

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::{rfc3339, today_query, visible_emergency};
-use crate::domain::{AreaCode, GroupBy, ReportInputs, Status, aggregate};
+use crate::domain::{AreaCode, AreaId, AreaTotals, GroupBy, ReportInputs, Status, aggregate};
 use crate::server::AppState;
 use crate::server::api::scope::Scope;
 use crate::server::error::{ApiError, ApiResult};
@@ -94,6 +94,66 @@ struct Snapshot {
     day: NaiveDate,
     at_ms: i64,
     data: ReportData,
+    /// The areas of the report rolled up under each root asked for so far (depth 0
+    /// and 1 only).
+    rolled: std::sync::Mutex<HashMap<Option<AreaId>, Arc<Vec<AreaTotals>>>>,
+}
+
+impl Snapshot {
+    /// The report by area under `root` (the whole tree when `None`), as `load_report`
+    /// for that area and `aggregate` give it: its stations, in the same order, and
+    /// their cells.
+    fn rolled_up(&self, root: Option<AreaId>) -> Arc<Vec<AreaTotals>> {
+        if let Some(r) = self.rolled.lock().ok().and_then(|m| m.get(&root).cloned()) {
+            return r;
+        }
+        let data = &self.data;
+        let (stations, planned, airings);
+        let inputs = match root {
+            None => data.inputs(),
+            Some(root) => {
+                stations = data
+                    .stations
+                    .iter()
+                    .filter(|s| data.tree.is_within(s.area, root))
+                    .cloned()
+                    .collect::<Vec<_>>();
+                let inside: HashSet<&str> = stations.iter().map(|s| s.code.as_str()).collect();
+                planned = data
+                    .planned
+                    .iter()
+                    .filter(|c| inside.contains(c.station.as_str()))
+                    .cloned()
+                    .collect::<Vec<_>>();
+                airings = data
+                    .airings
+                    .iter()
+                    .filter(|c| inside.contains(c.station.as_str()))
+                    .cloned()
+                    .collect::<Vec<_>>();
+                ReportInputs {
+                    tree: &data.tree,
+                    root: Some(root),
+                    stations: &stations,
+                    facts: &data.facts,
+                    names: &data.names,
+                    planned: &planned,
+                    airings: &airings,
+                }
+            }
+        };
+        let rolled: Arc<Vec<AreaTotals>> = Arc::new(
+            aggregate(&inputs, GroupBy::Area)
+                .areas
+                .into_iter()
+                .filter(|a| a.depth <= 1)
+                .collect(),
+        );
+        if let Ok(mut m) = self.rolled.lock() {
+            m.insert(root, rolled.clone());
+        }
+        rolled
+    }
 }
 
 impl CompletionCache {
@@ -123,6 +183,7 @@ impl CompletionCache {
             day,
             at_ms: now_ms,
             data,
+            rolled: std::sync::Mutex::default(),
         });
         if let Ok(mut guard) = self.current.lock() {
             *guard = Some(snapshot.clone());
@@ -187,47 +248,10 @@ pub(super) async fn completion(
         },
         None => None,
     };
-    // What `load_report` gives for `area`: its stations (in the same order) and the
-    // cells of those stations.
-    let (stations, planned, airings);
-    let inputs = match root {
-        None => data.inputs(),
-        Some(root) => {
-            stations = data
-                .stations
-                .iter()
-                .filter(|s| data.tree.is_within(s.area, root))
-                .cloned()
-                .collect::<Vec<_>>();
-            let inside: HashSet<&str> = stations.iter().map(|s| s.code.as_str()).collect();
-            planned = data
-                .planned
-                .iter()
-                .filter(|c| inside.contains(c.station.as_str()))
-                .cloned()
-                .collect::<Vec<_>>();
-            airings = data
-                .airings
-                .iter()
-                .filter(|c| inside.contains(c.station.as_str()))
-                .cloned()
-                .collect::<Vec<_>>();
-            ReportInputs {
-                tree: &data.tree,
-                root: Some(root),
-                stations: &stations,
-                facts: &data.facts,
-                names: &data.names,
-                planned: &planned,
-                airings: &airings,
-            }
-        }
-    };
-    let report = aggregate(&inputs, GroupBy::Area);
+    let report = snapshot.rolled_up(root);
     let list = report
-        .areas
         .iter()
-        .filter(|a| a.depth <= 1 && scope.contains(data.tree.area(a.area).code.as_str()))
+        .filter(|a| scope.contains(data.tree.area(a.area).code.as_str()))
         .map(|a| {
             let info = data.tree.area(a.area);
             AreaCompletionJson {
