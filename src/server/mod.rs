@@ -59,6 +59,8 @@ pub struct AppState {
     pub clock: Arc<clock::ServerClock>,
     /// The web console's station directory, rebuilt when stations or areas change.
     pub directory: Arc<console::DirectoryCache>,
+    /// Today's completion for the dashboard, counted at most every half minute.
+    pub completion: Arc<api::CompletionCache>,
 }
 
 impl AppState {
@@ -126,6 +128,7 @@ impl App {
             heartbeats: Arc::new(rate::RateGate::new(10, std::time::Duration::from_secs(10))),
             clock: Arc::default(),
             directory: Arc::default(),
+            completion: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -267,5 +270,22 @@ async fn tls_config(
 /// The whole HTTP surface (the API under `/api/v1`, the web console at `/`); tests may
 /// call it without a socket.
 pub fn router(state: AppState) -> Router {
-    api::routes(state.clone()).merge(console::routes(state))
+    api::routes(state.clone())
+        .merge(console::routes(state))
+        .layer(axum::middleware::from_fn(server_timing))
+}
+
+/// Adds `Server-Timing: app;dur=MS` to every answer: how long the server took to make
+/// its head (the console benchmark reads it beside its own clock).
+async fn server_timing(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("app;dur={ms:.1}")) {
+        res.headers_mut().insert("server-timing", v);
+    }
+    res
 }

@@ -3,59 +3,26 @@
 //! due now, recent chain breaks and refused signatures; and the emergency bulletins
 //! still under way.
 //!
-//! A fixed number of queries whatever the number of stations (one for the stations with
-//! their last heartbeat, one for the items due now, one each for chain breaks and
-//! refused signatures): each station's newest heartbeat and item are index seeks on
-//! `(station_code, at_ms)` and `(station_code, start_ms)`. Deciding the state is
-//! `domain::classify`'s.
+//! A fixed number of queries whatever the number of stations (one for every station's
+//! playlist version and newest heartbeat, its row of `last_heartbeats`; one each for
+//! chain breaks and refused signatures), plus index seeks for the stations whose item
+//! due now may have changed since the last request ([`now`]). What changes only with
+//! the stations and areas (names, time zones, windows resolved through the tree) is
+//! kept by the store between requests. Deciding the state is `domain::classify`'s.
 
 use std::collections::HashMap;
 
 use chrono_tz::Tz;
 use sqlx::Row;
 
-use super::inputs::{corrupt, load_area_windows, load_tree, windows_from_text};
-use super::{Backend, Store, StoreError};
+use super::inputs::{corrupt, load_area_windows, windows_from_text};
+use super::{Store, StoreError};
 use crate::domain::{AreaCode, AreaId, Heard, Observation, Windows};
 use crate::wire::HeartbeatJson;
 
-// Each station's newest heartbeat and latest item must be found station by station
-// (an index seek each), never by scanning the tables, which hold a day of heartbeats
-// and every item ever planned. SQLite keeps the order of a CROSS JOIN and seeks on the
-// scalar subquery's value; PostgreSQL is told the same with LATERAL.
+mod now;
 
-const LAST_HEARTBEATS_SQLITE: &str =
-    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
-     FROM stations s
-     LEFT JOIN playlists p ON p.station_code = s.code
-     LEFT JOIN heartbeats h ON h.station_code = s.code
-       AND h.at_ms = (SELECT MAX(x.at_ms) FROM heartbeats x WHERE x.station_code = s.code)
-     ORDER BY s.code";
-
-const LAST_HEARTBEATS_POSTGRES: &str =
-    "SELECT s.code, s.name, s.area_code, s.timezone, s.windows, p.version, h.at_ms, h.body
-     FROM stations s
-     LEFT JOIN playlists p ON p.station_code = s.code
-     LEFT JOIN LATERAL (SELECT x.at_ms, x.body FROM heartbeats x WHERE x.station_code = s.code
-                        ORDER BY x.at_ms DESC LIMIT 1) h ON TRUE
-     ORDER BY s.code";
-
-const ITEMS_AT_SQLITE: &str =
-    "SELECT p.station_code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
-     FROM stations s CROSS JOIN planned_items p
-     WHERE p.station_code = s.code
-       AND p.start_ms = (SELECT MAX(x.start_ms) FROM planned_items x
-                         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2)
-       AND p.start_ms + p.duration_ms > $1";
-
-const ITEMS_AT_POSTGRES: &str =
-    "SELECT s.code, p.item_id, p.start_ms, p.duration_ms, p.campaign_id, p.segment_id
-     FROM stations s CROSS JOIN LATERAL (
-         SELECT x.item_id, x.start_ms, x.duration_ms, x.campaign_id, x.segment_id
-         FROM planned_items x
-         WHERE x.station_code = s.code AND x.start_ms <= $1 AND x.start_ms > $2
-         ORDER BY x.start_ms DESC LIMIT 1) p
-     WHERE p.start_ms + p.duration_ms > $1";
+pub(super) use now::DueCache;
 
 /// One station with the facts its state is decided from.
 #[derive(Debug, Clone)]
@@ -123,38 +90,34 @@ impl FleetRow {
     }
 }
 
-/// Every station whose area `keep` accepts, in code order, with the facts at `now_ms`;
-/// chain breaks and refused signatures are counted from `problems_since_ms`.
-pub async fn fleet_rows(
-    store: &Store,
-    keep: impl Fn(&str) -> bool,
-    now_ms: i64,
-    problems_since_ms: i64,
-) -> Result<Vec<FleetRow>, StoreError> {
-    let tree = load_tree(store).await?;
+/// What a station's state is decided from that changes only when the station, its
+/// area or the windows above it are written: kept between requests by the store.
+#[derive(Debug, Clone)]
+pub struct StationFacts {
+    code: String,
+    name: String,
+    area: String,
+    timezone: Tz,
+    windows: Option<Windows>,
+}
+
+/// Every station's facts, in code order, with its windows resolved through the tree.
+async fn read_station_facts(store: &Store) -> Result<Vec<StationFacts>, StoreError> {
+    let tree = super::inputs::shared_tree(store).await?;
     let area_windows = load_area_windows(store, &tree).await?;
     let inherited = |area: AreaId| {
         tree.ancestors(area)
             .find_map(|a| area_windows.get(&a))
             .cloned()
     };
-    let rows = sqlx::query(match store.backend() {
-        Backend::Sqlite => LAST_HEARTBEATS_SQLITE,
-        Backend::Postgres => LAST_HEARTBEATS_POSTGRES,
-    })
-    .fetch_all(store.pool())
-    .await?;
-    let items = items_at(store, now_ms).await?;
-    let breaks = chain_breaks_since(store, problems_since_ms).await?;
-    let refused = signature_failures(store, problems_since_ms).await?;
-    let mut out: Vec<FleetRow> = Vec::with_capacity(rows.len());
+    let rows =
+        sqlx::query("SELECT code, name, area_code, timezone, windows FROM stations ORDER BY code")
+            .fetch_all(store.pool())
+            .await?;
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let code: String = r.try_get(0)?;
         let area: String = r.try_get(2)?;
-        // Two heartbeats in the same millisecond give two rows: keep the first.
-        if !keep(&area) || out.last().is_some_and(|l| l.code == code) {
-            continue;
-        }
         let what = || format!("station {code}");
         let timezone: Tz = r
             .try_get::<String, _>(3)?
@@ -168,27 +131,65 @@ pub async fn fleet_rows(
                 .and_then(|c| tree.get(&c))
                 .and_then(inherited),
         };
-        let heartbeat = match (
-            r.try_get::<Option<i64>, _>(6)?,
-            r.try_get::<Option<String>, _>(7)?,
-        ) {
-            (Some(at), Some(body)) => Some((at, parse_heartbeat(&code, &body))),
-            _ => None,
-        };
-        out.push(FleetRow {
+        out.push(StationFacts {
             name: r.try_get(1)?,
             timezone,
             windows,
-            heartbeat,
-            current_version: r.try_get(5)?,
-            item_now: items.get(&code).cloned(),
-            chain_breaks: breaks.get(&code).copied().unwrap_or(0),
-            signature_failures: refused.get(&code).copied().unwrap_or(0),
             area,
             code,
         });
     }
     Ok(out)
+}
+
+/// Every station whose area `keep` accepts, in code order, with the facts at `now_ms`;
+/// chain breaks and refused signatures are counted from `problems_since_ms`.
+pub async fn fleet_rows(
+    store: &Store,
+    keep: impl Fn(&str) -> bool,
+    now_ms: i64,
+    problems_since_ms: i64,
+) -> Result<Vec<FleetRow>, StoreError> {
+    let stamp = super::cache::stamp(store).await?;
+    let facts = store
+        .caches
+        .stations
+        .get(stamp, read_station_facts(store))
+        .await?;
+    let beats = now::beats(store).await?;
+    let kept: Vec<&StationFacts> = facts
+        .iter()
+        .filter(|f| keep(&f.area) && beats.contains_key(&f.code))
+        .collect();
+    let versions: HashMap<&str, Option<&str>> = kept
+        .iter()
+        .map(|f| (f.code.as_str(), beats[&f.code].version.as_deref()))
+        .collect();
+    let items = store.caches.due.at(store, &versions, now_ms).await?;
+    let breaks = chain_breaks_since(store, problems_since_ms).await?;
+    let refused = signature_failures(store, problems_since_ms).await?;
+    Ok(kept
+        .into_iter()
+        .map(|f| {
+            let beat = &beats[&f.code];
+            let code = &f.code;
+            FleetRow {
+                code: code.clone(),
+                name: f.name.clone(),
+                area: f.area.clone(),
+                timezone: f.timezone,
+                windows: f.windows.clone(),
+                heartbeat: beat
+                    .heartbeat
+                    .as_ref()
+                    .map(|(at, body)| (*at, parse_heartbeat(code, body))),
+                current_version: beat.version.clone(),
+                item_now: items.get(code).cloned(),
+                chain_breaks: breaks.get(code).copied().unwrap_or(0),
+                signature_failures: refused.get(code).copied().unwrap_or(0),
+            }
+        })
+        .collect())
 }
 
 /// A stored heartbeat body; one this version cannot read (written by a newer agent
@@ -198,37 +199,6 @@ fn parse_heartbeat(code: &str, body: &str) -> HeartbeatJson {
         tracing::debug!(station = code, error = %e, "không đọc được trạng thái đã lưu của trạm");
         HeartbeatJson::default()
     })
-}
-
-/// No planned item is longer than a day (windows never cross midnight).
-const MAX_ITEM_MS: i64 = 86_400_000;
-
-/// The planned item spanning `now_ms` at each station that has one: the latest item
-/// starting at or before it, if it has not ended. The latest start per station is one
-/// index seek on `(station_code, start_ms)`, however long the station's history.
-async fn items_at(store: &Store, now_ms: i64) -> Result<HashMap<String, PlannedNow>, StoreError> {
-    let rows = sqlx::query(match store.backend() {
-        Backend::Sqlite => ITEMS_AT_SQLITE,
-        Backend::Postgres => ITEMS_AT_POSTGRES,
-    })
-    .bind(now_ms)
-    .bind(now_ms - MAX_ITEM_MS)
-    .fetch_all(store.pool())
-    .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for r in rows {
-        out.insert(
-            r.try_get(0)?,
-            PlannedNow {
-                item_id: r.try_get(1)?,
-                start_ms: r.try_get(2)?,
-                duration_ms: r.try_get(3)?,
-                campaign: r.try_get(4)?,
-                segment: r.try_get(5)?,
-            },
-        );
-    }
-    Ok(out)
 }
 
 /// Chain breaks detected at or after `since_ms`, per station.

@@ -1,6 +1,7 @@
 //! Reading everything the compiler needs back out of the database.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -60,9 +61,20 @@ pub(crate) fn windows_from_text(text: &str) -> Result<Windows, String> {
     Windows::new(list).map_err(|e| e.to_string())
 }
 
-/// Loads and validates the administrative tree (retired units included: their
-/// stations and history stay).
+/// The administrative tree (retired units included: their stations and history
+/// stay), shared: loaded again only after an area or station changed.
+pub async fn shared_tree(store: &Store) -> Result<Arc<AreaTree>, StoreError> {
+    let stamp = super::cache::stamp(store).await?;
+    store.caches.tree.get(stamp, read_tree(store)).await
+}
+
+/// [`shared_tree`], as a value of its own.
 pub async fn load_tree(store: &Store) -> Result<AreaTree, StoreError> {
+    Ok(AreaTree::clone(&*shared_tree(store).await?))
+}
+
+/// Reads and validates the administrative tree.
+async fn read_tree(store: &Store) -> Result<AreaTree, StoreError> {
     let pool = store.pool();
     let mut areas = Vec::new();
     for row in sqlx::query("SELECT code, name, kind, parent_code FROM areas")
@@ -126,8 +138,20 @@ pub(super) async fn load_area_windows(
     Ok(area_windows)
 }
 
-/// Loads the whole schedule from the database and validates it.
+/// The whole schedule, validated, shared: loaded again only after an area, station,
+/// window, segment or campaign changed.
+pub async fn shared_inputs(store: &Store) -> Result<Arc<Loaded>, StoreError> {
+    let stamp = super::cache::stamp(store).await?;
+    store.caches.inputs.get(stamp, read_inputs(store)).await
+}
+
+/// [`shared_inputs`], as a value of its own.
 pub async fn load_inputs(store: &Store) -> Result<Loaded, StoreError> {
+    Ok(Loaded::clone(&*shared_inputs(store).await?))
+}
+
+/// Reads the whole schedule from the database and validates it.
+async fn read_inputs(store: &Store) -> Result<Loaded, StoreError> {
     let pool = store.pool();
     let tree = load_tree(store).await?;
     let area_id = |code: &str| -> Result<AreaId, StoreError> {

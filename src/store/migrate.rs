@@ -66,6 +66,11 @@ const SQLITE: &[Step] = &[
         "alerts",
         include_str!("../../migrations/sqlite/0015_alerts.sql"),
     ),
+    (
+        16,
+        "last_heartbeats",
+        include_str!("../../migrations/sqlite/0016_last_heartbeats.sql"),
+    ),
 ];
 const POSTGRES: &[Step] = &[
     (
@@ -107,6 +112,11 @@ const POSTGRES: &[Step] = &[
         15,
         "alerts",
         include_str!("../../migrations/postgres/0015_alerts.sql"),
+    ),
+    (
+        16,
+        "last_heartbeats",
+        include_str!("../../migrations/postgres/0016_last_heartbeats.sql"),
     ),
 ];
 

@@ -12,6 +12,7 @@ pub mod alerts;
 mod areas;
 pub mod audit;
 pub mod backup;
+mod cache;
 mod campaigns;
 pub mod console;
 pub mod emergencies;
@@ -45,7 +46,7 @@ pub use events::{EventRow, events_after, events_with_ids, last_event_id, station
 pub(crate) use import::windows_to_text;
 pub use import::{ImportSummary, import_set, is_empty};
 pub(crate) use inputs::windows_from_text;
-pub use inputs::{Loaded, load_inputs, load_tree as area_tree};
+pub use inputs::{Loaded, load_inputs, load_tree as area_tree, shared_inputs, shared_tree};
 pub use log_checks::{Failure, VerifyQuery, VerifySummary, claim_check_run, verify_log};
 pub use media::MediaDir;
 pub use playlists::{RecompileSummary, StoredPlaylist, fetch_playlist, recompile};
@@ -118,6 +119,8 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The tree, inputs and station facts kept between requests (see `cache`).
+    caches: std::sync::Arc<cache::Caches>,
 }
 
 impl Store {
@@ -160,7 +163,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            caches: std::sync::Arc::default(),
+        };
         migrate::run(&store).await?;
         Ok(store)
     }

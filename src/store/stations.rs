@@ -149,6 +149,18 @@ pub async fn record_heartbeat(
         .bind(body.to_owned())
         .execute(&mut *tx)
         .await?;
+    // The newest per station, for the fleet status (a heartbeat older than the stored
+    // one, from a clock stepped back, leaves it).
+    sqlx::query(
+        "INSERT INTO last_heartbeats (station_code, at_ms, body) VALUES ($1, $2, $3)
+         ON CONFLICT (station_code) DO UPDATE SET at_ms = excluded.at_ms, body = excluded.body
+         WHERE excluded.at_ms >= last_heartbeats.at_ms",
+    )
+    .bind(station.to_owned())
+    .bind(at_ms)
+    .bind(body.to_owned())
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "DELETE FROM heartbeats WHERE station_code = $1 AND at_ms < (
            SELECT at_ms FROM heartbeats WHERE station_code = $1

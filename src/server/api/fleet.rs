@@ -29,6 +29,7 @@ mod paging;
 mod summary;
 
 pub(crate) use paging::{Paging, area_filter};
+pub use summary::CompletionCache;
 pub(super) use summary::{ActiveEmergencyJson, AreaCompletionJson};
 
 /// The fleet part of the OpenAPI document.
@@ -88,6 +89,9 @@ pub(crate) struct FleetJson {
     pub stations: Vec<FleetStationJson>,
     /// Today's completion (station-local day): the area and the areas just below it.
     pub completion: Vec<AreaCompletionJson>,
+    /// The instant `completion` was counted at, RFC 3339 UTC (at most a minute and a
+    /// half before `generated_at`); absent with no stations.
+    pub completion_at: Option<String>,
     /// Emergency bulletins still being delivered or aired that concern the caller.
     pub emergencies: Vec<ActiveEmergencyJson>,
 }
@@ -223,7 +227,8 @@ pub(crate) async fn fleet_status(
             stations: all.iter().filter(|(_, st)| st.has(s)).count(),
         })
         .collect();
-    let completion = summary::completion(state, &scope, area.as_deref(), &all, now).await?;
+    let (completion, completion_at) =
+        summary::completion(state, &scope, area.as_deref(), &all, now).await?;
     all.retain(|(_, st)| wanted.is_none_or(|w| st.has(w)));
     all.sort_by(|(a, sa), (b, sb)| (sa.state, &a.code).cmp(&(sb.state, &b.code)));
     let total = all.len();
@@ -246,6 +251,7 @@ pub(crate) async fn fleet_status(
         per_page: paging.per_page,
         stations,
         completion,
+        completion_at,
         emergencies: summary::emergencies(state, &scope, now_ms).await?,
     })
 }

@@ -16,6 +16,7 @@ mod reports;
 mod scope;
 mod stations;
 
+pub use fleet::CompletionCache;
 pub(crate) use library::segment_audio;
 pub(crate) use scope::Scope;
 pub(crate) use stations::bulk as stations_bulk;

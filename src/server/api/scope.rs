@@ -1,5 +1,5 @@
 //! What a console account may reach: the subtree of the administrative tree rooted at
-//! its area. The tree is loaded once per request through the store (a province is a
+//! its area. The tree comes from the store's shared copy (a province is a
 //! few hundred units; the whole country a few thousand), and every "is this area inside
 //! that subtree?" of the server is answered here by [`AreaTree::is_within`], the one
 //! rule the compiler and the reports use too.
@@ -15,7 +15,7 @@ use crate::store::Store;
 /// The caller's subtree.
 #[derive(Debug, Clone)]
 pub(crate) struct Scope {
-    tree: AreaTree,
+    tree: std::sync::Arc<AreaTree>,
     /// The account's area, as written on the account.
     root_code: String,
     /// The account's area in the tree (`None` if the tree no longer holds it).
@@ -27,7 +27,7 @@ pub(crate) struct Scope {
 impl Scope {
     /// Loads the tree and marks the subtree of `auth`'s area.
     pub async fn load(store: &Store, auth: &StaffAuth) -> ApiResult<Self> {
-        let tree = crate::store::area_tree(store).await?;
+        let tree = crate::store::shared_tree(store).await?;
         let root = id_in(&tree, &auth.area_code);
         Ok(Self {
             tree,

@@ -168,7 +168,7 @@ pub async fn build(
     code: &str,
     lang: Lang,
     q: &CalendarQuery,
-) -> Result<(CalendarView, crate::store::Loaded), ApiError> {
+) -> Result<(CalendarView, std::sync::Arc<crate::store::Loaded>), ApiError> {
     let view = View::parse(q.view.as_deref());
     let row = crate::server::api::visible_station(state, scope, code).await?;
     let tz: Tz = row.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);

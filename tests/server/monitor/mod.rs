@@ -2,6 +2,7 @@
 //! the console's dashboard and now-playing pages show, and the alert task.
 
 mod alerts;
+mod cached;
 mod fleet;
 mod now_playing;
 mod scope;

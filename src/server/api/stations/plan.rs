@@ -143,14 +143,14 @@ pub(crate) async fn station_plan(
     code: &str,
     from: NaiveDate,
     days: u32,
-) -> ApiResult<(StationPlanJson, crate::store::Loaded)> {
+) -> ApiResult<(StationPlanJson, std::sync::Arc<crate::store::Loaded>)> {
     visible(state, scope, code).await?;
     if days == 0 || i64::from(days) > MAX_PLAN_DAYS {
         return Err(ApiError::BadRequest(format!(
             "until: khoảng {days} ngày; cần từ 1 đến {MAX_PLAN_DAYS} ngày"
         )));
     }
-    let loaded = crate::store::load_inputs(&state.store).await?;
+    let loaded = crate::store::shared_inputs(&state.store).await?;
     let inputs = &loaded.inputs;
     let Some(idx) = inputs.station_by_code(code) else {
         return Err(ApiError::NotFound(format!("không có trạm `{code}`")));

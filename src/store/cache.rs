@@ -1,0 +1,93 @@
+//! What the store keeps in memory between requests: the area tree, the schedule inputs
+//! and each station's static facts (name, area, time zone, windows resolved through
+//! the tree), shared by every request of this process.
+//!
+//! Each is current while the stamp it was built at is: one cheap query, before each
+//! use, of the station count and the audit log's newest ids. Every write of an area,
+//! station, window, segment or campaign records an audit entry in its own transaction
+//! (through the API, the CLI, an import, on this replica or another), so a change is
+//! seen by the next request. The count of recent ids catches an entry with a lower id
+//! that committed after a higher one (concurrent writers on PostgreSQL).
+
+use std::sync::{Arc, Mutex};
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// When the cached values were built: (stations, newest audit id, audit entries among
+/// the newest thousand ids).
+pub(super) type Stamp = (i64, i64, i64);
+
+/// The stamp now.
+pub(super) async fn stamp(store: &Store) -> Result<Stamp, StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM stations),
+                (SELECT COALESCE(MAX(id), 0) FROM audit_log),
+                (SELECT COUNT(*) FROM audit_log
+                 WHERE id > (SELECT COALESCE(MAX(id), 0) FROM audit_log) - 1000)",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+}
+
+/// One cached value and the stamp it was built at; one loader at a time.
+pub(super) struct Slot<T> {
+    current: Mutex<Option<(Stamp, Arc<T>)>>,
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self {
+            current: Mutex::new(None),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn at(&self, stamp: Stamp) -> Option<Arc<T>> {
+        let guard = self.current.lock().ok()?;
+        guard
+            .as_ref()
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The value at `stamp`, built by `load` unless it is held already (a request
+    /// that finds another loading waits for it rather than loading again).
+    pub(super) async fn get<F>(&self, stamp: Stamp, load: F) -> Result<Arc<T>, StoreError>
+    where
+        F: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        if let Some(v) = self.at(stamp) {
+            return Ok(v);
+        }
+        let _one = self.loading.lock().await;
+        if let Some(v) = self.at(stamp) {
+            return Ok(v);
+        }
+        let value = Arc::new(load.await?);
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = Some((stamp, value.clone()));
+        }
+        Ok(value)
+    }
+}
+
+/// The store's caches.
+#[derive(Default)]
+pub(super) struct Caches {
+    pub(super) tree: Slot<crate::domain::AreaTree>,
+    pub(super) inputs: Slot<super::Loaded>,
+    pub(super) stations: Slot<Vec<super::fleet::StationFacts>>,
+    pub(super) due: super::fleet::DueCache,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Caches")
+    }
+}

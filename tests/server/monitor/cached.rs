@@ -1,0 +1,95 @@
+//! What the store keeps between requests (the area tree, each station's facts and
+//! windows, the schedule inputs, the item due now) never hides a change made through
+//! the API: the next request shows it.
+
+use chrono::Timelike;
+use serde_json::{Value, json};
+
+use super::station;
+use crate::both_backends;
+use crate::server::TestApp;
+
+both_backends!(a_change_through_the_api_shows_at_once);
+
+async fn put_station(app: &TestApp, admin: &str, body: Value) {
+    let res = app
+        .client
+        .put(app.url("/api/v1/stations/05443"))
+        .bearer_auth(admin)
+        .json(&body)
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+}
+
+async fn a_change_through_the_api_shows_at_once(app: TestApp) {
+    let admin = app.admin().await;
+    let path = "/api/v1/fleet?area=05443&per_page=500";
+    // 05:45 in Vietnam, inside the province's morning window.
+    let zone = chrono_tz::Asia::Ho_Chi_Minh;
+    let now = app.state.clock.now().with_timezone(&zone);
+    let mut at = now.date_naive().and_hms_opt(5, 45, 0).expect("time");
+    if at <= now.naive_local() {
+        at += chrono::Duration::days(1);
+    }
+    let target = at
+        .and_local_timezone(zone)
+        .single()
+        .expect("no gap in Vietnam");
+    let ahead = (target.with_timezone(&chrono::Utc) - app.state.clock.now())
+        .to_std()
+        .expect("ahead");
+    // A second more: the clock moves by whole milliseconds.
+    app.state
+        .clock
+        .advance(ahead + std::time::Duration::from_secs(1));
+    let local = app.state.clock.now().with_timezone(&zone);
+    assert_eq!((local.hour(), local.minute()), (5, 45), "{local}");
+    // Twice, so that every cache holds the first answer.
+    for _ in 0..2 {
+        let before = app.get_json(&admin, path, 200).await;
+        assert_ne!(station(&before, "05443")["name"], "Trạm đổi tên");
+    }
+    let day = local.date_naive().format("%Y-%m-%d").to_string();
+    let plan = format!("/api/v1/stations/05443/plan?from={day}&until={day}");
+    app.get_json(&admin, &plan, 200).await;
+
+    // The morning only: inside a window now.
+    put_station(
+        &app,
+        &admin,
+        json!({ "area": "05443", "name": "Trạm đổi tên",
+                "windows": [{ "days": "T2-CN", "times": ["05:30-06:30"] }] }),
+    )
+    .await;
+    let after = app.get_json(&admin, path, 200).await;
+    let row = station(&after, "05443");
+    assert_eq!(row["name"], "Trạm đổi tên", "{row}");
+    assert_eq!(row["in_window"], true, "{row}");
+
+    // The evening only: outside every window at once, nothing due; the plan follows.
+    put_station(
+        &app,
+        &admin,
+        json!({ "area": "05443", "name": "Trạm đổi tên",
+                "windows": [{ "days": "T2-CN", "times": ["17:00-18:00"] }] }),
+    )
+    .await;
+    let after = app.get_json(&admin, path, 200).await;
+    let row = station(&after, "05443");
+    assert_eq!(row["in_window"], false, "{row}");
+    assert_eq!(row["item_now"], Value::Null, "{row}");
+    let plan = app.get_json(&admin, &plan, 200).await;
+    for item in plan["items"].as_array().expect("items") {
+        let start = chrono::DateTime::parse_from_rfc3339(item["start"].as_str().expect("start"))
+            .expect("instant")
+            .with_timezone(&zone);
+        assert_eq!(start.hour(), 17, "planned inside the new window: {item}");
+    }
+}
