@@ -254,3 +254,60 @@ pub async fn airing_log(
         .collect::<Result<_, StoreError>>()?;
     Ok((rows, total))
 }
+
+/// An alert still open, as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAlertRow {
+    /// Station code.
+    pub station: String,
+    /// Its name.
+    pub name: String,
+    /// Its area's code.
+    pub area: String,
+    /// Its IANA time zone.
+    pub timezone: String,
+    /// The stored kind keyword (`silent`, `clock_off`, …).
+    pub kind: String,
+    /// What the alert said when it opened (Vietnamese).
+    pub detail: String,
+    /// When it opened, ms since the epoch.
+    pub opened_at_ms: i64,
+}
+
+/// The open alerts of stations whose area `keep` accepts, newest first: at most `limit`
+/// of them, and how many there are in all. One read of the open alerts (a partial
+/// index holds them), however many stations there are.
+pub async fn open_alerts_in(
+    store: &Store,
+    keep: impl Fn(&str) -> bool,
+    limit: usize,
+) -> Result<(Vec<OpenAlertRow>, usize), StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.station_code, s.name, s.area_code, s.timezone, a.kind, a.detail, a.opened_at
+         FROM alerts a JOIN stations s ON s.code = a.station_code
+         WHERE a.closed_at IS NULL ORDER BY a.opened_at DESC, a.id DESC",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::with_capacity(limit.min(rows.len()));
+    let mut total = 0;
+    for r in &rows {
+        let area: String = r.try_get(2)?;
+        if !keep(&area) {
+            continue;
+        }
+        total += 1;
+        if out.len() < limit {
+            out.push(OpenAlertRow {
+                station: r.try_get(0)?,
+                name: r.try_get(1)?,
+                area,
+                timezone: r.try_get(3)?,
+                kind: r.try_get(4)?,
+                detail: r.try_get(5)?,
+                opened_at_ms: r.try_get(6)?,
+            });
+        }
+    }
+    Ok((out, total))
+}

@@ -51,7 +51,9 @@ async fn each_officer_sees_their_own_scope(app: TestApp, browser: Browser) {
     assert_eq!(url.query(), Some("next=%2Fstations%2F05443"));
 
     browser.log_in(&app.base, COMMUNE_VIEWER, PASSWORD).await;
-    browser.wait_text("h1", "Trạm").await;
+    // Login lands on the dashboard; the station list is one menu entry away.
+    browser.wait_text("h1", "Tổng quan").await;
+    browser.open(&app.url("/stations")).await;
     assert_eq!(listed(&browser).await, ["05443", "05443-2"]);
     assert!(browser.text_of(".summary").await.contains("trên 2"));
 
@@ -91,7 +93,9 @@ async fn each_officer_sees_their_own_scope(app: TestApp, browser: Browser) {
 
     // The province administrator: every station of the province, found without accents.
     browser.log_in(&app.base, PROVINCE_ADMIN, PASSWORD).await;
-    browser.wait_text("h1", "Trạm").await;
+    // Login lands on the dashboard; the station list is one menu entry away.
+    browser.wait_text("h1", "Tổng quan").await;
+    browser.open(&app.url("/stations")).await;
     let summary = browser.text_of(".summary").await;
     assert!(summary.contains("Trạm 1–50 trên 94"), "{summary}");
     assert_eq!(listed(&browser).await.len(), 50, "one page of 50");

@@ -133,7 +133,7 @@ async fn calendar_shows_next_october_and_yesterdays_outcome(app: TestApp, browse
     app.missed_first_item(yesterday).await;
 
     browser.log_in(&app.base, COMMUNE_VIEWER, PASSWORD).await;
-    browser.wait_text("h1", "Trạm").await;
+    browser.wait_text("h1", "Tổng quan").await;
 
     // Next October, month view: the day holds the 06:10 item.
     let month = format!(

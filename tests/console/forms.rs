@@ -52,7 +52,7 @@ fn page_token(html: &str) -> String {
 
 impl TestApp {
     /// A client that follows no redirects (the tests read them).
-    fn no_redirects() -> reqwest::Client {
+    pub(super) fn no_redirects() -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -60,7 +60,7 @@ impl TestApp {
     }
 
     /// Logs in through the console's form; returns the cookie header to send after.
-    async fn console_login(&self, username: &str, password: &str) -> String {
+    pub(super) async fn console_login(&self, username: &str, password: &str) -> String {
         let c = Self::no_redirects();
         let res = c.get(self.url("/login")).send().await.expect("login page");
         let (form_cookie, _) = set_cookie(&res, "loa_csrf").expect("form cookie");
@@ -261,7 +261,7 @@ async fn wrong_password_throttling_and_language(app: TestApp, browser: Browser) 
     loop {
         browser.log_in(&app.base, "quantri.19", PASSWORD).await;
         browser.wait_text("h1", "").await;
-        if browser.text_of("h1").await == "Stations" {
+        if browser.text_of("h1").await == "Overview" {
             break;
         }
         assert!(
@@ -270,6 +270,7 @@ async fn wrong_password_throttling_and_language(app: TestApp, browser: Browser) 
         );
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+    browser.open(&app.url("/stations")).await;
     let labels = browser.text_of("table.stations thead").await;
     assert!(labels.contains("Last heard"), "{labels}");
     browser

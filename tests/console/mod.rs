@@ -9,6 +9,7 @@
 mod access;
 mod browser;
 mod calendar;
+mod dashboard;
 mod forms;
 mod screenshots;
 

@@ -34,6 +34,7 @@ async fn main_pages_fit_both_sizes() {
     let pages = [
         ("login", "/login"),
         ("stations", "/stations"),
+        ("dashboard", "/"),
         ("station", "/stations/05443"),
         ("station-month", "/stations/05443?view=month#calendar"),
     ];
@@ -42,6 +43,8 @@ async fn main_pages_fit_both_sizes() {
         for (name, path) in pages {
             if name == "stations" && browser.text().await.contains("Đăng nhập") {
                 browser.log_in(&app.base, COMMUNE_VIEWER, PASSWORD).await;
+                // Login lands on the dashboard; wait for it before going on.
+                browser.wait_text("h1", "Tổng quan").await;
             }
             browser.open(&app.url(path)).await;
             assert!(

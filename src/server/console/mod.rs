@@ -8,7 +8,8 @@
 //! `api::stations`), so there is no second authorization path; SQL stays in the store.
 //!
 //! One file per page: [`login`] (also logout, language, password change),
-//! [`stations`] (area tree and list), [`station`] (state and windows), [`calendar`]
+//! [`dashboard`] (Tổng quan: stations by state, today's completion, bulletins and
+//! alerts), [`stations`] (area tree and list, filtered by state), [`station`] (state and windows), [`calendar`]
 //! (the plan by day, week or month), [`airing_log`], [`audio`]. [`conventions`] writes
 //! times, dates, numbers and ages the way officers expect them.
 
@@ -17,6 +18,7 @@ mod assets;
 mod audio;
 mod calendar;
 pub mod conventions;
+mod dashboard;
 mod directory;
 pub mod i18n;
 mod login;
@@ -44,7 +46,7 @@ const FORM_LIMIT: usize = 16 * 1024;
 /// The console's routes, ready to merge beside the API's.
 pub(crate) fn routes(state: AppState) -> Router {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(dashboard::page))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lang", post(login::set_lang))
@@ -62,11 +64,6 @@ pub(crate) fn routes(state: AppState) -> Router {
         .layer(axum::middleware::map_response(protect))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// `/`: the station list until the dashboard exists.
-async fn home(_viewer: session::Viewer) -> Redirect {
-    Redirect::to("/stations")
 }
 
 /// Headers every console answer carries: no framing, no sniffing, scripts and styles

@@ -1,19 +1,21 @@
 //! Page "Trạm": the caller's area tree with station counts (one level at a time, from
 //! the caller's area down), and the stations of the chosen area, searched without
-//! diacritics and paged on the server; every row links to the station's page.
+//! diacritics, filtered by state and paged on the server; every row links to the
+//! station's page.
 //!
 //! The scope is the API's (`Scope::load`), applied to the cached directory before
-//! anything is counted or listed.
+//! anything is counted or listed. A state filter classifies the chosen area's stations
+//! with `api::fleet::classified`, the dashboard's and `GET /api/v1/fleet`'s rule.
 
 use std::collections::HashMap;
 
-use crate::domain::{Area, AreaCode};
+use crate::domain::{Area, AreaCode, State as StationState, Status};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::Deserialize;
 
 use super::conventions::{freshness, number};
@@ -40,7 +42,15 @@ const LIVE_MS: i64 = 5 * 60 * 1000;
 pub struct StationsQuery {
     area: Option<String>,
     q: Option<String>,
+    state: Option<String>,
     page: Option<u32>,
+}
+
+/// A choice of the state filter.
+pub struct StateChoice {
+    value: &'static str,
+    label: String,
+    chosen: bool,
 }
 
 /// A step of the path from the caller's area to the chosen one.
@@ -65,11 +75,13 @@ pub struct StationLine {
     href: String,
     last_seen: String,
     live: &'static str,
+    state: String,
 }
 
 /// The list part (also sent alone to htmx).
 pub struct StationList {
     rows: Vec<StationLine>,
+    show_state: bool,
     summary: String,
     prev: Option<String>,
     next: Option<String>,
@@ -83,6 +95,7 @@ pub struct StationsPage {
     page: Page,
     area: String,
     q: String,
+    states: Vec<StateChoice>,
     crumbs: Vec<Crumb>,
     children: Vec<AreaLink>,
     more: Option<String>,
@@ -97,13 +110,16 @@ pub struct StationsFragment {
     list: StationList,
 }
 
-fn href(area: &str, q: &str, page: usize) -> String {
+fn href(area: &str, q: &str, state: &str, page: usize) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     if !area.is_empty() {
         pairs.push(("area", area.to_owned()));
     }
     if !q.is_empty() {
         pairs.push(("q", q.to_owned()));
+    }
+    if !state.is_empty() {
+        pairs.push(("state", state.to_owned()));
     }
     if page > 1 {
         pairs.push(("page", page.to_string()));
@@ -131,6 +147,8 @@ pub async fn page(
             .take(MAX_QUERY)
             .collect();
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000) as usize;
+    let wanted = state_filter(q.state.as_deref(), lang).map_err(api)?;
+    let state_key = wanted.map_or("", StationState::as_str);
     let scope = Scope::load(&state.store, &viewer.auth).await.map_err(api)?;
     let areas: HashMap<&str, &Area> = scope
         .areas()
@@ -172,12 +190,35 @@ pub async fn page(
         .await
         .map_err(|e| api(e.into()))?;
     let counts = directory.counts(|a| scope.contains(a), parent);
-    let found = directory.search(inside, &search, (page_no - 1) * PAGE_SIZE, PAGE_SIZE);
+    let now = state.clock.now();
+    // Filtered by state: the chosen area's stations are classified first (the rule
+    // and the facts of the dashboard), then searched and paged as without a filter.
+    let states: Option<HashMap<String, Status>> = match wanted {
+        None => None,
+        Some(w) => Some(
+            crate::server::api::fleet::classified(&state, &inside, now)
+                .await
+                .map_err(|e| api(e.into()))?
+                .into_iter()
+                .filter(|(_, st)| st.has(w))
+                .map(|(row, st)| (row.code, st))
+                .collect(),
+        ),
+    };
+    let offset = (page_no - 1) * PAGE_SIZE;
+    let found = match &states {
+        None => directory.search(inside, &search, offset, PAGE_SIZE),
+        Some(kept) => directory.search_where(
+            |e| inside(&e.area) && kept.contains_key(&e.code),
+            &search,
+            offset,
+            PAGE_SIZE,
+        ),
+    };
     let codes: Vec<String> = found.page.iter().map(|e| e.code.clone()).collect();
     let heard = crate::store::console::last_heard(&state.store, &codes)
         .await
         .map_err(|e| api(e.into()))?;
-    let now = Utc::now();
     let area_key = chosen
         .clone()
         .filter(|c| Some(c) != top.as_ref())
@@ -200,6 +241,11 @@ pub async fn page(
                     Some(_) => "stale",
                     None => "never",
                 },
+                state: states
+                    .as_ref()
+                    .and_then(|m| m.get(&e.code))
+                    .map(|st| state_words(st, lang))
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -208,6 +254,7 @@ pub async fn page(
     let last = (page_no * PAGE_SIZE).min(found.total);
     let list = StationList {
         rows,
+        show_state: wanted.is_some(),
         summary: lang.ta(
             "stations-summary",
             &[
@@ -216,8 +263,8 @@ pub async fn page(
                 ("total", number(found.total as i64, lang)),
             ],
         ),
-        prev: (page_no > 1).then(|| href(&area_key, &search, page_no - 1)),
-        next: (page_no < pages).then(|| href(&area_key, &search, page_no + 1)),
+        prev: (page_no > 1).then(|| href(&area_key, &search, state_key, page_no - 1)),
+        next: (page_no < pages).then(|| href(&area_key, &search, state_key, page_no + 1)),
         page_label: lang.ta(
             "pager-label",
             &[
@@ -226,7 +273,7 @@ pub async fn page(
             ],
         ),
     };
-    let here = href(&area_key, &search, page_no);
+    let here = href(&area_key, &search, state_key, page_no);
     let page = Page::new(&viewer, lang.t("stations-title"), "stations", here);
     let wants_list = viewer.htmx
         && headers.get("hx-target").and_then(|v| v.to_str().ok()) == Some("station-list");
@@ -247,6 +294,7 @@ pub async fn page(
                     code
                 },
                 "",
+                "",
                 1,
             ),
         });
@@ -258,7 +306,7 @@ pub async fn page(
     if top.is_none() {
         crumbs.push(Crumb {
             name: lang.t("area-whole-country"),
-            href: href("", "", 1),
+            href: href("", "", "", 1),
         });
     }
     crumbs.reverse();
@@ -280,13 +328,22 @@ pub async fn page(
             name: a.name.clone(),
             kind: kind_label(a.kind.as_str(), lang),
             count: count_of(a.code.as_str()),
-            href: href(a.code.as_str(), &search, 1),
+            href: href(a.code.as_str(), &search, state_key, 1),
+        })
+        .collect();
+    let states = StationState::ALL
+        .iter()
+        .map(|&s| StateChoice {
+            value: s.as_str(),
+            label: lang.t(&format!("fleet-state-{}", s.as_str())),
+            chosen: wanted == Some(s),
         })
         .collect();
     Ok(StationsPage {
         page,
         area: area_key,
         q: search,
+        states,
         crumbs,
         children,
         more,
@@ -299,4 +356,38 @@ pub async fn page(
 fn kind_label(kind: &str, lang: Lang) -> String {
     lang.try_t(&format!("area-kind-{kind}"))
         .unwrap_or_else(|| kind.to_owned())
+}
+
+/// The `state` of the query: none when empty; a 400 naming `state` and every state
+/// there is when it is none of them.
+fn state_filter(text: Option<&str>, lang: Lang) -> Result<Option<StationState>, ApiError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    StationState::parse(text).map(Some).ok_or_else(|| {
+        let known: Vec<String> = StationState::ALL
+            .iter()
+            .map(|s| {
+                let key = s.as_str();
+                format!("{key} ({})", lang.t(&format!("fleet-state-{key}")))
+            })
+            .collect();
+        ApiError::BadRequest(lang.ta(
+            "stations-state-unknown",
+            &[
+                ("value", text.chars().take(40).collect()),
+                ("known", known.join(", ")),
+            ],
+        ))
+    })
+}
+
+/// A station's problems and what it is doing, in words: "lệch đồng hồ quá 1 giây, đang phát".
+fn state_words(st: &Status, lang: Lang) -> String {
+    st.problems
+        .iter()
+        .chain(st.activity.iter())
+        .map(|s| lang.t(&format!("fleet-state-{}", s.as_str())))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
