@@ -9,7 +9,7 @@
 //! `(station_code, at_ms)` and `(station_code, start_ms)`. Deciding the state is
 //! `domain::classify`'s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono_tz::Tz;
 use sqlx::Row;
@@ -229,6 +229,12 @@ async fn items_at(store: &Store, now_ms: i64) -> Result<HashMap<String, PlannedN
         );
     }
     Ok(out)
+}
+
+/// The stations with a planned item on air at `now_ms` in the stored plan (the agents'
+/// playlists), as the fleet status counts "due now": one index seek per station.
+pub async fn stations_on_air(store: &Store, now_ms: i64) -> Result<HashSet<String>, StoreError> {
+    Ok(items_at(store, now_ms).await?.into_keys().collect())
 }
 
 /// Chain breaks detected at or after `since_ms`, per station.

@@ -88,12 +88,24 @@ impl Directory {
         offset: usize,
         limit: usize,
     ) -> Found<'_> {
+        self.search_where(|e| inside(&e.area), query, offset, limit)
+    }
+
+    /// Like [`Directory::search`], for the stations `keep` accepts (by area, by code,
+    /// or anything else an entry says).
+    pub fn search_where(
+        &self,
+        keep: impl Fn(&Entry) -> bool,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Found<'_> {
         let folded = fold(query);
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         let mut total = 0;
         let mut page = Vec::with_capacity(limit);
         for e in &self.entries {
-            if inside(&e.area) && words.iter().all(|w| e.folded.contains(w)) {
+            if keep(e) && words.iter().all(|w| e.folded.contains(w)) {
                 if total >= offset && page.len() < limit {
                     page.push(e);
                 }
