@@ -10,7 +10,7 @@
 //! the stations and areas (names, time zones, windows resolved through the tree) is
 //! kept by the store between requests. Deciding the state is `domain::classify`'s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono_tz::Tz;
 use sqlx::Row;
@@ -199,6 +199,17 @@ fn parse_heartbeat(code: &str, body: &str) -> HeartbeatJson {
         tracing::debug!(station = code, error = %e, "không đọc được trạng thái đã lưu của trạm");
         HeartbeatJson::default()
     })
+}
+
+/// The stations with a planned item on air at `now_ms` in the stored plan (the agents'
+/// playlists), as the fleet status counts "due now" (the same cache of items due now).
+pub async fn stations_on_air(store: &Store, now_ms: i64) -> Result<HashSet<String>, StoreError> {
+    let beats = now::beats(store).await?;
+    let versions: HashMap<&str, Option<&str>> = beats
+        .iter()
+        .map(|(code, b)| (code.as_str(), b.version.as_deref()))
+        .collect();
+    Ok(store.caches.due.at(store, &versions, now_ms).await?.into_keys().collect())
 }
 
 /// Chain breaks detected at or after `since_ms`, per station.

@@ -5,7 +5,10 @@
 //! The items come from compiling the stations' days on demand, exactly as
 //! `GET /stations/{code}/plan` does, so they are the items of the agents' playlists;
 //! "why" names the campaign and the slot rule that placed the item, in Vietnamese
-//! (`domain::why_vi`). Only the page's stations are compiled.
+//! (`domain::why_vi`). Only the page's stations are compiled. The list can be searched
+//! (code, name and area name, diacritics ignored, as the console's station list) and
+//! narrowed to the stations with an item on air now in the stored plan (what the fleet
+//! status counts as "due now"), both before paging.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -45,6 +48,11 @@ const DAYS_AHEAD: u32 = 3;
 pub(crate) struct NowParams {
     /// Only stations in this area's subtree (inside the caller's).
     pub area: Option<String>,
+    /// Only stations whose code, name or area name holds every word of this (case
+    /// and diacritics ignored: `phan dinh phung`); at most 100 characters.
+    pub q: Option<String>,
+    /// `true`: only stations with a planned item on air now.
+    pub playing: Option<bool>,
     /// Page, from 1 (default 1).
     pub page: Option<u32>,
     /// Stations per page, 1–500 (default 50).
@@ -75,6 +83,8 @@ pub(crate) struct StationNowJson {
     pub name: String,
     /// Area code.
     pub area: String,
+    /// Area name.
+    pub area_name: String,
     /// IANA time zone of the local times below.
     pub timezone: String,
     /// The planned item on air now; absent between items.
@@ -150,8 +160,17 @@ fn item_json(inputs: &Inputs, idx: StationIdx, item: &Item) -> NowItemJson {
     }
 }
 
-/// What `idx` plays at `now` and next, compiled from its local today.
-fn station_at(inputs: &Inputs, idx: StationIdx, area: &str, now: DateTime<Utc>) -> StationNowJson {
+/// Longest search accepted, characters.
+pub(crate) const MAX_QUERY: usize = 100;
+
+/// What `idx` (in area `area`, named `area_name`) plays at `now` and next, compiled
+/// from its local yesterday (an item may run past midnight) over the next days.
+pub(crate) fn station_at(
+    inputs: &Inputs,
+    idx: StationIdx,
+    (area, area_name): (&str, &str),
+    now: DateTime<Utc>,
+) -> StationNowJson {
     let st = inputs.station(idx);
     let today = now.with_timezone(&st.timezone).date_naive();
     // An item still on air at midnight started the day before.
@@ -163,6 +182,7 @@ fn station_at(inputs: &Inputs, idx: StationIdx, area: &str, now: DateTime<Utc>) 
         station: st.code.to_string(),
         name: st.name.clone(),
         area: area.to_owned(),
+        area_name: area_name.to_owned(),
         timezone: st.timezone.name().to_owned(),
         now: on_air.map(|i| item_json(inputs, idx, i)),
         next: next.map(|i| item_json(inputs, idx, i)),
@@ -178,24 +198,39 @@ pub(crate) async fn now_playing_page(
 ) -> ApiResult<NowPlayingJson> {
     let scope = Scope::load(&state.store, auth).await?;
     let paging = Paging::new(p.page, p.per_page)?;
+    let query = p.q.as_deref().unwrap_or_default().trim();
+    if query.chars().count() > MAX_QUERY {
+        return Err(ApiError::BadRequest(format!(
+            "q: dài quá {MAX_QUERY} ký tự; gõ ngắn hơn, chẳng hạn một phần tên trạm hoặc tên xã"
+        )));
+    }
     let (_, keep) = area_filter(&scope, p.area.as_deref())?;
     let now = state.clock.now();
-    let mut rows = crate::store::list_stations(&state.store).await?;
-    rows.retain(|r| keep.contains(&r.area));
-    let total = rows.len();
-    let page = paging.slice(rows);
+    let on_air = match p.playing {
+        Some(true) => Some(crate::store::fleet::stations_on_air(&state.store, now.timestamp_millis()).await?),
+        _ => None,
+    };
+    let directory = state.directory.current(&state.store).await?;
+    let per_page = paging.per_page as usize;
+    let found = directory.search_where(
+        |e| keep.contains(&e.area) && on_air.as_ref().is_none_or(|s| s.contains(&e.code)),
+        query,
+        (paging.page as usize - 1).saturating_mul(per_page),
+        per_page,
+    );
     let loaded = crate::store::load_inputs(&state.store).await?;
     let inputs = &loaded.inputs;
-    let stations = page
+    let stations = found
+        .page
         .iter()
-        .filter_map(|r| {
-            let idx = inputs.station_by_code(&r.code)?;
-            Some(station_at(inputs, idx, &r.area, now))
+        .filter_map(|e| {
+            let idx = inputs.station_by_code(&e.code)?;
+            Some(station_at(inputs, idx, (&e.area, &e.area_name), now))
         })
         .collect();
     Ok(NowPlayingJson {
         generated_at: rfc3339(now.timestamp_millis()),
-        total,
+        total: found.total,
         page: paging.page,
         per_page: paging.per_page,
         stations,
@@ -216,10 +251,11 @@ pub(crate) async fn station_now_of(
         .ok_or_else(absent)?;
     let loaded = crate::store::load_inputs(&state.store).await?;
     let idx = loaded.inputs.station_by_code(code).ok_or_else(absent)?;
+    let area_name = scope.name_inside(&row.area).unwrap_or_default();
     Ok(station_at(
         &loaded.inputs,
         idx,
-        &row.area,
+        (&row.area, area_name),
         state.clock.now(),
     ))
 }
@@ -228,7 +264,7 @@ pub(crate) async fn station_now_of(
 #[utoipa::path(get, path = "/api/v1/now-playing", tag = "console",
     security(("session_token" = [])), params(NowParams),
     responses((status = 200, body = NowPlayingJson),
-        (status = 400, description = "bad page or per_page"),
+        (status = 400, description = "bad page, per_page, q or playing"),
         (status = 404, description = "area unknown or outside the caller's subtree")))]
 async fn now_playing(
     State(state): State<AppState>,

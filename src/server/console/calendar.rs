@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -17,6 +17,7 @@ use super::conventions::{
     clock, date_dmy, gmt_label, month_start, next_month, previous_month, week_start, weekday_key,
 };
 use super::i18n::Lang;
+use super::now_playing::{rule_text, why_text};
 use super::page::Page;
 use super::session::Viewer;
 use super::{ConsoleError, ConsoleResult};
@@ -37,11 +38,16 @@ pub enum View {
 }
 
 impl View {
-    fn parse(s: Option<&str>) -> Self {
-        match s {
-            Some("day") => Self::Day,
-            Some("month") => Self::Month,
-            _ => Self::Week,
+    /// `day`, `week` (also when absent) or `month`; anything else is refused in words.
+    fn parse(s: Option<&str>) -> Result<Self, ApiError> {
+        match s.map(str::trim) {
+            Some("day") => Ok(Self::Day),
+            Some("month") => Ok(Self::Month),
+            None | Some("" | "week") => Ok(Self::Week),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "view: `{}` không phải kiểu xem; viết view=day (ngày), view=week (tuần) hoặc view=month (tháng)",
+                other.chars().take(20).collect::<String>()
+            ))),
         }
     }
 
@@ -73,6 +79,10 @@ pub struct ItemView {
     pub(super) status_class: String,
     pub(super) reason: Option<String>,
     pub(super) actual: Option<String>,
+    /// Why it is there: campaign and slot rule in words.
+    pub(super) why: String,
+    /// The rotation and the rule as written.
+    pub(super) rule: String,
 }
 
 /// One day of the calendar.
@@ -106,7 +116,8 @@ pub struct CalendarView {
     pub(super) prev_fragment: String,
     pub(super) next_fragment: String,
     pub(super) today_fragment: String,
-    pub(super) tabs: Vec<(String, String, String, bool)>,
+    /// Label, page link, fragment link, whether current, view code.
+    pub(super) tabs: Vec<(String, String, String, bool, &'static str)>,
     pub(super) days: Vec<DayView>,
     pub(super) segments: Vec<SegmentView>,
     pub(super) problems: usize,
@@ -169,10 +180,10 @@ pub async fn build(
     lang: Lang,
     q: &CalendarQuery,
 ) -> Result<(CalendarView, std::sync::Arc<crate::store::Loaded>), ApiError> {
-    let view = View::parse(q.view.as_deref());
+    let view = View::parse(q.view.as_deref())?;
     let row = crate::server::api::visible_station(state, scope, code).await?;
     let tz: Tz = row.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = now.with_timezone(&tz).date_naive();
     let date = match q.date.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => parse_day("date", d)?,
@@ -218,15 +229,19 @@ pub async fn build(
             .as_deref()
             .and_then(|a| DateTime::parse_from_rfc3339(a).ok())
             .map(|a| clock(&a.with_timezone(&tz)));
+        let campaign = campaigns
+            .get(p.item.campaign.as_str())
+            .map_or_else(|| p.item.campaign.clone(), |n| (*n).to_owned());
+        let rule = p.slot_rule.as_deref();
         by_day
             .entry(local.date_naive())
             .or_default()
             .push(ItemView {
                 time: clock(&local),
                 title,
-                campaign: campaigns
-                    .get(p.item.campaign.as_str())
-                    .map_or_else(|| p.item.campaign.clone(), |n| (*n).to_owned()),
+                why: why_text(lang, &p.why, &campaign, &p.rotation, rule),
+                rule: rule_text(lang, &p.rotation, rule),
+                campaign,
                 priority: lang.t(&format!("priority-{}", p.item.priority)),
                 priority_class: if p.item.priority == "normal" {
                     ""
@@ -283,6 +298,7 @@ pub async fn build(
                 link("", *v, date),
                 link("/calendar", *v, date),
                 *v == view,
+                v.code(),
             )
         })
         .collect();

@@ -9,8 +9,10 @@
 //!
 //! One file per page: [`login`] (also logout, language, password change),
 //! [`dashboard`] (Tổng quan: stations by state, today's completion, bulletins and
-//! alerts), [`stations`] (area tree and list, filtered by state), [`station`] (state and windows), [`calendar`]
-//! (the plan by day, week or month), [`airing_log`], [`audio`]. [`conventions`] writes
+//! alerts), [`stations`] (area tree and list, filtered by state), [`station`] (state
+//! and windows), [`calendar`] (the plan by day, week or month), [`airing_log`],
+//! [`audio`], [`now_playing`] (Đang phát, and a station's now / next block).
+//! [`conventions`] writes
 //! times, dates, numbers and ages the way officers expect them.
 
 mod airing_log;
@@ -22,6 +24,7 @@ mod dashboard;
 mod directory;
 pub mod i18n;
 mod login;
+mod now_playing;
 mod page;
 pub mod session;
 mod station;
@@ -58,6 +61,9 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/stations/{code}", get(station::page))
         .route("/stations/{code}/calendar", get(calendar::fragment))
         .route("/stations/{code}/airings", get(airing_log::fragment))
+        .route("/stations/{code}/now", get(now_playing::station_block))
+        .route("/now", get(now_playing::page))
+        .route("/now/rows", get(now_playing::rows))
         .route("/audio/{segment}", get(audio::serve))
         .route("/assets/{name}", get(assets::serve))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))

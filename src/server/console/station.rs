@@ -14,11 +14,13 @@ use super::airing_log::{self, LogQuery, LogView};
 use super::calendar::{self, CalendarQuery, CalendarView, language_label};
 use super::conventions::{bytes, date_time_in, freshness, number};
 use super::i18n::Lang;
+use super::now_playing::{NowNext, now_next};
 use super::page::Page;
 use super::session::Viewer;
 use super::{ConsoleError, ConsoleResult};
 use crate::domain::{WeekdaySet, Windows};
 use crate::server::AppState;
+use crate::server::api::now_playing::station_at;
 use crate::server::api::{Scope, visible_station};
 use crate::server::error::ApiError;
 use crate::store::StationRow;
@@ -68,6 +70,8 @@ pub struct StationPage {
     windows_source: String,
     languages: Vec<String>,
     credentials: Vec<Fact>,
+    /// What it plays now and next (absent only if the schedule lost the station).
+    nn: Option<NowNext>,
     cal: CalendarView,
     log: LogView,
 }
@@ -136,6 +140,12 @@ pub async fn page(
         },
     ));
     let (windows, windows_source) = windows_of(&loaded, &scope, &row, lang)?;
+    let server_now = state.clock.now();
+    let area_name = scope.name_inside(&row.area).unwrap_or_default();
+    let nn = loaded.inputs.station_by_code(&row.code).map(|idx| {
+        let s = station_at(&loaded.inputs, idx, (&row.area, area_name), server_now);
+        now_next(&s, server_now, lang)
+    });
     let area = scope
         .areas()
         .into_iter()
@@ -160,6 +170,7 @@ pub async fn page(
             .map(|l| language_label(l, lang))
             .collect(),
         credentials,
+        nn,
         cal,
         log,
     })

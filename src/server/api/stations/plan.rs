@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::visible;
-use crate::domain::compile;
+use crate::domain::{compile, slot_rule_at, why_vi};
 use crate::server::AppState;
 use crate::server::api::scope::Scope;
 use crate::server::auth::StaffAuth;
@@ -70,6 +70,13 @@ pub(crate) struct PlanItemJson {
     pub(crate) actual_end: Option<String>,
     /// Records the station sent for this item (more than one is a station fault).
     pub(crate) records: usize,
+    /// Rotation id within the campaign.
+    pub(crate) rotation: String,
+    /// The crontab slot rule that placed it, when found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) slot_rule: Option<String>,
+    /// Why it airs, in Vietnamese: `Chiến dịch …, khung 06:30 hằng ngày`.
+    pub(crate) why: String,
 }
 
 /// Parses a day parameter, `yyyy-mm-dd` or `dd/mm/yyyy`.
@@ -188,6 +195,9 @@ pub(crate) async fn station_plan(
         .zip(playlist.items)
         .map(|(planned, item)| {
             let found = by_item.get(item.id.as_str());
+            let campaign = &inputs.campaigns()[planned.campaign];
+            let rotation = &campaign.rotations[planned.rotation];
+            let local = planned.start.with_timezone(&st.timezone).naive_local();
             let first = found.and_then(|f| f.first());
             let status = match first {
                 Some(r) => r.outcome.clone(),
@@ -200,6 +210,9 @@ pub(crate) async fn station_plan(
                 actual_start: first.and_then(|r| rfc3339(r.actual_start_ms)),
                 actual_end: first.and_then(|r| rfc3339(r.actual_end_ms)),
                 records: found.map_or(0, Vec::len),
+                rotation: rotation.id.to_string(),
+                slot_rule: slot_rule_at(rotation, local).map(|r| r.source().to_owned()),
+                why: why_vi(&campaign.name, rotation, local),
                 item,
             }
         })
