@@ -10,6 +10,7 @@ mod access;
 mod browser;
 mod calendar;
 mod forms;
+mod reports;
 mod screenshots;
 
 use reqwest::Method;

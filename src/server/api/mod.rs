@@ -17,6 +17,7 @@ mod scope;
 mod stations;
 
 pub(crate) use library::segment_audio;
+pub(crate) use reports::{ReportAsk, ReportField, report_query, report_refused};
 pub(crate) use scope::Scope;
 pub(crate) use stations::bulk as stations_bulk;
 pub(crate) use stations::{station_plan, visible as visible_station};

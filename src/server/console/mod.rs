@@ -9,7 +9,8 @@
 //!
 //! One file per page: [`login`] (also logout, language, password change),
 //! [`stations`] (area tree and list), [`station`] (state and windows), [`calendar`]
-//! (the plan by day, week or month), [`airing_log`], [`audio`]. [`conventions`] writes
+//! (the plan by day, week or month), [`airing_log`], [`audio`], [`reports`] (the
+//! airing report as a form, table, chart and downloads). [`conventions`] writes
 //! times, dates, numbers and ages the way officers expect them.
 
 mod airing_log;
@@ -21,6 +22,7 @@ mod directory;
 pub mod i18n;
 mod login;
 mod page;
+mod reports;
 pub mod session;
 mod station;
 mod stations;
@@ -56,6 +58,8 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/stations/{code}", get(station::page))
         .route("/stations/{code}/calendar", get(calendar::fragment))
         .route("/stations/{code}/airings", get(airing_log::fragment))
+        .route("/reports", get(reports::page))
+        .route("/reports/download", get(reports::download))
         .route("/audio/{segment}", get(audio::serve))
         .route("/assets/{name}", get(assets::serve))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
