@@ -11,6 +11,7 @@ mod browser;
 mod calendar;
 mod dashboard;
 mod forms;
+mod reports;
 mod screenshots;
 
 use reqwest::Method;

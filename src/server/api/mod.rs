@@ -18,6 +18,7 @@ mod stations;
 
 pub use fleet::CompletionCache;
 pub(crate) use library::segment_audio;
+pub(crate) use reports::{ReportAsk, ReportField, report_query, report_refused};
 pub(crate) use scope::Scope;
 pub(crate) use stations::bulk as stations_bulk;
 pub(crate) use stations::{station_plan, visible as visible_station};

@@ -160,19 +160,111 @@ fn to_json(q: &ReportQuery, area: &str, area_name: &str, by: &str, r: &Report) -
     }
 }
 
+/// Which field of a report request a refusal is about (the console shows the message
+/// next to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReportField {
+    /// The first day.
+    From,
+    /// The last day.
+    Until,
+    /// The area.
+    Area,
+    /// The campaign.
+    Campaign,
+    /// The grouping.
+    By,
+}
+
+/// A report request as `GET /api/v1/reports` and the console's form carry it, before
+/// it is checked.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ReportAsk<'a> {
+    /// First local day, `dd/mm/yyyy` or `yyyy-mm-dd`.
+    pub from: &'a str,
+    /// Last local day, inclusive.
+    pub until: &'a str,
+    /// Area code; `None`: the caller's area.
+    pub area: Option<&'a str>,
+    /// Campaign id.
+    pub campaign: Option<&'a str>,
+    /// Grouping keyword; `None`: `area`.
+    pub by: Option<&'a str>,
+}
+
+/// Checks a report request in the caller's scope, as the API does: the query to run,
+/// or the field at fault with the API's answer (an area outside the scope looks absent,
+/// 404; a bad day or keyword is a 400 naming it).
+pub(crate) fn report_query(
+    scope: &Scope,
+    ask: ReportAsk<'_>,
+    now_ms: i64,
+) -> Result<ReportQuery, (ReportField, ApiError)> {
+    let area = ask.area.or_else(|| scope.root_area());
+    if let Some(area) = area
+        && !scope.contains(area)
+    {
+        let shown: String = area.chars().take(64).collect();
+        return Err((
+            ReportField::Area,
+            ApiError::NotFound(format!("không có đơn vị hành chính mã `{shown}`")),
+        ));
+    }
+    let by_text = ask.by.unwrap_or("area");
+    let by = GroupBy::parse(by_text).ok_or_else(|| {
+        let shown: String = by_text.chars().take(64).collect();
+        (
+            ReportField::By,
+            ApiError::BadRequest(format!(
+                "by `{shown}` không hợp lệ: dùng {}",
+                GroupBy::KEYWORDS
+            )),
+        )
+    })?;
+    Ok(ReportQuery {
+        from: day("from", ask.from).map_err(|e| (ReportField::From, e))?,
+        until: day("until", ask.until).map_err(|e| (ReportField::Until, e))?,
+        area: area
+            .map(|a| {
+                AreaCode::parse(a).map_err(|e| {
+                    (
+                        ReportField::Area,
+                        ApiError::BadRequest(format!("area: {e}")),
+                    )
+                })
+            })
+            .transpose()?,
+        campaign: ask.campaign.map(str::to_owned),
+        by,
+        now_ms,
+    })
+}
+
 fn day(name: &str, s: &str) -> ApiResult<NaiveDate> {
+    let shown: String = s.chars().take(64).collect();
     crate::wire::day::parse(s)
-        .ok_or_else(|| ApiError::BadRequest(format!("{name}: {}", crate::wire::day::hint(s))))
+        .ok_or_else(|| ApiError::BadRequest(format!("{name}: {}", crate::wire::day::hint(&shown))))
+}
+
+/// The API's answer to a query the store refused, and the field it is about (`None`
+/// when the store failed).
+pub(crate) fn report_refused(e: ReportError) -> (Option<ReportField>, ApiError) {
+    match e {
+        ReportError::Range { .. } => (
+            Some(ReportField::Until),
+            ApiError::BadRequest(e.to_string()),
+        ),
+        ReportError::UnknownArea(_) => (Some(ReportField::Area), ApiError::NotFound(e.to_string())),
+        ReportError::UnknownCampaign(_) => (
+            Some(ReportField::Campaign),
+            ApiError::NotFound(e.to_string()),
+        ),
+        ReportError::Store(s) => (None, ApiError::Internal(s.into())),
+    }
 }
 
 fn refused(e: ReportError) -> ApiError {
-    match e {
-        ReportError::Range { .. } => ApiError::BadRequest(e.to_string()),
-        ReportError::UnknownArea(_) | ReportError::UnknownCampaign(_) => {
-            ApiError::NotFound(e.to_string())
-        }
-        ReportError::Store(s) => ApiError::Internal(s.into()),
-    }
+    report_refused(e).1
 }
 
 /// The airing report of an area and period.
@@ -187,35 +279,17 @@ pub(super) async fn report(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let scope = Scope::load(&state.store, &auth).await?;
-    let area = p
-        .area
-        .clone()
-        .or_else(|| scope.root_area().map(str::to_owned));
-    if let Some(area) = &area
-        && !scope.contains(area)
-    {
-        return Err(ApiError::NotFound(format!(
-            "không có đơn vị hành chính mã `{area}`"
-        )));
-    }
-    let by_text = p.by.as_deref().unwrap_or("area");
-    let by = GroupBy::parse(by_text).ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "by `{by_text}` không hợp lệ: dùng {}",
-            GroupBy::KEYWORDS
-        ))
-    })?;
-    let query = ReportQuery {
-        from: day("from", &p.from)?,
-        until: day("until", &p.until)?,
-        area: area
-            .as_deref()
-            .map(|a| AreaCode::parse(a).map_err(|e| ApiError::BadRequest(format!("area: {e}"))))
-            .transpose()?,
-        campaign: p.campaign.clone(),
-        by,
-        now_ms: chrono::Utc::now().timestamp_millis(),
+    let ask = ReportAsk {
+        from: &p.from,
+        until: &p.until,
+        area: p.area.as_deref(),
+        campaign: p.campaign.as_deref(),
+        by: p.by.as_deref(),
     };
+    let query =
+        report_query(&scope, ask, chrono::Utc::now().timestamp_millis()).map_err(|(_, e)| e)?;
+    let area = query.area.as_ref().map(|a| a.as_str().to_owned());
+    let by_text = p.by.as_deref().unwrap_or("area");
     let format = match p.format.as_deref().unwrap_or("json") {
         "json" => None,
         other => Some(Format::parse(other).ok_or_else(|| {

@@ -11,7 +11,8 @@
 //! [`dashboard`] (Tổng quan: stations by state, today's completion, bulletins and
 //! alerts), [`stations`] (area tree and list, filtered by state), [`station`] (state
 //! and windows), [`calendar`] (the plan by day, week or month), [`airing_log`],
-//! [`audio`], [`now_playing`] (Đang phát, and a station's now / next block).
+//! [`audio`], [`now_playing`] (Đang phát, and a station's now / next block),
+//! [`reports`] (the airing report as a form, table, chart and downloads).
 //! [`conventions`] writes
 //! times, dates, numbers and ages the way officers expect them.
 
@@ -26,6 +27,7 @@ pub mod i18n;
 mod login;
 mod now_playing;
 mod page;
+mod reports;
 pub mod session;
 mod station;
 mod stations;
@@ -64,6 +66,8 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/stations/{code}/now", get(now_playing::station_block))
         .route("/now", get(now_playing::page))
         .route("/now/rows", get(now_playing::rows))
+        .route("/reports", get(reports::page))
+        .route("/reports/download", get(reports::download))
         .route("/audio/{segment}", get(audio::serve))
         .route("/assets/{name}", get(assets::serve))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
