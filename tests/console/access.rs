@@ -113,7 +113,11 @@ async fn each_officer_sees_their_own_scope(app: TestApp, browser: Browser) {
     assert_eq!(listed(&browser).await, ["05443", "05443-2"]);
     // The search is in the address bar: reloading keeps it.
     let url = browser.client.current_url().await.expect("url");
-    assert_eq!(url.query(), Some("q=phan%20dinh%20phung"));
+    let query = url.query().unwrap_or_default();
+    assert!(
+        query.split('&').any(|kv| kv == "q=phan%20dinh%20phung"),
+        "{query}"
+    );
 
     // The next page, then a station of another commune opens.
     browser.open(&app.url("/stations?page=2")).await;

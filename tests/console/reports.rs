@@ -194,7 +194,7 @@ async fn the_officer_sees_what_aired_yesterday_and_what_was_missed(app: TestApp,
         .await;
 
     browser.log_in(&app.base, COMMUNE_VIEWER, PASSWORD).await;
-    browser.wait_text("h1", "Trạm").await;
+    browser.wait_text("h1", "Tổng quan").await;
     browser
         .client
         .find(Locator::Css("nav.menu a[href='/reports']"))
@@ -416,7 +416,7 @@ async fn the_province_downloads_the_learning_week_by_commune(app: TestApp, brows
         .await;
 
     browser.log_in(&app.base, PROVINCE_ADMIN, PASSWORD).await;
-    browser.wait_text("h1", "Trạm").await;
+    browser.wait_text("h1", "Tổng quan").await;
     browser.open(&app.url("/reports")).await;
     choose(&browser, "r-period", "llw").await;
     type_into(&browser, "r-year", &year.to_string()).await;
@@ -528,7 +528,7 @@ async fn the_province_downloads_the_learning_week_by_commune(app: TestApp, brows
                 .unwrap_or_else(|| panic!("{name} in {head:?}"))
         };
         let page_rows: Vec<_> = shown.iter().filter(|r| r["Cấp"] == level).collect();
-        let sheet_rows: Vec<_> = rows.filter(|r| r[0].to_string() != "Tổng cộng").collect();
+        let sheet_rows: Vec<_> = rows.filter(|r| r[0] != "Tổng cộng").collect();
         assert_eq!(sheet_rows.len(), page_rows.len(), "{sheet}");
         for (s, p) in sheet_rows.iter().zip(&page_rows) {
             assert_eq!(s[col("Mã đơn vị")].to_string(), p["Mã đơn vị"], "{sheet}");
@@ -555,7 +555,7 @@ async fn the_province_downloads_the_learning_week_by_commune(app: TestApp, brows
     assert!(
         misses
             .rows()
-            .any(|r| r.iter().any(|c| c.to_string() == "Chưa có tệp âm thanh"))
+            .any(|r| r.iter().any(|c| *c == "Chưa có tệp âm thanh"))
     );
 
     let (disposition, csv) = get("download-csv").await;
