@@ -3,11 +3,9 @@
 //! the tree), shared by every request of this process.
 //!
 //! Each is current while the stamp it was built at is: one cheap query, before each
-//! use, of the station count and the audit log's newest ids. Every write of an area,
-//! station, window, segment or campaign records an audit entry in its own transaction
-//! (through the API, the CLI, an import, on this replica or another), so a change is
-//! seen by the next request. The count of recent ids catches an entry with a lower id
-//! that committed after a higher one (concurrent writers on PostgreSQL).
+//! use, of `data_version`, a number the database's own triggers raise on every write
+//! of an area, area window, station, segment or campaign (migration 0017) — however it
+//! is written: the API, the CLI, an import, another replica, or SQL typed by hand.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,21 +13,15 @@ use sqlx::Row;
 
 use super::{Store, StoreError};
 
-/// When the cached values were built: (stations, newest audit id, audit entries among
-/// the newest thousand ids).
-pub(super) type Stamp = (i64, i64, i64);
+/// When the cached values were built: `data_version` then.
+pub(super) type Stamp = i64;
 
 /// The stamp now.
 pub(super) async fn stamp(store: &Store) -> Result<Stamp, StoreError> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM stations),
-                (SELECT COALESCE(MAX(id), 0) FROM audit_log),
-                (SELECT COUNT(*) FROM audit_log
-                 WHERE id > (SELECT COALESCE(MAX(id), 0) FROM audit_log) - 1000)",
-    )
-    .fetch_one(store.pool())
-    .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    let row = sqlx::query("SELECT n FROM data_version WHERE id = 1")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get(0)?)
 }
 
 /// One cached value and the stamp it was built at; one loader at a time.

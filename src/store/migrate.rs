@@ -71,6 +71,11 @@ const SQLITE: &[Step] = &[
         "last_heartbeats",
         include_str!("../../migrations/sqlite/0016_last_heartbeats.sql"),
     ),
+    (
+        17,
+        "data_version",
+        include_str!("../../migrations/sqlite/0017_data_version.sql"),
+    ),
 ];
 const POSTGRES: &[Step] = &[
     (
@@ -117,6 +122,11 @@ const POSTGRES: &[Step] = &[
         16,
         "last_heartbeats",
         include_str!("../../migrations/postgres/0016_last_heartbeats.sql"),
+    ),
+    (
+        17,
+        "data_version",
+        include_str!("../../migrations/postgres/0017_data_version.sql"),
     ),
 ];
 

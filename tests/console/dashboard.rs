@@ -20,7 +20,8 @@ use loa::agent::output::OutputKind;
 
 both_backends!(
     counts_areas_alerts_and_bulletins_follow_the_scope,
-    the_station_list_filters_by_state
+    the_station_list_filters_by_state,
+    a_refused_record_shows_on_the_station_page
 );
 browser_tests!(a_real_agent_falling_silent_shows_on_the_dashboard);
 
@@ -494,4 +495,55 @@ async fn a_real_agent_falling_silent_shows_on_the_dashboard(app: TestApp, browse
     let refused = browser.text().await;
     assert!(refused.contains("không có đơn vị `19`"), "{refused}");
     browser.close().await;
+}
+
+/// A record the server refused on arrival (a station with a key sends one unsigned)
+/// shows on the station's page with its reason; a station with none says so.
+async fn a_refused_record_shows_on_the_station_page(app: TestApp) {
+    app.console_accounts().await;
+    let secret = loa::domain::StationSecret::from_bytes(&[7; 32]);
+    let token = app
+        .enroll_with_key("05443", Some(&secret.public().to_hex()))
+        .await;
+    app.heartbeat(&token, json!({})).await;
+    let planned = Utc::now().timestamp_millis() - 3_600_000;
+    let mut record = loa::wire::AiringJson {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        item_id: format!("item-{planned}"),
+        planned_start_ms: planned,
+        actual_start_ms: Some(planned + 40),
+        actual_end_ms: Some(planned + 60_040),
+        outcome: "aired".to_owned(),
+        reason: String::new(),
+        clock_offset_ms: 3,
+        prev_hash: loa::domain::GENESIS_HASH.to_owned(),
+        hash: String::new(),
+        key_id: None,
+        signature: None,
+    };
+    record.hash = record.record().expect("outcome").chain_hash();
+    let answer = app.post_airings(&token, &[record]).await;
+    let reason = answer["results"][0]["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("refused: {answer}"))
+        .to_owned();
+
+    let province = app.console_login(PROVINCE_ADMIN, PASSWORD).await;
+    let (status, html) = get(&app, &province, "/stations/05443", false).await;
+    assert_eq!(status, 200);
+    let fact = html
+        .split("<dt>Bản ghi bị từ chối (7 ngày qua)</dt>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no refusals line in {html}"));
+    let value = fact.split("</dd>").next().expect("value");
+    assert!(value.contains("1 bản ghi"), "{value}");
+    assert!(value.contains(&reason), "{value} lacks {reason}");
+    // A station that sent nothing refused (and was heard) says "không có".
+    let other = app.enroll("05443-2").await;
+    app.heartbeat(&other, json!({})).await;
+    let (_, html) = get(&app, &province, "/stations/05443-2", false).await;
+    assert!(
+        html.contains("<dt>Bản ghi bị từ chối (7 ngày qua)</dt><dd>không có</dd>"),
+        "{html}"
+    );
 }

@@ -2,7 +2,7 @@
 //! code, name and area with a folded text for diacritics-insensitive search.
 //!
 //! Built from the store once and kept per server process; before each use one cheap
-//! query (station count, newest audit entry) tells whether stations or areas changed
+//! query (`data_version`, raised by the database's triggers) tells whether stations or areas changed
 //! since, on this replica or another, and only then is it rebuilt. Scope is applied by
 //! the caller on every use: the directory holds everything and decides nothing.
 
@@ -29,7 +29,7 @@ pub struct Entry {
 /// Every station, by code.
 #[derive(Debug)]
 pub struct Directory {
-    stamp: (i64, i64),
+    stamp: i64,
     entries: Vec<Entry>,
 }
 
@@ -152,7 +152,7 @@ mod tests {
 
     fn directory() -> Directory {
         Directory {
-            stamp: (0, 0),
+            stamp: 0,
             entries: vec![
                 entry(
                     "05443",

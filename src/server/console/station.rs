@@ -23,11 +23,15 @@ use crate::server::AppState;
 use crate::server::api::now_playing::station_at;
 use crate::server::api::{Scope, visible_station};
 use crate::server::error::ApiError;
+use crate::store::Refusal;
 use crate::store::StationRow;
 use crate::wire::HeartbeatJson;
 
 /// A clock further off than this is flagged, ms.
 const CLOCK_WARN_MS: i64 = 1000;
+
+/// How far back the station page looks for refused airing records, days.
+const REFUSALS_DAYS: i64 = 7;
 
 /// One labelled value.
 pub struct Fact {
@@ -102,7 +106,18 @@ pub async fn page(
         .await
         .map_err(|e| api(e.into()))?;
     let heard = beat.is_some();
-    let status = beat.map(|(at, body)| heartbeat_facts(&row, at, &body, tz, now, lang));
+    let mut status = beat.map(|(at, body)| heartbeat_facts(&row, at, &body, tz, now, lang));
+    let refused = crate::store::refusals(
+        &state.store,
+        Some(&code),
+        now.timestamp_millis() - REFUSALS_DAYS * 86_400_000,
+        now.timestamp_millis() + 1,
+    )
+    .await
+    .map_err(|e| api(e.into()))?;
+    if let Some(facts) = status.as_mut() {
+        facts.push(refusal_fact(&refused, tz, lang));
+    }
     let creds =
         crate::store::console::credential_state(&state.store, &code, now.timestamp_millis())
             .await
@@ -256,7 +271,8 @@ fn heartbeat_facts(
         )
         .warn_if(hb.outbox_backlog > 0),
     );
-    let uptime = now - chrono::Duration::seconds(i64::try_from(hb.uptime_s).unwrap_or(0));
+    // Uptime was read when the heartbeat was sent, not now.
+    let uptime = at - chrono::Duration::seconds(i64::try_from(hb.uptime_s).unwrap_or(0));
     facts.push(Fact::new(
         lang,
         "state-uptime",
@@ -273,6 +289,28 @@ fn heartbeat_facts(
         .warn_if(hb.last_error.is_some()),
     );
     facts
+}
+
+/// Airing records the server refused (a broken chain, a bad signature) lately: how
+/// many, and the newest with its reason.
+fn refusal_fact(refused: &[Refusal], tz: Tz, lang: Lang) -> Fact {
+    let value = match refused.last() {
+        None => lang.t("state-refused-none"),
+        Some(r) => lang.ta(
+            "state-refused-value",
+            &[
+                ("n", number(refused.len() as i64, lang)),
+                (
+                    "at",
+                    DateTime::from_timestamp_millis(r.received_at)
+                        .map(|t| date_time_in(t, tz))
+                        .unwrap_or_default(),
+                ),
+                ("reason", r.reason.chars().take(200).collect()),
+            ],
+        ),
+    };
+    Fact::new(lang, "state-refused", value).warn_if(!refused.is_empty())
 }
 
 /// The windows the station airs in and where they come from: its own, or those of

@@ -1,6 +1,6 @@
 //! What the store keeps between requests (the area tree, each station's facts and
 //! windows, the schedule inputs, the item due now) never hides a change made through
-//! the API: the next request shows it.
+//! the API, nor one written in SQL by hand: the next request shows it.
 
 use chrono::Timelike;
 use serde_json::{Value, json};
@@ -9,7 +9,10 @@ use super::station;
 use crate::both_backends;
 use crate::server::TestApp;
 
-both_backends!(a_change_through_the_api_shows_at_once);
+both_backends!(
+    a_change_through_the_api_shows_at_once,
+    a_change_in_sql_by_hand_shows_at_once
+);
 
 async fn put_station(app: &TestApp, admin: &str, body: Value) {
     let res = app
@@ -92,4 +95,41 @@ async fn a_change_through_the_api_shows_at_once(app: TestApp) {
             .with_timezone(&zone);
         assert_eq!(start.hour(), 17, "planned inside the new window: {item}");
     }
+}
+
+/// An operator who renames a station and moves an area's window in SQL, outside loa
+/// (no audit entry): the fleet, the areas and the station's plan show it at once.
+async fn a_change_in_sql_by_hand_shows_at_once(app: TestApp) {
+    let admin = app.admin().await;
+    let fleet = "/api/v1/fleet?area=05443&per_page=500";
+    let plan = "/api/v1/stations/05443/plan?from=2026-10-05&until=2026-10-05";
+    // Twice, so that every cache holds the first answer.
+    let mut before = Value::Null;
+    for _ in 0..2 {
+        assert_ne!(
+            station(&app.get_json(&admin, fleet, 200).await, "05443")["name"],
+            "Trạm đổi tên trong SQL"
+        );
+        before = app.get_json(&admin, plan, 200).await;
+    }
+    sqlx::query("UPDATE stations SET name = $1 WHERE code = '05443'")
+        .bind("Trạm đổi tên trong SQL")
+        .execute(&app.db)
+        .await
+        .expect("rename");
+    assert_eq!(
+        station(&app.get_json(&admin, fleet, 200).await, "05443")["name"],
+        "Trạm đổi tên trong SQL"
+    );
+    // No window at all on the station or above it: nothing is planned that day.
+    sqlx::query("UPDATE stations SET windows = '' WHERE code = '05443'")
+        .execute(&app.db)
+        .await
+        .expect("windows");
+    sqlx::query("DELETE FROM area_windows")
+        .execute(&app.db)
+        .await
+        .expect("area windows");
+    let after = app.get_json(&admin, plan, 200).await;
+    assert_ne!(before, after, "the plan still shows the old windows");
 }
