@@ -60,9 +60,8 @@ impl NowFilters {
     /// Reads the query string: `area`, `q`, `playing` (`1`/`true`/`on`, `0`/`false`)
     /// and `page`; anything else, or a value that does not read, is refused in words.
     fn parse(raw: Option<&str>, lang: Lang) -> Result<Self, ApiError> {
-        let bad = |key: &str, args: &[(&'static str, String)]| {
-            ApiError::BadRequest(lang.ta(key, args))
-        };
+        let bad =
+            |key: &str, args: &[(&'static str, String)]| ApiError::BadRequest(lang.ta(key, args));
         let shown = |v: &str| v.chars().take(40).collect::<String>();
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
             .map_err(|_| bad("now-bad-query", &[]))?;
@@ -211,7 +210,6 @@ pub struct NowFragment {
 
 /// The station page's "now / next" block.
 pub struct NowNext {
-    pub(super) code: String,
     pub(super) poll: String,
     pub(super) poll_seconds: u32,
     pub(super) now: Option<ItemLine>,
@@ -284,7 +282,11 @@ fn day_and_time(at: DateTime<Utc>, tz: Tz, today: NaiveDate, lang: Lang) -> Stri
     } else if day == today + Duration::days(1) {
         lang.ta("now-tomorrow-at", &[("time", time)])
     } else {
-        format!("{} {} {time}", lang.t(weekday_key(day.weekday())), date_dmy(day))
+        format!(
+            "{} {} {time}",
+            lang.t(weekday_key(day.weekday())),
+            date_dmy(day)
+        )
     }
 }
 
@@ -372,7 +374,6 @@ pub fn now_next(s: &StationNowJson, now: DateTime<Utc>, lang: Lang) -> NowNext {
     NowNext {
         poll: format!("/stations/{}/now", s.station),
         poll_seconds: POLL_SECONDS,
-        code: row.code,
         now: row.now,
         next: row.next,
         idle: row.idle,
@@ -476,9 +477,7 @@ async fn build(
     let lang = viewer.lang;
     let api = |e: ApiError| ConsoleError::Api(e, lang);
     let filters = NowFilters::parse(raw, lang).map_err(api)?;
-    let scope = Scope::load(&state.store, &viewer.auth)
-        .await
-        .map_err(api)?;
+    let scope = Scope::load(&state.store, &viewer.auth).await.map_err(api)?;
     // The caller's own area is the default; naming it is the same choice.
     let mut filters = filters;
     if Some(filters.area.as_str()) == scope.root_area() {
@@ -626,7 +625,9 @@ mod tests {
         assert_eq!(ok.query(2), "area=05443&q=phan+dinh&playing=1&page=2");
         assert_eq!(ok.query(1), "area=05443&q=phan+dinh&playing=1");
         assert_eq!(
-            NowFilters::parse(None, Lang::Vi).expect("empty").href("/now", 1),
+            NowFilters::parse(None, Lang::Vi)
+                .expect("empty")
+                .href("/now", 1),
             "/now"
         );
         for (query, needle) in [
