@@ -142,23 +142,18 @@ fn row_html<'a>(html: &'a str, station: &str) -> &'a str {
     &rest[..rest.find("</tr>").expect("end of row")]
 }
 
-/// The station codes of the rows shown in the browser.
+/// The station codes of the rows shown in the browser (read at once: the rows are
+/// replaced by each poll).
 async fn rows_shown(browser: &Browser) -> Vec<String> {
-    let mut codes = Vec::new();
-    for row in browser
+    let codes = browser
         .client
-        .find_all(Locator::Css("#now-rows tr[data-station]"))
+        .execute(
+            "return [...document.querySelectorAll('#now-rows tr[data-station]')].map(r => r.dataset.station)",
+            vec![],
+        )
         .await
-        .expect("rows")
-    {
-        codes.push(
-            row.attr("data-station")
-                .await
-                .expect("attribute")
-                .unwrap_or_default(),
-        );
-    }
-    codes
+        .expect("rows");
+    serde_json::from_value(codes).expect("station codes")
 }
 
 /// Waits until `css` shows `needle` (longer than a poll); panics with what it shows.
@@ -178,6 +173,19 @@ async fn wait_poll(browser: &Browser, css: &str, needle: &str) -> String {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The visible text of each element matching `css`, in order (read at once).
+async fn item_texts(browser: &Browser, css: &str) -> Vec<String> {
+    let texts = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)",
+            vec![json!(css)],
+        )
+        .await
+        .expect("items");
+    serde_json::from_value(texts).expect("texts")
 }
 
 /// What the API says station `code` plays, for the administrator.
@@ -452,19 +460,32 @@ async fn the_calendar_says_what_airs_next_monday_at_17_and_why(app: TestApp, bro
     assert_why_is_ours(&block, monday);
     assert!(block.contains("thứ Hai"), "{block}");
 
-    // This week in the calendar, then the next one: its Monday holds the 17:00 item,
-    // with its segment, campaign and why.
-    browser
-        .client
-        .find(Locator::Css("#calendar .tabs a[href*='view=week']"))
-        .await
-        .expect("week tab")
-        .click()
-        .await
-        .expect("week view");
+    // The calendar opens on this week (the server clock's), then the next one: its
+    // Monday holds the 17:00 item, with its segment, campaign and why.
+    let tab = browser
+        .text_of("#calendar .tabs a[aria-current='true']")
+        .await;
+    assert_eq!(tab, "Tuần");
     browser
         .wait_text("#cal-h", &monday.format("%d/%m/%Y").to_string())
         .await;
+    // The week is the server clock's: this Monday's morning items are due (nothing
+    // reported), its 17:00 item still to come.
+    let today = item_texts(
+        &browser,
+        &format!(
+            "#calendar section.day[data-date='{}'] li.item",
+            monday.format("%Y-%m-%d")
+        ),
+    )
+    .await;
+    let morning = today.first().expect("a morning item");
+    assert!(morning.contains("Chưa có báo cáo"), "{morning}");
+    let afternoon = today
+        .iter()
+        .find(|t| t.starts_with(SLOT_TIME))
+        .expect("the 17:00 item today");
+    assert!(afternoon.contains("Sắp phát"), "{afternoon}");
     browser
         .client
         .find(Locator::Css("#calendar .steps a[rel='next']"))
@@ -516,19 +537,11 @@ async fn the_calendar_says_what_airs_next_monday_at_17_and_why(app: TestApp, bro
         .wait_text(".tabs a[aria-current='true']", "Ngày")
         .await;
     let day = browser.wait_text("#calendar", "vòng phát thu-hai").await;
-    let item = browser
-        .client
-        .find_all(Locator::Css("#calendar li.item"))
+    let found = item_texts(&browser, "#calendar li.item")
         .await
-        .expect("items");
-    let mut found = None;
-    for li in item {
-        let text = li.text().await.expect("item text");
-        if text.starts_with(SLOT_TIME) {
-            found = Some(text);
-        }
-    }
-    let found = found.unwrap_or_else(|| panic!("no 17:00 item on {next_monday}: {day}"));
+        .into_iter()
+        .find(|t| t.starts_with(SLOT_TIME))
+        .unwrap_or_else(|| panic!("no 17:00 item on {next_monday}: {day}"));
     for expected in [TITLE, CAMPAIGN, "Tiếng Việt", "Sắp phát", MONDAY.1] {
         assert!(
             found.contains(expected),
@@ -537,6 +550,14 @@ async fn the_calendar_says_what_airs_next_monday_at_17_and_why(app: TestApp, bro
     }
     assert_why_is_ours(&found, next_monday);
     assert!(day.contains("GMT+7"), "{day}");
+
+    // The station's page, block and calendar, fits a phone.
+    browser.resize(PHONE.0, PHONE.1).await;
+    browser.open(&app.url("/stations/05443")).await;
+    assert!(
+        browser.fits_width().await,
+        "the station page scrolls sideways on a phone"
+    );
     browser.close().await;
 }
 
