@@ -217,12 +217,22 @@ pub fn slot_rule_at(rotation: &Rotation, start: NaiveDateTime) -> Option<&CronSc
 /// Why an item airs: `Chiến dịch <campaign>, khung <rule in words>`; without a rule
 /// found, the rotation's id stands in.
 pub fn why_vi(campaign_name: &str, rotation: &Rotation, start: NaiveDateTime) -> String {
+    let campaign = campaign_vi(campaign_name);
     match slot_rule_at(rotation, start) {
-        Some(rule) => format!(
-            "Chiến dịch {campaign_name}, khung {}",
-            describe_slot_rule(rule)
-        ),
-        None => format!("Chiến dịch {campaign_name}, vòng phát {}", rotation.id),
+        Some(rule) => format!("{campaign}, khung {}", describe_slot_rule(rule)),
+        None => format!("{campaign}, vòng phát {}", rotation.id),
+    }
+}
+
+/// `Chiến dịch <name>`, unless the name already says it ("Chiến dịch tháng Mười" is
+/// not written "Chiến dịch Chiến dịch tháng Mười").
+fn campaign_vi(name: &str) -> String {
+    const WORD: &str = "Chiến dịch";
+    match name.get(..WORD.len()) {
+        Some(head) if head.to_lowercase() == WORD.to_lowercase() => {
+            format!("{WORD}{}", &name[WORD.len()..])
+        }
+        _ => format!("{WORD} {name}"),
     }
 }
 
@@ -291,6 +301,14 @@ mod tests {
         assert_eq!(
             why_vi("Tuần lễ HTSĐ 2026", &rotation, at(17, 16, 30)),
             "Chiến dịch Tuần lễ HTSĐ 2026, khung 17:15 thứ Hai đến thứ Sáu"
+        );
+        assert_eq!(
+            why_vi("Chiến dịch tháng Mười", &rotation, at(5, 45, 10)),
+            "Chiến dịch tháng Mười, khung 05:45 hằng ngày"
+        );
+        assert_eq!(
+            why_vi("chiến dịch mùa hè", &rotation, at(5, 45, 10)),
+            "Chiến dịch mùa hè, khung 05:45 hằng ngày"
         );
         assert_eq!(
             slot_rule_at(&rotation, at(5, 45, 0)).map(CronSchedule::source),

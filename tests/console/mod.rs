@@ -11,6 +11,7 @@ mod browser;
 mod calendar;
 mod dashboard;
 mod forms;
+mod now_playing;
 mod reports;
 mod screenshots;
 

@@ -220,7 +220,7 @@ pub(crate) async fn now_playing_page(
         (paging.page as usize - 1).saturating_mul(per_page),
         per_page,
     );
-    let loaded = crate::store::load_inputs(&state.store).await?;
+    let loaded = crate::store::shared_inputs(&state.store).await?;
     let inputs = &loaded.inputs;
     let stations = found
         .page
@@ -251,7 +251,7 @@ pub(crate) async fn station_now_of(
         .await?
         .filter(|r| scope.contains(&r.area))
         .ok_or_else(absent)?;
-    let loaded = crate::store::load_inputs(&state.store).await?;
+    let loaded = crate::store::shared_inputs(&state.store).await?;
     let idx = loaded.inputs.station_by_code(code).ok_or_else(absent)?;
     let area_name = scope.name_inside(&row.area).unwrap_or_default();
     Ok(station_at(

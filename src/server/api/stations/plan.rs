@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat};
 use serde::{Deserialize, Serialize};
 
 use super::visible;
@@ -187,7 +187,8 @@ pub(crate) async fn station_plan(
     for r in &records {
         by_item.entry(r.item_id.as_str()).or_default().push(r);
     }
-    let now = Utc::now();
+    // The server's clock, as the now-playing block and the fleet status read it.
+    let now = state.clock.now();
     let items = compiled
         .playlist
         .items
