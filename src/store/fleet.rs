@@ -209,7 +209,13 @@ pub async fn stations_on_air(store: &Store, now_ms: i64) -> Result<HashSet<Strin
         .iter()
         .map(|(code, b)| (code.as_str(), b.version.as_deref()))
         .collect();
-    Ok(store.caches.due.at(store, &versions, now_ms).await?.into_keys().collect())
+    Ok(store
+        .caches
+        .due
+        .at(store, &versions, now_ms)
+        .await?
+        .into_keys()
+        .collect())
 }
 
 /// Chain breaks detected at or after `since_ms`, per station.

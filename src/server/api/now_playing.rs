@@ -207,7 +207,9 @@ pub(crate) async fn now_playing_page(
     let (_, keep) = area_filter(&scope, p.area.as_deref())?;
     let now = state.clock.now();
     let on_air = match p.playing {
-        Some(true) => Some(crate::store::fleet::stations_on_air(&state.store, now.timestamp_millis()).await?),
+        Some(true) => {
+            Some(crate::store::fleet::stations_on_air(&state.store, now.timestamp_millis()).await?)
+        }
         _ => None,
     };
     let directory = state.directory.current(&state.store).await?;

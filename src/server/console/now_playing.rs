@@ -60,9 +60,8 @@ impl NowFilters {
     /// Reads the query string: `area`, `q`, `playing` (`1`/`true`/`on`, `0`/`false`)
     /// and `page`; anything else, or a value that does not read, is refused in words.
     fn parse(raw: Option<&str>, lang: Lang) -> Result<Self, ApiError> {
-        let bad = |key: &str, args: &[(&'static str, String)]| {
-            ApiError::BadRequest(lang.ta(key, args))
-        };
+        let bad =
+            |key: &str, args: &[(&'static str, String)]| ApiError::BadRequest(lang.ta(key, args));
         let shown = |v: &str| v.chars().take(40).collect::<String>();
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
             .map_err(|_| bad("now-bad-query", &[]))?;
@@ -284,7 +283,11 @@ fn day_and_time(at: DateTime<Utc>, tz: Tz, today: NaiveDate, lang: Lang) -> Stri
     } else if day == today + Duration::days(1) {
         lang.ta("now-tomorrow-at", &[("time", time)])
     } else {
-        format!("{} {} {time}", lang.t(weekday_key(day.weekday())), date_dmy(day))
+        format!(
+            "{} {} {time}",
+            lang.t(weekday_key(day.weekday())),
+            date_dmy(day)
+        )
     }
 }
 
@@ -476,9 +479,7 @@ async fn build(
     let lang = viewer.lang;
     let api = |e: ApiError| ConsoleError::Api(e, lang);
     let filters = NowFilters::parse(raw, lang).map_err(api)?;
-    let scope = Scope::load(&state.store, &viewer.auth)
-        .await
-        .map_err(api)?;
+    let scope = Scope::load(&state.store, &viewer.auth).await.map_err(api)?;
     // The caller's own area is the default; naming it is the same choice.
     let mut filters = filters;
     if Some(filters.area.as_str()) == scope.root_area() {
@@ -626,7 +627,9 @@ mod tests {
         assert_eq!(ok.query(2), "area=05443&q=phan+dinh&playing=1&page=2");
         assert_eq!(ok.query(1), "area=05443&q=phan+dinh&playing=1");
         assert_eq!(
-            NowFilters::parse(None, Lang::Vi).expect("empty").href("/now", 1),
+            NowFilters::parse(None, Lang::Vi)
+                .expect("empty")
+                .href("/now", 1),
             "/now"
         );
         for (query, needle) in [
