@@ -61,6 +61,7 @@ pub struct FormView {
 
 /// One entry.
 pub struct Row {
+    id: i64,
     at: String,
     ago: String,
     actor: String,
@@ -258,6 +259,7 @@ fn row(e: AuditEntry, now: DateTime<Utc>, lang: Lang) -> Row {
     let target_href = (e.action.starts_with("station.") && !e.target.is_empty())
         .then(|| format!("/stations/{}", e.target));
     Row {
+        id: e.id,
         at: date_time_in(at, AUDIT_ZONE),
         ago: freshness(at, now, lang),
         actor: actor_words(&e.actor, lang),
