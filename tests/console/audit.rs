@@ -297,6 +297,20 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
     assert_eq!(query(&browser).await, format!("before={}", newest[49]));
     click(&browser, "#audit-list a[rel=prev]").await;
     wait_rows(&browser, &newest).await;
+    let oldest = *older.last().expect("an older page");
+    let above = app
+        .audit_ids(&province, &format!("limit=50&after={oldest}"))
+        .await;
+    browser
+        .open(&app.url(&format!("/audit?after={oldest}")))
+        .await;
+    wait_rows(&browser, &above).await;
+    assert!(
+        browser
+            .check("return !!document.querySelector('#audit-list a[rel=next]') && !!document.querySelector('#audit-list a[rel=prev]')")
+            .await,
+        "a page in the middle links both ways"
+    );
 
     // By actor, in place; the address keeps the filter, and so does a reload.
     set(&browser, "audit-actor", "admin").await;
@@ -343,7 +357,18 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
     assert!(old.iter().all(|id| !newest[..3].contains(id)) && !old.is_empty());
     wait_rows(&browser, &old).await;
 
-    // A date that is none: a 400 page naming the field in Vietnamese.
+    // A date that is none, from the form: the refusal in place, the address unchanged.
+    let kept = query(&browser).await;
+    set(&browser, "audit-from", "32/13/2026").await;
+    filter(&browser).await;
+    browser
+        .wait_text(
+            "#audit-list .error",
+            "Từ ngày: `32/13/2026` không phải ngày",
+        )
+        .await;
+    assert_eq!(query(&browser).await, kept);
+    // Opened as an address: a 400 page naming the field in Vietnamese.
     let bad = "/audit?from=32/13/2026";
     assert_eq!(fetch(&browser, bad).await.0, 400);
     browser.open(&app.url(bad)).await;

@@ -187,30 +187,26 @@ async fn window(
 ) -> Result<Window, ApiError> {
     let store = &state.store;
     let more = PAGE_SIZE + 1;
-    if let Cursor::After(id) = cursor {
-        let mut rows = reader.read(store, filter, Cursor::After(id), more).await?;
-        // Fewer than a page above: that is the newest page.
-        if rows.len() > PAGE_SIZE {
+    let below = match cursor {
+        Cursor::Before(below) => below,
+        Cursor::After(id) => {
+            let mut rows = reader.read(store, filter, cursor, more).await?;
+            // No more than a page above: that is the newest page.
+            if rows.len() <= PAGE_SIZE {
+                return Box::pin(window(reader, state, filter, Cursor::Before(i64::MAX))).await;
+            }
             rows.remove(0);
-            let older = match rows.last() {
-                Some(last) => !reader
-                    .read(store, filter, Cursor::Before(last.id), 1)
-                    .await?
-                    .is_empty(),
-                None => false,
-            };
+            let last = rows.last().map_or(id + 1, |e| e.id);
+            let older = !reader
+                .read(store, filter, Cursor::Before(last), 1)
+                .await?
+                .is_empty();
             return Ok(Window {
                 newer: rows.first().map(|e| Some(Cursor::After(e.id))),
-                older: older
-                    .then(|| rows.last().map(|e| Cursor::Before(e.id)))
-                    .flatten(),
+                older: older.then_some(Cursor::Before(last)),
                 rows,
             });
         }
-        return Box::pin(window(reader, state, filter, Cursor::Before(i64::MAX))).await;
-    }
-    let Cursor::Before(below) = cursor else {
-        unreachable!("After is answered above")
     };
     let mut rows = reader.read(store, filter, cursor, more).await?;
     let has_older = rows.len() > PAGE_SIZE;
@@ -361,7 +357,6 @@ pub async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::api::audit::AuditField;
 
     #[test]
     fn every_action_has_words_in_both_languages() {
@@ -380,7 +375,7 @@ mod tests {
             ..AuditAsk::default()
         })
         .expect_err("not a day");
-        assert_eq!(problem.field(), AuditField::From);
+        assert_eq!(problem.field().param(), "from");
         assert_eq!(
             refusal(&problem, Lang::Vi),
             "Từ ngày: `32/13/2026` không phải ngày; viết dd/mm/yyyy, ví dụ 05/10/2026."

@@ -34,7 +34,7 @@ mod station;
 mod stations;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -218,24 +218,21 @@ async fn framed_errors(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let has_session = session::cookie(req.headers(), session::SESSION_COOKIE).is_some();
-    let (mut parts, body) = req.into_parts();
-    let kept = parts.clone();
+    if session::cookie(req.headers(), session::SESSION_COOKIE).is_none() {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let mut kept = parts.clone();
     let res = next
-        .run(axum::extract::Request::from_parts(parts.clone(), body))
+        .run(axum::extract::Request::from_parts(parts, body))
         .await;
     let Some(shown) = res.extensions().get::<ErrorShown>().cloned() else {
         return res;
     };
-    if !has_session {
-        return res;
-    }
-    parts = kept;
-    use axum::extract::FromRequestParts;
-    let Ok(viewer) = session::Viewer::from_request_parts(&mut parts, &state).await else {
+    let Ok(viewer) = session::Viewer::from_request_parts(&mut kept, &state).await else {
         return res;
     };
-    let here = parts
+    let here = kept
         .uri
         .path_and_query()
         .map_or("/", |p| p.as_str())
