@@ -7,6 +7,7 @@
 //! main pages' screenshots at 1366×768 and 360×740 into DIR (docs/screenshots/).
 
 mod access;
+mod audit;
 mod browser;
 mod calendar;
 mod dashboard;

@@ -1,13 +1,5 @@
 //! Administration from the console (administrators only): accounts in the caller's
-//! subtree, and the audit log.
-//!
-//! Who reads which audit entries, kept simple: an administrator sees an entry when the
-//! account that made it lies in their subtree, or when its target (looked up by the
-//! action's kind: a station, campaign, segment, account, emergency or area) lies there
-//! now. Entries made by the system (`seed`, `cli`) or whose target is gone (a deleted
-//! campaign, an import path) are seen by administrators of a province only.
-
-use std::collections::HashMap;
+//! subtree. The audit log is read in [`super::audit`].
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -25,13 +17,12 @@ use crate::server::accounts::{
 };
 use crate::server::auth::{Role, StaffAuth};
 use crate::server::error::{ApiError, ApiResult};
-use crate::store::audit::AuditEntry;
 
 /// The administration part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(accounts, create, disable, enable, reset_password, audit),
-    components(schemas(NewAccount, AccountJson, AuditJson, ResetPassword))
+    paths(accounts, create, disable, enable, reset_password),
+    components(schemas(NewAccount, AccountJson, ResetPassword))
 )]
 pub(super) struct Doc;
 
@@ -41,7 +32,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/accounts/{username}/disable", post(disable))
         .route("/accounts/{username}/enable", post(enable))
         .route("/accounts/{username}/password", post(reset_password))
-        .route("/audit", get(audit))
 }
 
 fn when(ms: i64) -> String {
@@ -293,106 +283,4 @@ async fn reset_password(
         )));
     }
     Ok(axum::Json(account.into()))
-}
-
-/// Paging of `GET /api/v1/audit`.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct AuditQuery {
-    /// Most entries to return (1–500, default 100).
-    #[serde(default)]
-    limit: Option<u32>,
-    /// Only entries older than this id (the last id of the previous page).
-    #[serde(default)]
-    before: Option<i64>,
-}
-
-/// One audit entry.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct AuditJson {
-    id: i64,
-    /// RFC 3339 UTC.
-    at: String,
-    actor: String,
-    action: String,
-    target: String,
-    detail: String,
-}
-
-/// The audit log, newest first, limited to the caller's subtree (see the module docs).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "console", security(("session_token" = [])),
-    params(AuditQuery), responses((status = 200, body = [AuditJson]), (status = 403)))]
-async fn audit(
-    State(state): State<AppState>,
-    auth: StaffAuth,
-    super::json::ApiQuery(q): super::json::ApiQuery<AuditQuery>,
-) -> ApiResult<axum::Json<Vec<AuditJson>>> {
-    auth.require(Role::Admin)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
-    let scope = Scope::load(&state.store, &auth).await?;
-    let objects = crate::store::audit::object_areas(&state.store).await?;
-    let mut out = Vec::new();
-    let mut before = q.before;
-    // Filter page by page until enough entries are visible or the log ends.
-    loop {
-        let page = crate::store::audit::page(&state.store, before, 500).await?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.id);
-        let done = page.len() < 500;
-        out.extend(
-            page.into_iter()
-                .filter(|e| readable(&scope, &objects, e))
-                .map(|e| AuditJson {
-                    id: e.id,
-                    at: when(e.at_ms),
-                    actor: e.actor,
-                    action: e.action,
-                    target: e.target,
-                    detail: e.detail,
-                }),
-        );
-        if out.len() >= limit || done {
-            break;
-        }
-    }
-    out.truncate(limit);
-    Ok(axum::Json(out))
-}
-
-/// Whether the caller may read `e`.
-fn readable(
-    scope: &Scope,
-    objects: &HashMap<&'static str, HashMap<String, String>>,
-    e: &AuditEntry,
-) -> bool {
-    if scope.is_whole_tree() {
-        return true;
-    }
-    let actor_area = objects["account"].get(&e.actor);
-    if actor_area.is_some_and(|a| scope.contains(a)) {
-        return true;
-    }
-    let kind = e.action.split('.').next().unwrap_or_default();
-    let target_area = objects
-        .get(kind)
-        .and_then(|m| m.get(&e.target))
-        .or_else(|| {
-            [
-                "station",
-                "campaign",
-                "segment",
-                "account",
-                "emergency",
-                "area",
-            ]
-            .iter()
-            .find_map(|k| objects[k].get(&e.target))
-        });
-    // An entry naming no area (an areas import, say) is for whoever reaches the whole
-    // tree: one province of several does not.
-    match target_area {
-        Some(area) => scope.contains(area),
-        None => scope.reaches_whole_tree(),
-    }
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod agent;
 mod alerts;
+pub(crate) mod audit;
 mod campaigns;
 mod console;
 mod emergency;
@@ -54,6 +55,7 @@ pub(super) fn routes(state: AppState) -> Router {
                 .merge(stations::routes().layer(DefaultBodyLimit::max(EDIT_LIMIT)))
                 .merge(campaigns::routes().layer(DefaultBodyLimit::max(EDIT_LIMIT)))
                 .merge(admin::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
+                .merge(audit::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(reports::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(fleet::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))
                 .merge(now_playing::routes().layer(DefaultBodyLimit::max(SMALL_LIMIT)))

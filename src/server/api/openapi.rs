@@ -129,6 +129,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::stations::Doc::openapi());
     doc.merge(super::campaigns::Doc::openapi());
     doc.merge(super::admin::Doc::openapi());
+    doc.merge(super::audit::Doc::openapi());
     doc.merge(super::console::Doc::openapi());
     doc.merge(super::reports::Doc::openapi());
     doc.merge(super::fleet::Doc::openapi());

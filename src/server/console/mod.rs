@@ -12,13 +12,14 @@
 //! alerts), [`stations`] (area tree and list, filtered by state), [`station`] (state
 //! and windows), [`calendar`] (the plan by day, week or month), [`airing_log`],
 //! [`audio`], [`now_playing`] (Đang phát, and a station's now / next block),
-//! [`reports`] (the airing report as a form, table, chart and downloads).
-//! [`conventions`] writes
+//! [`reports`] (the airing report as a form, table, chart and downloads), [`audit`]
+//! (Nhật ký: who changed what, when). [`conventions`] writes
 //! times, dates, numbers and ages the way officers expect them.
 
 mod airing_log;
 mod assets;
 mod audio;
+mod audit;
 mod calendar;
 pub mod conventions;
 mod dashboard;
@@ -33,7 +34,7 @@ mod station;
 mod stations;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -69,8 +70,14 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/reports", get(reports::page))
         .route("/reports/download", get(reports::download))
         .route("/audio/{segment}", get(audio::serve))
+        .route("/audit", get(audit::page))
         .route("/assets/{name}", get(assets::serve))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            framed_errors,
+        ))
         .layer(axum::middleware::map_response(protect))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -171,12 +178,102 @@ impl IntoResponse for ConsoleError {
             // The API's own Vietnamese message names the problem.
             Self::Api(e, lang) => (lang, e.to_string()),
         };
-        let page = page::ErrorPage {
-            page: Page::anonymous(lang, lang.t("error-title"), String::new()),
+        let shown = ErrorShown {
+            title: lang.t(error_title(status)),
             message,
         };
-        (status, page).into_response()
+        let page = page::ErrorPage {
+            page: Page::anonymous(lang, shown.title.clone(), String::new()),
+            message: shown.message.clone(),
+        };
+        let mut res = (status, page).into_response();
+        // `framed_errors` draws it again inside the menu when someone is logged in.
+        res.extensions_mut().insert(shown);
+        res
     }
+}
+
+/// An error page's words, kept on the answer for [`framed_errors`].
+#[derive(Debug, Clone)]
+struct ErrorShown {
+    title: String,
+    message: String,
+}
+
+/// The catalog key of an error page's title.
+fn error_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "error-not-found-title",
+        StatusCode::FORBIDDEN => "error-forbidden-title",
+        StatusCode::BAD_REQUEST => "error-bad-request-title",
+        _ => "error-title",
+    }
+}
+
+/// Error pages keep the menu, the language switch and logout for a logged-in person:
+/// an error answer is drawn again in their frame (the session is read only then, and
+/// only when the request carries one; without a usable session the plain page stays).
+async fn framed_errors(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if session::cookie(req.headers(), session::SESSION_COOKIE).is_none() {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let mut kept = parts.clone();
+    let res = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let Some(shown) = res.extensions().get::<ErrorShown>().cloned() else {
+        return res;
+    };
+    let Ok(viewer) = session::Viewer::from_request_parts(&mut kept, &state).await else {
+        return res;
+    };
+    let here = kept
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let status = res.status();
+    let page = page::ErrorPage {
+        page: Page::new(&viewer, shown.title, "", here),
+        message: shown.message,
+    };
+    let mut framed = (status, page).into_response();
+    // An htmx request gets the same status; htmx leaves the page as it was.
+    framed.headers_mut().extend(
+        res.headers()
+            .iter()
+            .filter(|(k, _)| k.as_str().starts_with("hx-"))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    framed
+}
+
+/// Any other path: the API's JSON 404 under `/api/`, a bare 404 under `/assets/`, and
+/// the console's 404 page elsewhere (inside the menu when logged in).
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    if path.starts_with("/api/") || path == "/api" {
+        let shown: String = path.chars().take(100).collect();
+        return ApiError::NotFound(format!(
+            "không có đường dẫn API `{shown}`; xem danh sách trong /api/v1/openapi.json"
+        ))
+        .into_response();
+    }
+    if path.starts_with("/assets/") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let lang = session::lang_of(&headers);
+    let shown: String = path.chars().take(100).collect();
+    ConsoleError::Api(
+        ApiError::NotFound(lang.ta("error-not-found", &[("path", shown)])),
+        lang,
+    )
+    .into_response()
 }
 
 /// The result of a console handler.

@@ -24,6 +24,8 @@ pub struct Page {
     pub csrf: String,
     /// Which menu entry is current (`stations`, …).
     pub nav: &'static str,
+    /// Whether the menu offers Nhật ký (the roles the API lets read the audit log).
+    pub audit: bool,
     /// This page's path and query, where the language switch comes back to.
     pub here: String,
     /// Stylesheet URL.
@@ -43,6 +45,7 @@ impl Page {
             role: lang.t(&format!("role-{}", viewer.auth.role.as_str())),
             csrf: viewer.csrf.clone(),
             nav,
+            audit: crate::server::api::audit::may_read(&viewer.auth),
             here,
             css: assets::url("console"),
             js: assets::url("htmx"),
@@ -58,6 +61,7 @@ impl Page {
             role: String::new(),
             csrf,
             nav: "",
+            audit: false,
             here: "/login".to_owned(),
             css: assets::url("console"),
             js: assets::url("htmx"),
