@@ -156,6 +156,23 @@ impl Browser {
             .expect("element text")
     }
 
+    /// The text content of the first element matching `css`, shown or not (an SVG's
+    /// `<desc>`, say).
+    pub async fn content_of(&self, css: &str) -> String {
+        let found = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                vec![serde_json::Value::String(css.to_owned())],
+            )
+            .await
+            .expect("script runs");
+        found
+            .as_str()
+            .unwrap_or_else(|| panic!("no `{css}` on the page"))
+            .to_owned()
+    }
+
     /// Waits until the element `css` shows `needle`; panics with what it shows instead.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         let started = Instant::now();

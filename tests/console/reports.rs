@@ -287,7 +287,7 @@ async fn the_officer_sees_what_aired_yesterday_and_what_was_missed(app: TestApp,
         "another commune's reason: {reasons}"
     );
     // The chart: one bar per station, described in words.
-    let desc = browser.text_of("svg.chart desc").await;
+    let desc = browser.content_of("svg.chart desc").await;
     assert!(
         desc.contains("Trạm truyền thanh Phường Phan Đình Phùng: 50,0% (2 trên 4"),
         "{desc}"
