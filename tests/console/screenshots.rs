@@ -9,7 +9,7 @@
 use chrono::Duration;
 
 use super::calendar::today;
-use super::{Browser, COMMUNE_VIEWER, DESKTOP, PASSWORD, PHONE};
+use super::{Browser, DESKTOP, PASSWORD, PHONE, PROVINCE_ADMIN};
 use crate::server::{Db, spawn_app};
 
 /// Width and height written in a PNG's header.
@@ -26,7 +26,10 @@ async fn main_pages_fit_both_sizes() {
     };
     let app = spawn_app(Db::Sqlite).await.expect("app");
     app.console_accounts().await;
-    app.missed_first_item(today() - Duration::days(1)).await;
+    let yesterday = today() - Duration::days(1);
+    app.missed_first_item(yesterday).await;
+    let y = yesterday.format("%d/%m/%Y");
+    let report = format!("/reports?period=range&from={y}&until={y}&area=05443&by=station");
     let out = std::env::var_os("LOA_SCREENSHOTS").map(std::path::PathBuf::from);
     if let Some(dir) = &out {
         std::fs::create_dir_all(dir).expect("screenshot folder");
@@ -37,12 +40,15 @@ async fn main_pages_fit_both_sizes() {
         ("dashboard", "/"),
         ("station", "/stations/05443"),
         ("station-month", "/stations/05443?view=month#calendar"),
+        ("now", "/now?area=05443"),
+        ("reports", report.as_str()),
+        ("audit", "/audit"),
     ];
     for (w, h) in [DESKTOP, PHONE] {
         browser.resize(w, h).await;
         for (name, path) in pages {
             if name == "stations" && browser.text().await.contains("Đăng nhập") {
-                browser.log_in(&app.base, COMMUNE_VIEWER, PASSWORD).await;
+                browser.log_in(&app.base, PROVINCE_ADMIN, PASSWORD).await;
                 // Login lands on the dashboard; wait for it before going on.
                 browser.wait_text("h1", "Tổng quan").await;
             }
