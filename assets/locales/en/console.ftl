@@ -52,6 +52,7 @@ stations-search-button = Search
 stations-more-areas = … and { $n } more areas; type a name in the station search to narrow down.
 stations-none = No station matches.
 stations-summary = Stations { $first }–{ $last } of { $total }
+page-past-end = Page { $page } has no stations; the list has { $pages } pages.
 area-whole-country = Whole country
 area-kind-province = Province
 area-kind-district = District

@@ -52,6 +52,7 @@ stations-search-button = Tìm
 stations-more-areas = … và { $n } đơn vị khác; gõ tên vào ô tìm trạm để thu hẹp.
 stations-none = Không có trạm nào khớp.
 stations-summary = Trạm { $first }–{ $last } trên { $total }
+page-past-end = Trang { $page } không có trạm nào; danh sách có { $pages } trang.
 area-whole-country = Toàn quốc
 area-kind-province = Tỉnh
 area-kind-district = Huyện

@@ -162,6 +162,43 @@ pub fn bytes(n: u64, lang: Lang) -> String {
 }
 
 /// How long ago `then` was, in words: "vừa xong", "3 phút trước", "2 giờ trước",
+/// The line above a paged list of stations: "Trạm 51–100 trên 120", or, for a page
+/// past the last one (an old link, a typed address), that it has none and how many
+/// there are.
+pub fn page_summary(page_no: usize, page_size: usize, total: usize, lang: Lang) -> String {
+    let pages = total.div_ceil(page_size).max(1);
+    if page_no > pages {
+        return lang.ta(
+            "page-past-end",
+            &[
+                ("page", number(page_no as i64, lang)),
+                ("pages", number(pages as i64, lang)),
+            ],
+        );
+    }
+    lang.ta(
+        "stations-summary",
+        &[
+            (
+                "first",
+                number(((page_no - 1) * page_size + 1).min(total) as i64, lang),
+            ),
+            (
+                "last",
+                number((page_no * page_size).min(total) as i64, lang),
+            ),
+            ("total", number(total as i64, lang)),
+        ],
+    )
+}
+
+/// The previous page of a paged list: the one before, or the last one from past the
+/// end.
+pub fn previous_page(page_no: usize, page_size: usize, total: usize) -> Option<usize> {
+    let pages = total.div_ceil(page_size).max(1);
+    (page_no > 1).then(|| (page_no - 1).min(pages))
+}
+
 /// "hôm qua", "5 ngày trước". A `then` slightly after `now` (clocks differ) is "vừa xong".
 pub fn freshness(then: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     let seconds = (now - then).num_seconds();
@@ -200,6 +237,20 @@ mod tests {
         DateTime::parse_from_rfc3339(s)
             .expect("test instant")
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_page_past_the_end_says_so_and_leads_back_to_the_last() {
+        assert_eq!(page_summary(2, 50, 94, Lang::Vi), "Trạm 51–94 trên 94");
+        assert_eq!(page_summary(1, 50, 0, Lang::Vi), "Trạm 0–0 trên 0");
+        assert_eq!(
+            page_summary(3, 50, 94, Lang::Vi),
+            "Trang 3 không có trạm nào; danh sách có 2 trang."
+        );
+        assert_eq!(previous_page(3, 50, 94), Some(2));
+        assert_eq!(previous_page(9, 50, 94), Some(2));
+        assert_eq!(previous_page(2, 50, 94), Some(1));
+        assert_eq!(previous_page(1, 50, 94), None);
     }
 
     #[test]

@@ -19,7 +19,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use super::conventions::{clock, date_dmy, fold, gmt_label, number, weekday_key};
+use super::conventions::{
+    clock, date_dmy, fold, gmt_label, number, page_summary, previous_page, weekday_key,
+};
 use super::i18n::Lang;
 use super::page::Page;
 use super::session::Viewer;
@@ -503,22 +505,13 @@ async fn build(
     let size = PAGE_SIZE as usize;
     let page_no = filters.page as usize;
     let pages = total.div_ceil(size).max(1);
-    let first = ((page_no - 1) * size + 1).min(total);
-    let last = (page_no * size).min(total);
     let link = |p: usize| {
         let p = p as u32;
         (filters.href("/now", p), filters.href("/now/rows", p))
     };
     let list = NowList {
         rows,
-        summary: lang.ta(
-            "stations-summary",
-            &[
-                ("first", number(first as i64, lang)),
-                ("last", number(last as i64, lang)),
-                ("total", number(total as i64, lang)),
-            ],
-        ),
+        summary: page_summary(page_no, size, total, lang),
         updated: lang.ta(
             "now-updated-every",
             &[
@@ -529,7 +522,7 @@ async fn build(
         generated: data.generated_at.clone(),
         poll: filters.href("/now/rows", filters.page),
         poll_seconds: POLL_SECONDS,
-        prev: (page_no > 1).then(|| link(page_no - 1)),
+        prev: previous_page(page_no, size, total).map(link),
         next: (page_no < pages).then(|| link(page_no + 1)),
         page_label: lang.ta(
             "pager-label",

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
 use serde::Deserialize;
 
-use super::conventions::{freshness, number};
+use super::conventions::{freshness, number, page_summary, previous_page};
 use super::i18n::Lang;
 use super::page::Page;
 use super::session::Viewer;
@@ -250,20 +250,12 @@ pub async fn page(
         })
         .collect();
     let pages = found.total.div_ceil(PAGE_SIZE).max(1);
-    let first = ((page_no - 1) * PAGE_SIZE + 1).min(found.total);
-    let last = (page_no * PAGE_SIZE).min(found.total);
     let list = StationList {
         rows,
         show_state: wanted.is_some(),
-        summary: lang.ta(
-            "stations-summary",
-            &[
-                ("first", number(first as i64, lang)),
-                ("last", number(last as i64, lang)),
-                ("total", number(found.total as i64, lang)),
-            ],
-        ),
-        prev: (page_no > 1).then(|| href(&area_key, &search, state_key, page_no - 1)),
+        summary: page_summary(page_no, PAGE_SIZE, found.total, lang),
+        prev: previous_page(page_no, PAGE_SIZE, found.total)
+            .map(|p| href(&area_key, &search, state_key, p)),
         next: (page_no < pages).then(|| href(&area_key, &search, state_key, page_no + 1)),
         page_label: lang.ta(
             "pager-label",
