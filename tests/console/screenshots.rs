@@ -1,6 +1,6 @@
 //! The main pages at the office PC's size (1366×768) and the phone's (360×740): no
-//! page scrolls sideways, and each gives a screenshot. With `LOA_SCREENSHOTS=DIR` the
-//! PNGs are written there (the README's are in docs/screenshots/):
+//! page scrolls sideways, every control has a label, and each gives a screenshot. With
+//! `LOA_SCREENSHOTS=DIR` PNGs are written there (the README's are in docs/screenshots/):
 //!
 //! ```sh
 //! LOA_SCREENSHOTS=docs/screenshots cargo test --test main console::screenshots
@@ -18,6 +18,17 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
     (be(16), be(20))
 }
+
+/// The controls of the page that have no accessible name, by tag, id and name.
+const UNLABELLED: &str = r#"
+const named = e => e.labels && e.labels.length > 0
+    || (e.getAttribute('aria-label') || '').trim() !== ''
+    || (e.getAttribute('aria-labelledby') || '').trim() !== ''
+    || (e.tagName === 'BUTTON' && e.textContent.trim() !== '');
+return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+    .filter(e => !named(e))
+    .map(e => `${e.tagName.toLowerCase()}#${e.id}[name=${e.name}]`);
+"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn main_pages_fit_both_sizes() {
@@ -56,6 +67,18 @@ async fn main_pages_fit_both_sizes() {
             assert!(
                 browser.fits_width().await,
                 "{name} scrolls sideways at {w}×{h}"
+            );
+            // Every control has a label a screen reader says (a <label>, aria-label
+            // or aria-labelledby), and every button a name.
+            let unlabelled = browser
+                .client
+                .execute(UNLABELLED, vec![])
+                .await
+                .expect("script runs");
+            assert_eq!(
+                unlabelled,
+                serde_json::json!([]),
+                "{name}: controls without a label at {w}×{h}"
             );
             let png = browser.screenshot().await;
             let (pw, ph) = png_size(&png);
