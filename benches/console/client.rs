@@ -145,6 +145,8 @@ pub async fn measure(server: &Server, data_dir: &std::path::Path, n: usize) -> V
             "stations search, 111 hits",
             "/stations?q=xa+so+12".to_owned(),
         ),
+        ("now playing /now", "/now".to_owned()),
+        ("now playing rows (poll)", "/now/rows".to_owned()),
         (
             "station page, month",
             format!("/stations/{STATION}?view=month&date={month}"),

@@ -8,6 +8,11 @@
 //! (through the API, the CLI, an import, on this replica or another), so a change is
 //! seen by the next request. The count of recent ids catches an entry with a lower id
 //! that committed after a higher one (concurrent writers on PostgreSQL).
+//!
+//! Three more are kept by rules of their own, in `fleet`: the item due now per station
+//! (right until an instant, under a playlist version), the parsed heartbeats (right
+//! while the stored one has the instant and length they were parsed from) and the
+//! playlist versions (right while they read as the same text).
 
 use std::sync::{Arc, Mutex};
 
@@ -84,6 +89,8 @@ pub(super) struct Caches {
     pub(super) inputs: Slot<super::Loaded>,
     pub(super) stations: Slot<Vec<super::fleet::StationFacts>>,
     pub(super) due: super::fleet::DueCache,
+    pub(super) heard: super::fleet::HeardCache,
+    pub(super) versions: super::fleet::VersionsCache,
 }
 
 impl std::fmt::Debug for Caches {

@@ -71,6 +71,11 @@ const SQLITE: &[Step] = &[
         "last_heartbeats",
         include_str!("../../migrations/sqlite/0016_last_heartbeats.sql"),
     ),
+    (
+        18,
+        "playlist_versions",
+        include_str!("../../migrations/sqlite/0018_playlist_versions.sql"),
+    ),
 ];
 const POSTGRES: &[Step] = &[
     (
@@ -117,6 +122,11 @@ const POSTGRES: &[Step] = &[
         16,
         "last_heartbeats",
         include_str!("../../migrations/postgres/0016_last_heartbeats.sql"),
+    ),
+    (
+        18,
+        "playlist_versions",
+        include_str!("../../migrations/postgres/0018_playlist_versions.sql"),
     ),
 ];
 
