@@ -66,10 +66,7 @@ pub struct VersionsCache {
 impl VersionsCache {
     /// Every station's playlist version now, by code (stations without a playlist
     /// absent).
-    pub(super) async fn read(
-        &self,
-        store: &Store,
-    ) -> Result<Versions, StoreError> {
+    pub(super) async fn read(&self, store: &Store) -> Result<Versions, StoreError> {
         let text: Option<String> = sqlx::query(match store.backend() {
             Backend::Sqlite => VERSIONS_SQLITE,
             Backend::Postgres => VERSIONS_POSTGRES,
