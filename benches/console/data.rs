@@ -261,24 +261,32 @@ async fn after_heartbeats(conn: &mut AnyConnection, dialect: Dialect) {
 /// The number of station code `code` (`00001` is 1).
 const N: &str = "CAST(s.code AS BIGINT)";
 
-/// One heartbeat a minute for stations `lo..hi`, minute `m` (from `bench_minutes`)
-/// arriving `m` minutes and a few seconds before `end_ms`, for the minutes whose age
-/// is below `max_age_ms`.
-fn heartbeat_sql(lo: usize, hi: usize, end_ms: i64, min_age_ms: i64, max_age_ms: i64) -> String {
-    let at = format!("{end_ms} - m.m * 60000 - ({N} % 50) * 1000");
+/// The body a station `s` (joined to its playlist `p`) reports, its agent up for
+/// `uptime_s` (an SQL expression).
+fn body_sql(uptime_s: &str) -> String {
     let version = format!(
         "CASE WHEN {N} % 107 = 3 OR p.version IS NULL THEN '\"old\"'
               ELSE '\"' || REPLACE(p.version, '\"', '\\\"') || '\"' END"
     );
     format!(
-        "INSERT INTO heartbeats (station_code, at_ms, body)
-         SELECT s.code, {at},
-           '{{\"version\":\"0.9.0\",\"playlist_version\":' || {version} ||
+        "'{{\"version\":\"0.9.0\",\"playlist_version\":' || {version} ||
            ',\"media_ready\":12,\"media_missing\":' || (CASE WHEN {N} % 101 = 5 THEN 2 ELSE 0 END) ||
            ',\"disk_free_bytes\":' || (40000000000 + {N} * 1000003) ||
            ',\"clock_offset_ms\":' || (CASE WHEN {N} % 103 = 7 THEN 1800 ELSE {N} % 41 - 20 END) ||
            ',\"outbox_backlog\":' || (CASE WHEN {N} % 109 = 9 THEN 80 ELSE 0 END) ||
-           ',\"last_error\":null,\"uptime_s\":' || (86400 + m.m * 60) || '}}'
+           ',\"last_error\":null,\"uptime_s\":' || ({uptime_s}) || '}}'"
+    )
+}
+
+/// One heartbeat a minute for stations `lo..hi`, minute `m` (from `bench_minutes`)
+/// arriving `m` minutes and a few seconds before `end_ms`, for the minutes whose age
+/// is below `max_age_ms`.
+fn heartbeat_sql(lo: usize, hi: usize, end_ms: i64, min_age_ms: i64, max_age_ms: i64) -> String {
+    let at = format!("{end_ms} - m.m * 60000 - ({N} % 50) * 1000");
+    let body = body_sql("86400 + m.m * 60");
+    format!(
+        "INSERT INTO heartbeats (station_code, at_ms, body)
+         SELECT s.code, {at}, {body}
          FROM stations s LEFT JOIN playlists p ON p.station_code = s.code CROSS JOIN bench_minutes m
          WHERE s.code >= '{}' AND s.code < '{}' AND {N} % 97 <> 96
            AND ({N} % 31 <> 4 OR m.m >= 40)
@@ -287,6 +295,47 @@ fn heartbeat_sql(lo: usize, hi: usize, end_ms: i64, min_age_ms: i64, max_age_ms:
         commune_code(lo),
         commune_code(hi),
     )
+}
+
+/// Heartbeats arriving now from stations `lo..hi` (those that report), as ingest
+/// writes them: into `heartbeats` and `last_heartbeats`.
+fn live_sql(lo: usize, hi: usize, now_ms: i64) -> [String; 2] {
+    let body = body_sql(&format!("86400 + {now_ms} / 1000 % 86400"));
+    let select = format!(
+        "SELECT s.code, {now_ms}, {body}
+         FROM stations s LEFT JOIN playlists p ON p.station_code = s.code
+         WHERE s.code >= '{}' AND s.code < '{}' AND {N} % 97 <> 96 AND {N} % 31 <> 4",
+        commune_code(lo),
+        commune_code(hi),
+    );
+    [
+        format!("INSERT INTO heartbeats (station_code, at_ms, body) {select}"),
+        format!(
+            "INSERT INTO last_heartbeats (station_code, at_ms, body) {select}
+             ON CONFLICT (station_code) DO UPDATE SET at_ms = excluded.at_ms, body = excluded.body"
+        ),
+    ]
+}
+
+/// Writes heartbeats at the national rate (every station once a minute, a sixtieth of
+/// them each second, silent ones excepted) until `stop` turns true; returns how many.
+pub async fn live(url: String, dialect: Dialect, stop: tokio::sync::watch::Receiver<bool>) -> u64 {
+    let mut conn = loader(&url, dialect).await;
+    let per_second = COMMUNES.div_ceil(60);
+    let mut next = 0;
+    let mut written = 0;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    while !*stop.borrow() {
+        tick.tick().await;
+        let now_ms = Utc::now().timestamp_millis();
+        let hi = (next + per_second).min(COMMUNES);
+        let [beats, last] = live_sql(next, hi, now_ms);
+        written += exec(&mut conn, beats).await;
+        exec(&mut conn, last).await;
+        next = if hi == COMMUNES { 0 } else { hi };
+    }
+    conn.close().await.expect("close the live writer");
+    written
 }
 
 /// A record for every item of stations `lo..hi` planned in the 24 hours before

@@ -14,7 +14,10 @@
 //! Run: `cargo bench --bench console` (add `-- sqlite` or `-- postgres` for one
 //! backend). `LOA_BENCH_CONSOLE_MINUTES` shortens the day of heartbeats (default
 //! 1,440, one a minute) for a quick look; `LOA_BENCH_CONSOLE_KEEP=1` keeps the data
-//! (the SQLite folder, the PostgreSQL schema) and prints where.
+//! (the SQLite folder, the PostgreSQL schema) and prints where. While the pages are
+//! fetched, heartbeats keep arriving at the national rate (every reporting station once
+//! a minute, written straight into the database as ingest writes them);
+//! `LOA_BENCH_CONSOLE_LIVE=0` measures a fleet that has gone quiet instead.
 
 #[path = "../machine/mod.rs"]
 mod machine;
@@ -142,8 +145,23 @@ fn run(
         thousands(topped),
         (fresh - written.heard_until_ms) as f64 / 1000.0
     );
+    // Agents keep reporting while the officers look: at the national rate, unless
+    // `LOA_BENCH_CONSOLE_LIVE=0`.
+    let live = std::env::var("LOA_BENCH_CONSOLE_LIVE").map_or(true, |v| v != "0");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let writer = live.then(|| rt.spawn(data::live(url.to_owned(), dialect, stopped)));
+    let started = Instant::now();
     let figures = rt.block_on(client::measure(&server, data_dir, n));
     println!("load average after the pages: {}", machine::load_average());
+    if let Some(writer) = writer {
+        let _ = stop.send(true);
+        let beats = rt.block_on(writer).expect("the live writer");
+        println!(
+            "{label}: {} heartbeats arrived while the pages were fetched ({:.0} s)",
+            thousands(beats),
+            started.elapsed().as_secs_f64()
+        );
+    }
     client::print(label, &figures, n);
     server.stop();
 }

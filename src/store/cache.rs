@@ -6,6 +6,11 @@
 //! use, of `data_version`, a number the database's own triggers raise on every write
 //! of an area, area window, station, segment or campaign (migration 0017) — however it
 //! is written: the API, the CLI, an import, another replica, or SQL typed by hand.
+//!
+//! Three more are kept by rules of their own, in `fleet`: the item due now per station
+//! (right until an instant, under a playlist version), the parsed heartbeats (right
+//! while the stored one has the instant and length they were parsed from) and the
+//! playlist versions (right while they read as the same text).
 
 use std::sync::{Arc, Mutex};
 
@@ -76,6 +81,8 @@ pub(super) struct Caches {
     pub(super) inputs: Slot<super::Loaded>,
     pub(super) stations: Slot<Vec<super::fleet::StationFacts>>,
     pub(super) due: super::fleet::DueCache,
+    pub(super) heard: super::fleet::HeardCache,
+    pub(super) versions: super::fleet::VersionsCache,
 }
 
 impl std::fmt::Debug for Caches {

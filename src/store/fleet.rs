@@ -4,13 +4,16 @@
 //! still under way.
 //!
 //! A fixed number of queries whatever the number of stations (one for every station's
-//! playlist version and newest heartbeat, its row of `last_heartbeats`; one each for
-//! chain breaks and refused signatures), plus index seeks for the stations whose item
-//! due now may have changed since the last request ([`now`]). What changes only with
-//! the stations and areas (names, time zones, windows resolved through the tree) is
-//! kept by the store between requests. Deciding the state is `domain::classify`'s.
+//! playlist version, one for its row of `last_heartbeats`, one each for chain breaks
+//! and refused signatures), plus index seeks for the stations whose item due now may
+//! have changed since the last request ([`now`]) and for heartbeats that must be read
+//! again in full ([`beats`]). What changes only with the stations and areas (names,
+//! time zones, windows resolved through the tree) is kept by the store between
+//! requests, and so are the parsed heartbeats. Deciding the state is
+//! `domain::classify`'s.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 use sqlx::Row;
@@ -20,8 +23,10 @@ use super::{Store, StoreError};
 use crate::domain::{AreaCode, AreaId, Heard, Observation, Windows};
 use crate::wire::HeartbeatJson;
 
+mod beats;
 mod now;
 
+pub(super) use beats::{HeardCache, VersionsCache};
 pub(super) use now::DueCache;
 
 /// One station with the facts its state is decided from.
@@ -35,10 +40,12 @@ pub struct FleetRow {
     pub area: String,
     /// Time zone.
     pub timezone: Tz,
-    /// The windows it airs in (its own, or the nearest written above it).
-    pub windows: Option<Windows>,
-    /// Its last heartbeat: when it arrived (ms since the epoch) and what it said.
-    pub heartbeat: Option<(i64, HeartbeatJson)>,
+    /// The windows it airs in (its own, or the nearest written above it; shared with
+    /// the store's cache of station facts).
+    pub windows: Option<Arc<Windows>>,
+    /// Its last heartbeat: when it arrived (ms since the epoch) and what it said (shared
+    /// with the store's cache of heartbeats).
+    pub heartbeat: Option<(i64, Arc<HeartbeatJson>)>,
     /// Version of the playlist compiled for it now.
     pub current_version: Option<String>,
     /// The planned item spanning the instant asked about.
@@ -80,7 +87,7 @@ impl FleetRow {
     pub fn observation<'a>(&'a self, heard: Option<&'a Heard>) -> Observation<'a> {
         Observation {
             timezone: self.timezone,
-            windows: self.windows.as_ref(),
+            windows: self.windows.as_deref(),
             heard,
             current_version: self.current_version.as_deref(),
             item_due_now: self.item_now.is_some(),
@@ -98,13 +105,18 @@ pub struct StationFacts {
     name: String,
     area: String,
     timezone: Tz,
-    windows: Option<Windows>,
+    windows: Option<Arc<Windows>>,
 }
 
 /// Every station's facts, in code order, with its windows resolved through the tree.
 async fn read_station_facts(store: &Store) -> Result<Vec<StationFacts>, StoreError> {
     let tree = super::inputs::shared_tree(store).await?;
-    let area_windows = load_area_windows(store, &tree).await?;
+    // One copy of an area's windows for all the stations that inherit them.
+    let area_windows: HashMap<AreaId, Arc<Windows>> = load_area_windows(store, &tree)
+        .await?
+        .into_iter()
+        .map(|(a, w)| (a, Arc::new(w)))
+        .collect();
     let inherited = |area: AreaId| {
         tree.ancestors(area)
             .find_map(|a| area_windows.get(&a))
@@ -125,7 +137,9 @@ async fn read_station_facts(store: &Store) -> Result<Vec<StationFacts>, StoreErr
             .map_err(|_| corrupt(what(), "timezone"))?;
         let own: Option<String> = r.try_get(4)?;
         let windows = match own {
-            Some(text) => Some(windows_from_text(&text).map_err(|e| corrupt(what(), e))?),
+            Some(text) => Some(Arc::new(
+                windows_from_text(&text).map_err(|e| corrupt(what(), e))?,
+            )),
             None => AreaCode::parse(&area)
                 .ok()
                 .and_then(|c| tree.get(&c))
@@ -139,6 +153,8 @@ async fn read_station_facts(store: &Store) -> Result<Vec<StationFacts>, StoreErr
             code,
         });
     }
+    // Byte order, whatever the database's collation: [`is_station`] searches it so.
+    out.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(out)
 }
 
@@ -150,28 +166,24 @@ pub async fn fleet_rows(
     now_ms: i64,
     problems_since_ms: i64,
 ) -> Result<Vec<FleetRow>, StoreError> {
-    let stamp = super::cache::stamp(store).await?;
-    let facts = store
-        .caches
-        .stations
-        .get(stamp, read_station_facts(store))
-        .await?;
-    let beats = now::beats(store).await?;
-    let kept: Vec<&StationFacts> = facts
+    let facts = station_facts(store).await?;
+    let versions = store.caches.versions.read(store).await?;
+    let heard = store.caches.heard.read(store).await?;
+    let kept: Vec<(&StationFacts, Option<&String>)> = facts
         .iter()
-        .filter(|f| keep(&f.area) && beats.contains_key(&f.code))
+        .filter(|f| keep(&f.area))
+        .map(|f| (f, versions.get(&f.code)))
         .collect();
-    let versions: HashMap<&str, Option<&str>> = kept
+    let wanted: Vec<(&str, Option<&str>)> = kept
         .iter()
-        .map(|f| (f.code.as_str(), beats[&f.code].version.as_deref()))
+        .map(|(f, v)| (f.code.as_str(), v.map(String::as_str)))
         .collect();
-    let items = store.caches.due.at(store, &versions, now_ms).await?;
+    let items = store.caches.due.at(store, &wanted, &facts, now_ms).await?;
     let breaks = chain_breaks_since(store, problems_since_ms).await?;
     let refused = signature_failures(store, problems_since_ms).await?;
-    Ok(kept
+    let out: Vec<FleetRow> = kept
         .into_iter()
-        .map(|f| {
-            let beat = &beats[&f.code];
+        .map(|(f, version)| {
             let code = &f.code;
             FleetRow {
                 code: code.clone(),
@@ -179,40 +191,47 @@ pub async fn fleet_rows(
                 area: f.area.clone(),
                 timezone: f.timezone,
                 windows: f.windows.clone(),
-                heartbeat: beat
-                    .heartbeat
-                    .as_ref()
-                    .map(|(at, body)| (*at, parse_heartbeat(code, body))),
-                current_version: beat.version.clone(),
+                heartbeat: heard.get(code).map(|h| (h.at_ms, h.body.clone())),
+                current_version: version.cloned(),
                 item_now: items.get(code).cloned(),
                 chain_breaks: breaks.get(code).copied().unwrap_or(0),
                 signature_failures: refused.get(code).copied().unwrap_or(0),
             }
         })
-        .collect())
+        .collect();
+    Ok(out)
 }
 
-/// A stored heartbeat body; one this version cannot read (written by a newer agent
-/// through a newer server) still says the station was heard.
-fn parse_heartbeat(code: &str, body: &str) -> HeartbeatJson {
-    serde_json::from_str(body).unwrap_or_else(|e| {
-        tracing::debug!(station = code, error = %e, "không đọc được trạng thái đã lưu của trạm");
-        HeartbeatJson::default()
-    })
+/// Every station's facts, current (kept by the store while its stamp holds).
+async fn station_facts(store: &Store) -> Result<Arc<Vec<StationFacts>>, StoreError> {
+    let stamp = super::cache::stamp(store).await?;
+    store
+        .caches
+        .stations
+        .get(stamp, read_station_facts(store))
+        .await
+}
+
+/// Whether `code` is one of `facts` (in code order).
+fn is_station(facts: &[StationFacts], code: &str) -> bool {
+    facts
+        .binary_search_by(|f| f.code.as_str().cmp(code))
+        .is_ok()
 }
 
 /// The stations with a planned item on air at `now_ms` in the stored plan (the agents'
 /// playlists), as the fleet status counts "due now" (the same cache of items due now).
 pub async fn stations_on_air(store: &Store, now_ms: i64) -> Result<HashSet<String>, StoreError> {
-    let beats = now::beats(store).await?;
-    let versions: HashMap<&str, Option<&str>> = beats
+    let facts = station_facts(store).await?;
+    let versions = store.caches.versions.read(store).await?;
+    let wanted: Vec<(&str, Option<&str>)> = facts
         .iter()
-        .map(|(code, b)| (code.as_str(), b.version.as_deref()))
+        .map(|f| (f.code.as_str(), versions.get(&f.code).map(String::as_str)))
         .collect();
     Ok(store
         .caches
         .due
-        .at(store, &versions, now_ms)
+        .at(store, &wanted, &facts, now_ms)
         .await?
         .into_keys()
         .collect())

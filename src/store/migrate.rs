@@ -76,6 +76,11 @@ const SQLITE: &[Step] = &[
         "data_version",
         include_str!("../../migrations/sqlite/0017_data_version.sql"),
     ),
+    (
+        18,
+        "playlist_versions",
+        include_str!("../../migrations/sqlite/0018_playlist_versions.sql"),
+    ),
 ];
 const POSTGRES: &[Step] = &[
     (
@@ -127,6 +132,11 @@ const POSTGRES: &[Step] = &[
         17,
         "data_version",
         include_str!("../../migrations/postgres/0017_data_version.sql"),
+    ),
+    (
+        18,
+        "playlist_versions",
+        include_str!("../../migrations/postgres/0018_playlist_versions.sql"),
     ),
 ];
 

@@ -7,8 +7,6 @@
 //! the state of a station is decided by `domain::classify` over what
 //! `store::fleet::fleet_rows` reads.
 
-use std::collections::HashMap;
-
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -230,17 +228,13 @@ pub(crate) async fn fleet_status(
     let (completion, completion_at) =
         summary::completion(state, &scope, area.as_deref(), &all, now).await?;
     all.retain(|(_, st)| wanted.is_none_or(|w| st.has(w)));
-    all.sort_by(|(a, sa), (b, sb)| (sa.state, &a.code).cmp(&(sb.state, &b.code)));
+    // Stable: `classified` gives them in code order.
+    all.sort_by_key(|(_, st)| st.state);
     let total = all.len();
-    let areas = scope.areas();
-    let names: HashMap<&str, &str> = areas
-        .iter()
-        .map(|a| (a.code.as_str(), a.name.as_str()))
-        .collect();
     let stations = paging
         .slice(all)
         .into_iter()
-        .map(|(row, st)| station_json(row, &st, &names, now_ms))
+        .map(|(row, st)| station_json(row, &st, &scope, now_ms))
         .collect();
     Ok(FleetJson {
         generated_at: rfc3339(now_ms),
@@ -256,19 +250,12 @@ pub(crate) async fn fleet_status(
     })
 }
 
-fn station_json(
-    row: FleetRow,
-    st: &Status,
-    names: &HashMap<&str, &str>,
-    now_ms: i64,
-) -> FleetStationJson {
+fn station_json(row: FleetRow, st: &Status, scope: &Scope, now_ms: i64) -> FleetStationJson {
     let seen = row.heartbeat.as_ref().map(|(at, _)| *at);
     FleetStationJson {
-        area_name: names
-            .get(row.area.as_str())
-            .copied()
-            .unwrap_or("")
-            .to_owned(),
+        area_name: scope
+            .area_inside(&row.area)
+            .map_or_else(String::new, |a| a.name.clone()),
         timezone: row.timezone.name().to_owned(),
         state: st.state.as_str().to_owned(),
         state_label: st.state.label_vi().to_owned(),
@@ -278,7 +265,9 @@ fn station_json(
         last_seen: seen.map(rfc3339),
         last_seen_s_ago: seen.map(|at| (now_ms - at).max(0) / 1000),
         silent_in_window_s: st.silent_in_window_ms.map(|ms| ms / 1000),
-        heartbeat: row.heartbeat.map(|(_, hb)| hb),
+        heartbeat: row
+            .heartbeat
+            .map(|(_, hb)| std::sync::Arc::unwrap_or_clone(hb)),
         playlist_version: row.current_version,
         item_now: row.item_now.map(|i| ItemBriefJson {
             start: rfc3339(i.start_ms),

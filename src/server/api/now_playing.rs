@@ -215,7 +215,7 @@ pub(crate) async fn now_playing_page(
     let directory = state.directory.current(&state.store).await?;
     let per_page = paging.per_page as usize;
     let found = directory.search_where(
-        |e| keep.contains(&e.area) && on_air.as_ref().is_none_or(|s| s.contains(&e.code)),
+        |e| keep.contains(e.area.as_str()) && on_air.as_ref().is_none_or(|s| s.contains(&e.code)),
         query,
         (paging.page as usize - 1).saturating_mul(per_page),
         per_page,

@@ -110,16 +110,26 @@ impl Scope {
 
     /// The units inside the subtree, in code order.
     pub fn areas(&self) -> Vec<&Area> {
-        let mut inside: Vec<&Area> = self
-            .tree
+        let mut inside: Vec<&Area> = self.areas_unordered().collect();
+        inside.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+        inside
+    }
+
+    /// The units inside the subtree, in no particular order (a country is ten thousand
+    /// of them: sorting costs more than a set or a count needs).
+    pub fn areas_unordered(&self) -> impl Iterator<Item = &Area> {
+        self.tree
             .ids()
             .filter(|&id| {
                 self.whole_tree || self.root.is_some_and(|root| self.tree.is_within(id, root))
             })
             .map(|id| self.tree.area(id))
-            .collect();
-        inside.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-        inside
+    }
+
+    /// Unit `code` when it lies in the subtree.
+    pub fn area_inside(&self, code: &str) -> Option<&Area> {
+        let id = self.id(code)?;
+        self.contains(code).then(|| self.tree.area(id))
     }
 
     /// The name of unit `code` when it lies in the subtree.

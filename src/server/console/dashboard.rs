@@ -8,8 +8,6 @@
 //! loaded (one station is asked for, for its time zone). Open alerts come from the
 //! alert task's table, filtered by the same area set.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -24,7 +22,7 @@ use super::i18n::Lang;
 use super::page::Page;
 use super::session::Viewer;
 use super::{ConsoleError, ConsoleResult};
-use crate::domain::{Area, AreaCode};
+use crate::domain::AreaCode;
 use crate::server::AppState;
 use crate::server::api::Scope;
 use crate::server::api::fleet::{FleetJson, FleetParams, area_filter, fleet_status};
@@ -181,13 +179,11 @@ pub async fn page(
             .map_err(|e| api(e.into()))?;
     let now = DateTime::parse_from_rfc3339(&fleet.generated_at)
         .map_or_else(|_| state.clock.now(), |t| t.with_timezone(&Utc));
-    let areas = scope.areas();
-    let by_code: HashMap<&str, &Area> = areas.iter().map(|a| (a.code.as_str(), *a)).collect();
     let live = live(
         &fleet,
         &alerts,
         alerts_total,
-        &by_code,
+        &scope,
         narrowed.as_deref(),
         now,
         lang,
@@ -199,23 +195,20 @@ pub async fn page(
     if wants_live {
         return Ok(DashboardFragment { page, live }.into_response());
     }
-    let crumbs = crumbs(&by_code, area.as_deref(), top.as_deref(), lang);
+    let crumbs = crumbs(&scope, area.as_deref(), top.as_deref(), lang);
     Ok(DashboardPage { page, crumbs, live }.into_response())
 }
 
 /// The path from the caller's area down to `chosen`, each step a link.
-fn crumbs(
-    areas: &HashMap<&str, &Area>,
-    chosen: Option<&str>,
-    top: Option<&str>,
-    lang: Lang,
-) -> Vec<Crumb> {
+fn crumbs(areas: &Scope, chosen: Option<&str>, top: Option<&str>, lang: Lang) -> Vec<Crumb> {
     let mut out = Vec::new();
     let mut at = chosen;
     // The tree is a few levels deep; the bound only guards against a cycle.
     for _ in 0..16 {
         let Some(code) = at else { break };
-        let Some(a) = areas.get(code) else { break };
+        let Some(a) = areas.area_inside(code) else {
+            break;
+        };
         let is_top = Some(code) == top;
         out.push(Crumb {
             name: a.name.clone(),
@@ -256,7 +249,7 @@ fn live(
     fleet: &FleetJson,
     alerts: &[crate::store::console::OpenAlertRow],
     alerts_total: usize,
-    areas: &HashMap<&str, &Area>,
+    areas: &Scope,
     narrowed: Option<&str>,
     now: DateTime<Utc>,
     lang: Lang,
@@ -302,7 +295,9 @@ fn live(
         .map(|a| {
             let tz: Tz = a.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
             let at = DateTime::from_timestamp_millis(a.opened_at_ms).unwrap_or_default();
-            let area = areas.get(a.area.as_str()).map_or("", |x| x.name.as_str());
+            let area = areas
+                .area_inside(a.area.as_str())
+                .map_or("", |x| x.name.as_str());
             let name = if a.name.is_empty() {
                 &a.station
             } else {
@@ -336,7 +331,7 @@ fn live(
             let at =
                 DateTime::parse_from_rfc3339(&e.sent_at).map_or(now, |t| t.with_timezone(&Utc));
             let area = areas
-                .get(e.area.as_str())
+                .area_inside(&e.area)
                 .map_or_else(|| e.area.clone(), |a| a.name.clone());
             Banner {
                 title: lang.ta("dash-emergency", &[("title", e.title.clone())]),

@@ -1,6 +1,7 @@
 //! What the store keeps between requests (the area tree, each station's facts and
-//! windows, the schedule inputs, the item due now) never hides a change made through
-//! the API, nor one written in SQL by hand: the next request shows it.
+//! windows, the schedule inputs, the item due now, the parsed heartbeats) never hides
+//! a change made through the API, written by another replica or in SQL by hand: the
+//! next request shows it.
 
 use chrono::Timelike;
 use serde_json::{Value, json};
@@ -11,7 +12,8 @@ use crate::server::TestApp;
 
 both_backends!(
     a_change_through_the_api_shows_at_once,
-    a_change_in_sql_by_hand_shows_at_once
+    a_change_in_sql_by_hand_shows_at_once,
+    a_heartbeat_stored_behind_the_newest_still_shows
 );
 
 async fn put_station(app: &TestApp, admin: &str, body: Value) {
@@ -132,4 +134,93 @@ async fn a_change_in_sql_by_hand_shows_at_once(app: TestApp) {
         .expect("area windows");
     let after = app.get_json(&admin, plan, 200).await;
     assert_ne!(before, after, "the plan still shows the old windows");
+}
+
+/// A heartbeat body as an agent sends it: healthy, with `fields` over it.
+fn beat(fields: Value) -> String {
+    let mut body = json!({
+        "version": "test", "media_ready": 3, "media_missing": 0,
+        "disk_free_bytes": 1_000_000_000u64, "clock_offset_ms": 12,
+        "outbox_backlog": 0, "uptime_s": 60,
+    });
+    if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
+        b.extend(f.clone());
+    }
+    body.to_string()
+}
+
+/// The heartbeats read for the fleet are kept parsed, and only those at or after the
+/// newest instant of the last read are sent again in full: one written since with an
+/// older instant (another replica's clock behind, a transaction that committed late)
+/// must still be read, and so must one replacing the newest in the same millisecond.
+async fn a_heartbeat_stored_behind_the_newest_still_shows(app: TestApp) {
+    let admin = app.admin().await;
+    let path = "/api/v1/fleet?per_page=500";
+    let store = &app.state.store;
+    // Each holding the playlist compiled for it (else it is behind).
+    let mut holds = std::collections::HashMap::new();
+    for code in ["05443", "05710"] {
+        holds.insert(
+            code,
+            json!({ "playlist_version": app.playlist_version(code).await }),
+        );
+    }
+    let with = |code: &str, extra: Value| {
+        let mut fields = holds[code].clone();
+        if let (Some(f), Some(e)) = (fields.as_object_mut(), extra.as_object()) {
+            f.extend(e.clone());
+        }
+        beat(fields)
+    };
+    let first = app.state.clock.now().timestamp_millis();
+    loa::store::record_heartbeat(store, "05443", first, &with("05443", json!({})))
+        .await
+        .expect("heartbeat");
+    let newest = first + 10_000;
+    loa::store::record_heartbeat(store, "05710", newest, &with("05710", json!({})))
+        .await
+        .expect("heartbeat");
+    app.state.clock.advance(std::time::Duration::from_secs(11));
+    // Twice, so that the kept heartbeats are those of the first answer.
+    for _ in 0..2 {
+        let before = app.get_json(&admin, path, 200).await;
+        for code in ["05443", "05710"] {
+            let row = station(&before, code);
+            assert_eq!(row["problems"], json!([]), "{row}");
+        }
+    }
+
+    // Behind the newest read: missing media, as another replica stored it.
+    let behind = first + 5_000;
+    loa::store::record_heartbeat(
+        store,
+        "05443",
+        behind,
+        &with("05443", json!({ "media_missing": 2 })),
+    )
+    .await
+    .expect("heartbeat");
+    // The newest replaced within its millisecond.
+    loa::store::record_heartbeat(
+        store,
+        "05710",
+        newest,
+        &with("05710", json!({ "outbox_backlog": 51 })),
+    )
+    .await
+    .expect("heartbeat");
+    let after = app.get_json(&admin, path, 200).await;
+    let late = station(&after, "05443");
+    assert_eq!(late["problems"], json!(["media_not_ready"]), "{late}");
+    assert_eq!(late["heartbeat"]["media_missing"], 2, "{late}");
+    let seen = chrono::DateTime::from_timestamp_millis(behind)
+        .expect("instant")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert_eq!(late["last_seen"], seen.as_str(), "{late}");
+    let replaced = station(&after, "05710");
+    assert_eq!(
+        replaced["problems"],
+        json!(["outbox_backlog"]),
+        "{replaced}"
+    );
 }

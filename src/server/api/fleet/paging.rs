@@ -56,14 +56,14 @@ impl Paging {
 /// The area a list covers and the codes of every area in it: the subtree of `area`
 /// when given (404 when it is unknown or outside the caller's subtree), else the
 /// caller's whole subtree.
-pub(crate) fn area_filter(
-    scope: &Scope,
+pub(crate) fn area_filter<'s>(
+    scope: &'s Scope,
     area: Option<&str>,
-) -> ApiResult<(Option<String>, HashSet<String>)> {
+) -> ApiResult<(Option<String>, HashSet<&'s str>)> {
     let Some(code) = area.map(str::trim).filter(|a| !a.is_empty()) else {
         return Ok((
             scope.root_area().map(str::to_owned),
-            scope.areas().iter().map(|a| a.code.to_string()).collect(),
+            scope.areas_unordered().map(|a| a.code.as_str()).collect(),
         ));
     };
     if !scope.contains(code) {
@@ -72,9 +72,8 @@ pub(crate) fn area_filter(
             code.chars().take(64).collect::<String>()
         )));
     }
-    let areas = scope.areas();
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-    for a in &areas {
+    for a in scope.areas_unordered() {
         if let Some(p) = &a.parent {
             children
                 .entry(p.as_str())
@@ -82,11 +81,17 @@ pub(crate) fn area_filter(
                 .push(a.code.as_str());
         }
     }
-    let mut inside = HashSet::from([code.to_owned()]);
-    let mut stack = vec![code];
+    // The caller's own area may be gone from the tree: then it holds only itself.
+    let own = match (scope.area_inside(code), scope.root_area()) {
+        (Some(a), _) => a.code.as_str(),
+        (None, Some(root)) if root == code => root,
+        (None, _) => return Ok((Some(code.to_owned()), HashSet::new())),
+    };
+    let mut inside = HashSet::from([own]);
+    let mut stack = vec![own];
     while let Some(c) = stack.pop() {
         for &child in children.get(c).map_or(&[][..], Vec::as_slice) {
-            if inside.insert(child.to_owned()) {
+            if inside.insert(child) {
                 stack.push(child);
             }
         }
