@@ -26,20 +26,8 @@ async fn listed(browser: &Browser) -> Vec<String> {
     codes
 }
 
-/// What `path` answers when fetched from the page (with its cookie) as htmx would.
-async fn fetch(browser: &Browser, path: &str) -> (u16, String) {
-    let script = format!(
-        "return fetch({path:?}, {{headers: {{'HX-Request': 'true', 'HX-Target': 'station-list'}}}})
-           .then(r => r.text().then(t => [r.status, t]))"
-    );
-    let got = browser
-        .client
-        .execute(&script, vec![])
-        .await
-        .expect("fetch from the page");
-    let status = u16::try_from(got[0].as_u64().unwrap_or(0)).unwrap_or(0);
-    (status, got[1].as_str().unwrap_or_default().to_owned())
-}
+/// The headers htmx sends for the station list.
+const HTMX_LIST: &[(&str, &str)] = &[("HX-Request", "true"), ("HX-Target", "station-list")];
 
 async fn each_officer_sees_their_own_scope(app: TestApp, browser: Browser) {
     app.console_accounts().await;
@@ -73,14 +61,14 @@ async fn each_officer_sees_their_own_scope(app: TestApp, browser: Browser) {
         ("/stations/05710/airings", "airing log fragment"),
         ("/stations?area=05710", "area filter"),
     ] {
-        let (status, body) = fetch(&browser, path).await;
+        let (status, body) = browser.fetch(path, HTMX_LIST).await;
         assert_eq!(status, 404, "{what} {path}: {body}");
         assert!(
             !body.contains("Linh Sơn"),
             "{what} {path} names the other commune"
         );
     }
-    let (status, body) = fetch(&browser, "/stations?q=05710").await;
+    let (status, body) = browser.fetch("/stations?q=05710", HTMX_LIST).await;
     assert_eq!(status, 200);
     assert!(
         !body.contains("05710"),

@@ -174,30 +174,6 @@ async fn query(browser: &Browser) -> String {
     url.query().unwrap_or_default().to_owned()
 }
 
-/// What `path` answers when fetched from the page (with its cookie).
-async fn fetch(browser: &Browser, path: &str) -> (u16, String) {
-    let script = format!("return fetch({path:?}).then(r => r.text().then(t => [r.status, t]))");
-    let got = browser
-        .client
-        .execute(&script, vec![])
-        .await
-        .expect("fetch from the page");
-    let status = u16::try_from(got[0].as_u64().unwrap_or(0)).unwrap_or(0);
-    (status, got[1].as_str().unwrap_or_default().to_owned())
-}
-
-async fn set(browser: &Browser, id: &str, value: &str) {
-    let input = browser
-        .client
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("no #{id}: {e}"));
-    input.clear().await.expect("clear");
-    if !value.is_empty() {
-        input.send_keys(value).await.expect("type");
-    }
-}
-
 async fn filter(browser: &Browser) {
     browser
         .client
@@ -313,7 +289,7 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
     );
 
     // By actor, in place; the address keeps the filter, and so does a reload.
-    set(&browser, "audit-actor", "admin").await;
+    browser.type_into("audit-actor", "admin").await;
     filter(&browser).await;
     let by_admin = app.audit_ids(&province, "actor=admin&limit=50").await;
     assert!(!by_admin.is_empty());
@@ -335,9 +311,9 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
 
     // By days (read in Vietnam time): today is the province's three changes; three
     // days ago, the history.
-    set(&browser, "audit-actor", "").await;
-    set(&browser, "audit-from", &today).await;
-    set(&browser, "audit-until", &today).await;
+    browser.type_into("audit-actor", "").await;
+    browser.type_into("audit-from", &today).await;
+    browser.type_into("audit-until", &today).await;
     filter(&browser).await;
     let shown = wait_rows(&browser, &newest[..3]).await;
     assert!(shown.iter().all(|r| r.actor == PROVINCE_ADMIN));
@@ -348,8 +324,8 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
         "{q}"
     );
     let before = dmy(vn_today() - Days::days(3));
-    set(&browser, "audit-from", &before).await;
-    set(&browser, "audit-until", &before).await;
+    browser.type_into("audit-from", &before).await;
+    browser.type_into("audit-until", &before).await;
     filter(&browser).await;
     let old = app
         .audit_ids(&province, &format!("from={before}&until={before}&limit=50"))
@@ -359,7 +335,7 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
 
     // A date that is none, from the form: the refusal in place, the address unchanged.
     let kept = query(&browser).await;
-    set(&browser, "audit-from", "32/13/2026").await;
+    browser.type_into("audit-from", "32/13/2026").await;
     filter(&browser).await;
     browser
         .wait_text(
@@ -370,7 +346,7 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
     assert_eq!(query(&browser).await, kept);
     // Opened as an address: a 400 page naming the field in Vietnamese.
     let bad = "/audit?from=32/13/2026";
-    assert_eq!(fetch(&browser, bad).await.0, 400);
+    assert_eq!(browser.fetch(bad, &[]).await.0, 400);
     browser.open(&app.url(bad)).await;
     let error = browser.text_of("#audit-list .error").await;
     assert!(
@@ -407,7 +383,7 @@ async fn the_province_reads_who_changed_what_and_when(app: TestApp, browser: Bro
             .is_empty(),
         "no Nhật ký for a viewer"
     );
-    assert_eq!(fetch(&browser, "/audit").await.0, 403);
+    assert_eq!(browser.fetch("/audit", &[]).await.0, 403);
     browser.open(&app.url("/audit")).await;
     assert_eq!(browser.text_of("h1").await, "Không được phép");
     assert_eq!(
@@ -427,7 +403,7 @@ async fn error_pages_keep_the_menu_and_unknown_paths_are_404(app: TestApp, brows
     assert_eq!(browser.text_of("h1").await, "Không tìm thấy");
     assert!(browser.text().await.contains("Không có trang /khong-co"));
     assert!(!has_frame(&browser).await);
-    assert_eq!(fetch(&browser, "/khong-co").await.0, 404);
+    assert_eq!(browser.fetch("/khong-co", &[]).await.0, 404);
 
     // Logged in: the same page inside the menu, with the language switch and logout.
     browser.log_in(&app.base, PROVINCE_ADMIN, PASSWORD).await;
@@ -436,7 +412,7 @@ async fn error_pages_keep_the_menu_and_unknown_paths_are_404(app: TestApp, brows
     assert_eq!(browser.text_of("h1").await, "Không tìm thấy");
     assert!(browser.text_of("main .error").await.contains("/khong-co"));
     assert!(has_frame(&browser).await, "the menu stays on a 404");
-    assert_eq!(fetch(&browser, "/khong-co").await.0, 404);
+    assert_eq!(browser.fetch("/khong-co", &[]).await.0, 404);
     // Another commune's station, a 404 of a page: the menu stays too.
     browser.open(&app.url("/stations/khong-co-tram")).await;
     assert_eq!(browser.text_of("h1").await, "Không tìm thấy");
@@ -458,7 +434,7 @@ async fn error_pages_keep_the_menu_and_unknown_paths_are_404(app: TestApp, brows
     );
 
     // The API's unknown paths answer JSON, with or without the session cookie.
-    let (status, text) = fetch(&browser, "/api/v1/khong-co").await;
+    let (status, text) = browser.fetch("/api/v1/khong-co", &[]).await;
     assert_eq!(status, 404);
     let body: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(body["error"], "not_found", "{body}");

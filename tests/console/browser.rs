@@ -173,6 +173,42 @@ impl Browser {
             .to_owned()
     }
 
+    /// What `path` answers when fetched from the page (with its cookie), sending
+    /// `headers` too (`HX-Request`, say): the status and the body.
+    pub async fn fetch(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let headers: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
+            .collect();
+        let got = self
+            .client
+            .execute(
+                "return fetch(arguments[0], {headers: arguments[1]})
+                   .then(r => r.text().then(t => [r.status, t]))",
+                vec![
+                    serde_json::Value::String(path.to_owned()),
+                    serde_json::Value::Object(headers),
+                ],
+            )
+            .await
+            .expect("fetch from the page");
+        let status = u16::try_from(got[0].as_u64().unwrap_or(0)).unwrap_or(0);
+        (status, got[1].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Sets the text box `id` to `value` as a person would (clear, then type).
+    pub async fn type_into(&self, id: &str, value: &str) {
+        let input = self
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("no #{id}: {e}"));
+        input.clear().await.expect("clear");
+        if !value.is_empty() {
+            input.send_keys(value).await.expect("type");
+        }
+    }
+
     /// Waits until the element `css` shows `needle`; panics with what it shows instead.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         let started = Instant::now();

@@ -112,29 +112,6 @@ fn page_number(text: &str) -> Option<f64> {
     t.replace('.', "").replace(',', ".").parse().ok()
 }
 
-/// What `path` answers when fetched from the page (with its cookie).
-async fn fetch(browser: &Browser, path: &str) -> (u16, String) {
-    let script = format!("return fetch({path:?}).then(r => r.text().then(t => [r.status, t]))");
-    let got = browser
-        .client
-        .execute(&script, vec![])
-        .await
-        .expect("fetch from the page");
-    let status = u16::try_from(got[0].as_u64().unwrap_or(0)).unwrap_or(0);
-    (status, got[1].as_str().unwrap_or_default().to_owned())
-}
-
-/// Sets the text box `id` to `value` as a person would (clear, then type).
-async fn type_into(browser: &Browser, id: &str, value: &str) {
-    let input = browser
-        .client
-        .find(Locator::Id(id))
-        .await
-        .expect("text box");
-    input.clear().await.expect("clear");
-    input.send_keys(value).await.expect("type");
-}
-
 async fn choose(browser: &Browser, id: &str, value: &str) {
     browser
         .client
@@ -226,8 +203,8 @@ async fn the_officer_sees_what_aired_yesterday_and_what_was_missed(app: TestApp,
     // Yesterday, by station, through the form.
     let y = yesterday.format("%d/%m/%Y").to_string();
     choose(&browser, "r-period", "range").await;
-    type_into(&browser, "r-from", &y).await;
-    type_into(&browser, "r-until", &y).await;
+    browser.type_into("r-from", &y).await;
+    browser.type_into("r-until", &y).await;
     choose(&browser, "r-by", "station").await;
     submit(&browser, &format!("Từ {y} đến {y}")).await;
     let url = browser.client.current_url().await.expect("url");
@@ -309,7 +286,7 @@ async fn the_officer_sees_what_aired_yesterday_and_what_was_missed(app: TestApp,
         ),
         format!("/reports/download?period=range&from={y}&until={y}&area=19&format=xlsx"),
     ] {
-        let (status, body) = fetch(&browser, &path).await;
+        let (status, body) = browser.fetch(&path, &[]).await;
         assert_eq!(status, 404, "{path}: {body}");
         assert!(
             body.contains("không có đơn vị hành chính mã"),
@@ -329,11 +306,12 @@ async fn the_officer_sees_what_aired_yesterday_and_what_was_missed(app: TestApp,
     assert_eq!(units, ["05443"]);
 
     // A bad value is said next to its control, the rest of the page works.
-    let (status, _) = fetch(
-        &browser,
-        "/reports?period=range&from=31/02/2026&until=01/03/2026",
-    )
-    .await;
+    let (status, _) = browser
+        .fetch(
+            "/reports?period=range&from=31/02/2026&until=01/03/2026",
+            &[],
+        )
+        .await;
     assert_eq!(status, 400);
     browser
         .open(&app.url("/reports?period=range&from=31/02/2026&until=01/03/2026"))
@@ -347,7 +325,7 @@ async fn the_officer_sees_what_aired_yesterday_and_what_was_missed(app: TestApp,
             )
             .await
     );
-    let (status, body) = fetch(&browser, "/reports?period=year&year=20x6").await;
+    let (status, body) = browser.fetch("/reports?period=year&year=20x6", &[]).await;
     assert_eq!(status, 400);
     assert!(body.contains("Năm `20x6` không hợp lệ"), "{body}");
 
@@ -419,7 +397,7 @@ async fn the_province_downloads_the_learning_week_by_commune(app: TestApp, brows
     browser.wait_text("h1", "Tổng quan").await;
     browser.open(&app.url("/reports")).await;
     choose(&browser, "r-period", "llw").await;
-    type_into(&browser, "r-year", &year.to_string()).await;
+    browser.type_into("r-year", &year.to_string()).await;
     choose(&browser, "r-by", "area").await;
     choose(&browser, "r-area", "19").await;
     submit(
